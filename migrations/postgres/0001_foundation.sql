@@ -1,0 +1,71 @@
+-- Servers, their settings, the acts catalogue and the posts made.
+-- Kept in step with migrations/sqlite/0001_foundation.sql: same tables, columns and keys.
+-- Times are Unix milliseconds (BIGINT), Discord ids are 64-bit integers.
+
+CREATE TABLE servers (
+    guild_id   BIGINT PRIMARY KEY,
+    name       TEXT    NOT NULL DEFAULT '',
+    joined_at  BIGINT  NOT NULL,
+    -- Set when the bot leaves; the server's data is deleted a retention period later.
+    left_at    BIGINT 
+);
+
+CREATE TABLE server_settings (
+    guild_id          BIGINT  PRIMARY KEY REFERENCES servers (guild_id) ON DELETE CASCADE,
+    timezone          TEXT    NOT NULL DEFAULT 'Europe/London',
+    daily_channel_id  BIGINT ,
+    -- Either a local HH:MM with a day rule, or a cron expression.
+    daily_time        TEXT,
+    daily_days        TEXT    NOT NULL DEFAULT 'every',
+    daily_cron        TEXT,
+    paused_until      BIGINT ,
+    size_plan         TEXT    NOT NULL DEFAULT 'gentle-week',
+    -- Comma-separated settings acts must fit ('' = any).
+    setting_filter    TEXT    NOT NULL DEFAULT '',
+    admin_channel_id  BIGINT ,
+    awareness_week    BIGINT  NOT NULL DEFAULT 1,
+    updated_at        BIGINT  NOT NULL
+);
+
+CREATE TABLE acts (
+    id          BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    -- Stable id from the catalogue, or generated for a server's own act.
+    slug        TEXT    NOT NULL,
+    -- NULL for the built-in catalogue; the server's id for acts a server added.
+    guild_id    BIGINT  REFERENCES servers (guild_id) ON DELETE CASCADE,
+    text        TEXT    NOT NULL,
+    size        TEXT    NOT NULL,
+    way         TEXT    NOT NULL,
+    settings    TEXT    NOT NULL,
+    needs       TEXT    NOT NULL DEFAULT '',
+    -- 'catalogue', 'admin' or 'suggestion'.
+    origin      TEXT    NOT NULL,
+    created_at  BIGINT  NOT NULL,
+    updated_at  BIGINT  NOT NULL,
+    -- Set when an act leaves the catalogue: kept so past posts still point at it.
+    retired_at  BIGINT 
+);
+CREATE UNIQUE INDEX acts_catalogue_slug ON acts (slug) WHERE guild_id IS NULL;
+CREATE UNIQUE INDEX acts_server_slug ON acts (guild_id, slug) WHERE guild_id IS NOT NULL;
+
+CREATE TABLE posts (
+    id          BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    guild_id    BIGINT  NOT NULL REFERENCES servers (guild_id) ON DELETE CASCADE,
+    -- Which job posted: 'daily', 'recap', 'checkin:<id>', ...
+    job         TEXT    NOT NULL,
+    -- The local date or slot the post is for, e.g. '2026-06-08' or '2026-06-08T07:30'.
+    slot        TEXT    NOT NULL,
+    act_id      BIGINT  REFERENCES acts (id),
+    channel_id  BIGINT ,
+    message_id  BIGINT ,
+    thread_id   BIGINT ,
+    -- 'claimed', 'sent', 'failed' or 'skipped'.
+    status      TEXT    NOT NULL,
+    failure     TEXT,
+    attempts    BIGINT  NOT NULL DEFAULT 0,
+    claimed_at  BIGINT  NOT NULL,
+    sent_at     BIGINT ,
+    -- The claim that makes a post happen exactly once.
+    UNIQUE (guild_id, job, slot)
+);
+CREATE INDEX posts_guild_act ON posts (guild_id, act_id);

@@ -1,0 +1,13 @@
+//! smallacts: a Discord bot that helps teams practise small acts of connection.
+//!
+//! Domain modules (`acts`, and the features built on them) know nothing of Discord; they read
+//! and write through `store`, the only place with SQL.
+
+pub mod acts;
+pub mod clock;
+pub mod invite;
+pub mod ops;
+pub mod settings;
+pub mod startup;
+pub mod store;
+pub mod telemetry;

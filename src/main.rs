@@ -1,0 +1,222 @@
+//! The `smallacts` command line. Thin: each command calls into the library.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand};
+use rand::SeedableRng;
+use smallacts::acts::{ActFilter, Setting, Size, Way, choose_fresh};
+use smallacts::clock::SystemClock;
+use smallacts::settings::Settings;
+use smallacts::startup::{self, Application};
+use smallacts::{invite, telemetry};
+
+/// smallacts: a Discord bot that posts one small, kind act of connection a day and turns
+/// what people do into shared wins.
+#[derive(Debug, Parser)]
+#[command(version, about, long_about = None)]
+struct Cli {
+    /// A TOML file layered over the built-in defaults (see config/default.toml for every key).
+    #[arg(long, short = 'c', global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Connect to Discord and run the bot (the default). Needs DISCORD_TOKEN.
+    Run,
+    /// Create or update the database schema, then exit.
+    Migrate,
+    /// Check the configuration and the acts catalogue and print a summary; exits non-zero on
+    /// any problem.
+    Check,
+    /// Print acts as the bot would offer them, for people writing the catalogue.
+    Preview {
+        /// Only acts of this size: smallest, smaller or small.
+        #[arg(long)]
+        size: Option<Size>,
+        /// Only acts of this Way to Wellbeing: connect, be-active, take-notice, keep-learning or give.
+        #[arg(long)]
+        way: Option<Way>,
+        /// Only acts that fit this setting: anywhere, workplace, care, online or community.
+        #[arg(long)]
+        setting: Option<Setting>,
+        /// How many acts to show, in the order they would be offered (no repeats until all
+        /// matching acts were shown).
+        #[arg(long, short = 'n', default_value_t = 7)]
+        count: usize,
+        /// Seed for the random order, to get the same sequence again.
+        #[arg(long)]
+        seed: Option<u64>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let settings = match Settings::load(cli.config.as_deref()) {
+        Ok(settings) => settings,
+        Err(error) => {
+            eprintln!("{error}");
+            return ExitCode::from(2);
+        }
+    };
+    let command = cli.command.unwrap_or(Command::Run);
+    let result = match command {
+        Command::Run => {
+            if settings.token.is_none() {
+                eprint!("{}", invite::missing_token_guidance());
+                return ExitCode::from(2);
+            }
+            block_on(run(settings))
+        }
+        Command::Migrate => block_on(migrate(settings)),
+        Command::Check => block_on(check(settings)),
+        Command::Preview {
+            size,
+            way,
+            setting,
+            count,
+            seed,
+        } => preview(&settings, ActFilter { size, way, setting }, count, seed),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn block_on<F: std::future::Future<Output = anyhow::Result<()>>>(future: F) -> anyhow::Result<()> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(future)
+}
+
+async fn run(settings: Settings) -> anyhow::Result<()> {
+    telemetry::init(settings.log.format, &settings.log.level);
+    let app = Application::build(settings, Arc::new(SystemClock)).await?;
+    app.run_until_stopped().await
+}
+
+async fn migrate(settings: Settings) -> anyhow::Result<()> {
+    let store = startup::open_store(&settings).await?;
+    let tables = store.table_names().await?;
+    println!(
+        "{} database {} is up to date ({} tables: {}).",
+        store.backend().name(),
+        settings.database.url,
+        tables.len(),
+        tables.join(", ")
+    );
+    store.close().await;
+    Ok(())
+}
+
+async fn check(settings: Settings) -> anyhow::Result<()> {
+    println!("Configuration: OK");
+    println!("  database   {}", settings.database.url);
+    println!(
+        "  discord    {}; token {}; message content intent {}",
+        if settings.discord.api_url.is_empty() {
+            "Discord itself".to_owned()
+        } else {
+            format!("API at {}", settings.discord.api_url)
+        },
+        if settings.token.is_some() {
+            "set"
+        } else {
+            "NOT set (needed by `run`)"
+        },
+        if settings.discord.message_content_intent {
+            "on"
+        } else {
+            "off"
+        },
+    );
+    println!(
+        "  schedule   default time zone {}, grace {} min",
+        settings.schedule.default_timezone, settings.schedule.grace_minutes
+    );
+    println!(
+        "  endpoints  {}",
+        if settings.http.listen.is_empty() {
+            "off".to_owned()
+        } else {
+            format!("http://{}/healthz and /metrics", settings.http.listen)
+        }
+    );
+    let catalogue = startup::load_catalogue(&settings)?;
+    let summary = catalogue.summary();
+    println!(
+        "Catalogue: OK ({})",
+        settings
+            .catalogue_path()
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|| "built-in".into())
+    );
+    print!("{summary}");
+    let shortfalls = summary.shortfalls();
+    if shortfalls.is_empty() {
+        println!(
+            "  coverage  every target met (150 acts; 40 per size; 20 per Way; 30 care; 20 online)"
+        );
+    } else {
+        for target in shortfalls {
+            println!(
+                "  warning   {} {} (aim for at least {}, so every filter has enough to offer)",
+                target.have, target.what, target.want
+            );
+        }
+    }
+    Ok(())
+}
+
+fn preview(
+    settings: &Settings,
+    filter: ActFilter,
+    count: usize,
+    seed: Option<u64>,
+) -> anyhow::Result<()> {
+    let catalogue = startup::load_catalogue(settings)?;
+    let seed = seed.unwrap_or_else(rand::random);
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let matching = catalogue.acts.iter().filter(|a| filter.matches(a)).count();
+    if matching == 0 {
+        anyhow::bail!("no act matches those filters; try fewer of --size, --way and --setting");
+    }
+    println!("{matching} act(s) match; the next {count} as they would be offered (seed {seed}):\n");
+    let mut used = std::collections::HashSet::new();
+    for n in 1..=count {
+        let Some(pick) = choose_fresh(&catalogue.acts, &filter, &used, &mut rng) else {
+            break;
+        };
+        if pick.new_round {
+            println!("   (every matching act has been offered: a new round begins)\n");
+            used.clear();
+        }
+        used.insert(pick.act.slug.as_str());
+        let act = pick.act;
+        let settings: Vec<&str> = act.settings.iter().map(|s| s.as_str()).collect();
+        println!(
+            "{n:>3}. {}\n     {} · {} · {}  [{}]{}\n",
+            act.text,
+            act.size.label(),
+            act.way.label(),
+            settings.join(", "),
+            act.slug,
+            if act.needs.is_empty() {
+                String::new()
+            } else {
+                format!(" · needs {}", smallacts::acts::join_tags(&act.needs))
+            }
+        );
+    }
+    Ok(())
+}

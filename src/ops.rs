@@ -1,0 +1,181 @@
+//! Operator endpoints: `/healthz` (JSON, 200 or 503) for Docker's HEALTHCHECK and load
+//! balancers, and `/metrics` in Prometheus text format.
+
+use std::fmt::Write as _;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Instant;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::get;
+
+use crate::store::Store;
+
+/// Counters and gauges the bot keeps while it runs. Cheap atomics: incremented from any task.
+#[derive(Debug, Default)]
+pub struct Metrics {
+    pub gateway_connected: AtomicBool,
+    pub servers: AtomicU64,
+    pub catalogue_acts: AtomicU64,
+    pub commands: AtomicU64,
+    pub command_errors: AtomicU64,
+    pub discord_requests: AtomicU64,
+    pub discord_rate_limited: AtomicU64,
+    pub posts_sent: AtomicU64,
+    pub posts_failed: AtomicU64,
+}
+
+impl Metrics {
+    pub fn incr(counter: &AtomicU64) {
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Prometheus text exposition format, version 0.0.4.
+    pub fn render(&self, database_up: bool, uptime_seconds: f64) -> String {
+        let mut out = format!(
+            "# HELP smallacts_build_info Always 1; the version is in the label.\n\
+             # TYPE smallacts_build_info gauge\n\
+             smallacts_build_info{{version=\"{}\"}} 1\n",
+            env!("CARGO_PKG_VERSION")
+        );
+        let mut metric = |name: &str, kind: &str, help: &str, value: String| {
+            let _ = writeln!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}"
+            );
+        };
+        let load = |c: &AtomicU64| c.load(Ordering::Relaxed).to_string();
+        metric(
+            "smallacts_uptime_seconds",
+            "gauge",
+            "Seconds since start.",
+            format!("{uptime_seconds:.0}"),
+        );
+        metric(
+            "smallacts_database_up",
+            "gauge",
+            "1 if the database answered.",
+            u8::from(database_up).to_string(),
+        );
+        metric(
+            "smallacts_gateway_connected",
+            "gauge",
+            "1 while the Discord gateway session is ready.",
+            u8::from(self.gateway_connected.load(Ordering::Relaxed)).to_string(),
+        );
+        metric(
+            "smallacts_servers",
+            "gauge",
+            "Servers the bot is in.",
+            load(&self.servers),
+        );
+        metric(
+            "smallacts_catalogue_acts",
+            "gauge",
+            "Built-in acts in the catalogue.",
+            load(&self.catalogue_acts),
+        );
+        metric(
+            "smallacts_commands_total",
+            "counter",
+            "Slash commands and components handled.",
+            load(&self.commands),
+        );
+        metric(
+            "smallacts_command_errors_total",
+            "counter",
+            "Commands that ended in an error reply.",
+            load(&self.command_errors),
+        );
+        metric(
+            "smallacts_discord_requests_total",
+            "counter",
+            "REST requests sent to Discord.",
+            load(&self.discord_requests),
+        );
+        metric(
+            "smallacts_discord_rate_limited_total",
+            "counter",
+            "429 answers received from Discord.",
+            load(&self.discord_rate_limited),
+        );
+        metric(
+            "smallacts_posts_sent_total",
+            "counter",
+            "Scheduled posts delivered.",
+            load(&self.posts_sent),
+        );
+        metric(
+            "smallacts_posts_failed_total",
+            "counter",
+            "Scheduled posts that could not be delivered.",
+            load(&self.posts_failed),
+        );
+        out
+    }
+}
+
+#[derive(Clone)]
+struct OpsState {
+    store: Store,
+    metrics: Arc<Metrics>,
+    started: Instant,
+}
+
+/// Binds the endpoints' listener (so a taken port is reported at start-up, not later).
+pub async fn bind(addr: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    tokio::net::TcpListener::bind(addr).await
+}
+
+/// Serves the endpoints until the task is dropped.
+pub async fn serve(listener: tokio::net::TcpListener, store: Store, metrics: Arc<Metrics>) {
+    let state = OpsState {
+        store,
+        metrics,
+        started: Instant::now(),
+    };
+    let app = Router::new()
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics_text))
+        .with_state(state);
+    if let Err(error) = axum::serve(listener, app).await {
+        tracing::error!(%error, "operator endpoints stopped");
+    }
+}
+
+async fn healthz(State(state): State<OpsState>) -> impl IntoResponse {
+    let database = state.store.ping().await;
+    let gateway = state.metrics.gateway_connected.load(Ordering::Relaxed);
+    let body = serde_json::json!({
+        "status": if database.is_ok() { "ok" } else { "unhealthy" },
+        "version": env!("CARGO_PKG_VERSION"),
+        "database": match &database { Ok(()) => "ok".to_owned(), Err(e) => e.to_string() },
+        "backend": state.store.backend().name(),
+        "gateway_connected": gateway,
+        "uptime_seconds": state.started.elapsed().as_secs(),
+    });
+    let status = if database.is_ok() {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, axum::Json(body))
+}
+
+async fn metrics_text(State(state): State<OpsState>) -> impl IntoResponse {
+    let database_up = state.store.ping().await.is_ok();
+    let body = state
+        .metrics
+        .render(database_up, state.started.elapsed().as_secs_f64());
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        body,
+    )
+}

@@ -1,0 +1,462 @@
+//! Layered configuration: the built-in `config/default.toml`, then an optional file, then
+//! `SMALLACTS__SECTION__KEY` environment variables, then the conventional `DATABASE_URL` and
+//! `DISCORD_API_URL`. The bot token is read from `DISCORD_TOKEN` only, and it and the database
+//! password never appear in Debug output, logs or errors.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Toml};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+/// The defaults, compiled in so the binary runs from any directory and in a bare container.
+pub const DEFAULT_TOML: &str = include_str!("../config/default.toml");
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub discord: DiscordSettings,
+    pub database: DatabaseSettings,
+    pub http: HttpSettings,
+    pub log: LogSettings,
+    pub catalogue: CatalogueSettings,
+    pub schedule: ScheduleSettings,
+    /// From `DISCORD_TOKEN`; `None` when unset or empty.
+    #[serde(skip)]
+    pub token: Option<SecretString>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DiscordSettings {
+    pub api_url: String,
+    pub message_content_intent: bool,
+    pub requests_per_second: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    pub url: DatabaseUrl,
+    pub max_connections: u32,
+    pub busy_timeout_ms: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpSettings {
+    pub listen: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSettings {
+    pub format: LogFormat,
+    pub level: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogueSettings {
+    pub path: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduleSettings {
+    pub default_timezone: String,
+    pub grace_minutes: u32,
+}
+
+/// A database URL that may carry a password: Debug and Display show it with the password
+/// replaced, so it is safe to log.
+#[derive(Clone, Deserialize)]
+#[serde(from = "String")]
+pub struct DatabaseUrl(SecretString);
+
+impl From<String> for DatabaseUrl {
+    fn from(url: String) -> Self {
+        DatabaseUrl(SecretString::from(url))
+    }
+}
+
+impl DatabaseUrl {
+    pub fn new(url: impl Into<String>) -> Self {
+        DatabaseUrl::from(url.into())
+    }
+
+    /// The full URL, password included: only for opening the connection.
+    pub fn expose(&self) -> &str {
+        self.0.expose_secret()
+    }
+
+    /// The URL with any password replaced by `***`.
+    pub fn redacted(&self) -> String {
+        match url::Url::parse(self.expose()) {
+            Ok(mut url) if url.password().is_some() => {
+                let _ = url.set_password(Some("***"));
+                url.to_string()
+            }
+            Ok(url) => url.to_string(),
+            // Not a URL we can parse: show only the scheme-ish prefix, never the rest.
+            Err(_) => format!("{}…", self.expose().split(':').next().unwrap_or("")),
+        }
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "DatabaseUrl({})", self.redacted())
+    }
+}
+
+impl fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.redacted())
+    }
+}
+
+/// Why the configuration could not be used. Each message names the key, where its value came
+/// from, and what would be accepted.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration error:\n  - {}", .problems.join("\n  - "))]
+pub struct SettingsError {
+    pub problems: Vec<String>,
+}
+
+impl SettingsError {
+    fn one(problem: impl Into<String>) -> Self {
+        SettingsError {
+            problems: vec![problem.into()],
+        }
+    }
+}
+
+impl Settings {
+    /// Loads the layers from the real process environment.
+    pub fn load(config_file: Option<&Path>) -> Result<Settings, SettingsError> {
+        let figment = Self::figment(config_file)?;
+        let mut settings = Self::extract(&figment)?;
+        settings.token = std::env::var("DISCORD_TOKEN")
+            .ok()
+            .map(|t| t.trim().to_owned())
+            .filter(|t| !t.is_empty())
+            .map(SecretString::from);
+        Ok(settings)
+    }
+
+    fn figment(config_file: Option<&Path>) -> Result<Figment, SettingsError> {
+        let mut figment = Figment::from(Toml::string(DEFAULT_TOML));
+        if let Some(path) = config_file {
+            if !path.is_file() {
+                return Err(SettingsError::one(format!(
+                    "--config {}: no such file (give the path of a TOML file like config/default.toml)",
+                    path.display()
+                )));
+            }
+            figment = figment.merge(Toml::file_exact(path));
+        }
+        let conventional = |name: &'static str, key: &'static str| {
+            Env::raw().only(&[name]).map(move |_| key.into())
+        };
+        figment = figment
+            .merge(Env::prefixed("SMALLACTS__").split("__"))
+            .merge(conventional("DATABASE_URL", "database.url"))
+            .merge(conventional("DISCORD_API_URL", "discord.api_url"));
+        Ok(figment)
+    }
+
+    fn extract(figment: &Figment) -> Result<Settings, SettingsError> {
+        if figment.find_value("discord.token").is_ok() {
+            return Err(SettingsError::one(format!(
+                "discord.token{}: the bot token is never read from configuration; \
+                 set the DISCORD_TOKEN environment variable instead and remove this key",
+                origin(figment, "discord.token")
+            )));
+        }
+        let settings: Settings = figment.extract().map_err(|error| SettingsError {
+            problems: error.into_iter().map(|e| e.to_string()).collect(),
+        })?;
+        settings.validate(figment)?;
+        Ok(settings)
+    }
+
+    /// Checks the values serde cannot: ranges, URLs, addresses and time zones.
+    fn validate(&self, figment: &Figment) -> Result<(), SettingsError> {
+        let mut problems = Vec::new();
+        let mut problem = |key: &str, why: String| {
+            problems.push(format!("{key}{}: {why}", origin(figment, key)));
+        };
+        let url = self.database.url.expose();
+        if !(url.starts_with("sqlite:")
+            || url.starts_with("postgres://")
+            || url.starts_with("postgresql://"))
+        {
+            problem(
+                "database.url",
+                format!(
+                    "{} is not a database URL this bot knows; use sqlite://data/smallacts.db \
+                     or postgres://user:password@host/database",
+                    self.database.url.redacted()
+                ),
+            );
+        }
+        if self.database.max_connections == 0 {
+            problem("database.max_connections", "must be at least 1".into());
+        }
+        if !self.http.listen.is_empty() && self.http.listen.parse::<SocketAddr>().is_err() {
+            problem(
+                "http.listen",
+                format!(
+                    "{:?} is not an address; use IP:PORT such as 127.0.0.1:8080, or \"\" to turn the endpoints off",
+                    self.http.listen
+                ),
+            );
+        }
+        if self
+            .schedule
+            .default_timezone
+            .parse::<chrono_tz::Tz>()
+            .is_err()
+        {
+            problem(
+                "schedule.default_timezone",
+                format!(
+                    "{:?} is not an IANA time zone; use a name such as Europe/London or America/New_York",
+                    self.schedule.default_timezone
+                ),
+            );
+        }
+        if !(1..=50).contains(&self.discord.requests_per_second) {
+            problem(
+                "discord.requests_per_second",
+                format!(
+                    "{} is outside 1 to 50 (Discord allows 50 per second per bot)",
+                    self.discord.requests_per_second
+                ),
+            );
+        }
+        if !self.discord.api_url.is_empty() {
+            match url::Url::parse(&self.discord.api_url) {
+                Ok(u) if u.scheme() == "http" || u.scheme() == "https" => {}
+                _ => problem(
+                    "discord.api_url",
+                    format!(
+                        "{:?} is not an http(s) URL; use e.g. http://127.0.0.1:3000 or leave it empty for Discord itself",
+                        self.discord.api_url
+                    ),
+                ),
+            }
+        }
+        if tracing_subscriber::EnvFilter::try_new(&self.log.level).is_err() {
+            problem(
+                "log.level",
+                format!(
+                    "{:?} is not a log filter; use info, debug, or e.g. smallacts=debug,sqlx=warn",
+                    self.log.level
+                ),
+            );
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(SettingsError { problems })
+        }
+    }
+
+    /// The HTTP address for /healthz and /metrics, if turned on.
+    pub fn http_listen(&self) -> Option<SocketAddr> {
+        self.http.listen.parse().ok()
+    }
+
+    /// The catalogue file, if one replaces the built-in catalogue.
+    pub fn catalogue_path(&self) -> Option<PathBuf> {
+        (!self.catalogue.path.is_empty()).then(|| PathBuf::from(&self.catalogue.path))
+    }
+}
+
+/// " (from FILE)" or " (from VARIABLE)" for a key, so a user knows where to fix it.
+fn origin(figment: &Figment, key: &str) -> String {
+    let Some(meta) = figment.find_metadata(key) else {
+        return String::new();
+    };
+    if let Some(source) = &meta.source {
+        return format!(" (from {source})");
+    }
+    if meta.name.contains("SMALLACTS__") {
+        return format!(
+            " (from SMALLACTS__{})",
+            key.replace('.', "__").to_uppercase()
+        );
+    }
+    match key {
+        "database.url" => " (from DATABASE_URL)".into(),
+        "discord.api_url" => " (from DISCORD_API_URL)".into(),
+        _ => format!(" (from {})", meta.name),
+    }
+}
+
+#[cfg(test)]
+// figment's Jail closures return figment::Error, which is large; that is its API, not ours.
+#[allow(clippy::result_large_err)]
+mod tests {
+    use super::*;
+    use figment::Jail;
+
+    fn load_in(jail: &Jail, file: Option<&str>) -> Result<Settings, SettingsError> {
+        Settings::load(file.map(|f| jail.directory().join(f)).as_deref())
+    }
+
+    #[test]
+    fn defaults_load_and_are_valid() {
+        Jail::expect_with(|jail| {
+            let s = load_in(jail, None).expect("defaults load");
+            assert_eq!(s.database.url.expose(), "sqlite://data/smallacts.db");
+            assert_eq!(s.log.format, LogFormat::Pretty);
+            assert_eq!(s.schedule.default_timezone, "Europe/London");
+            assert!(s.token.is_none());
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn file_then_env_then_conventional_vars_win_in_order() {
+        Jail::expect_with(|jail| {
+            jail.create_file(
+                "over.toml",
+                "[log]\nformat = \"json\"\nlevel = \"debug\"\n[database]\nmax_connections = 9\n",
+            )?;
+            jail.set_env("SMALLACTS__LOG__LEVEL", "warn");
+            jail.set_env(
+                "DATABASE_URL",
+                "postgres://app:hunter2@db.internal/smallacts",
+            );
+            jail.set_env("DISCORD_API_URL", "http://127.0.0.1:4000");
+            jail.set_env("DISCORD_TOKEN", "  abc.def  ");
+            let s = load_in(jail, Some("over.toml")).expect("layers load");
+            assert_eq!(s.log.format, LogFormat::Json, "file overrides default");
+            assert_eq!(s.log.level, "warn", "env overrides file");
+            assert_eq!(s.database.max_connections, 9);
+            assert_eq!(s.discord.api_url, "http://127.0.0.1:4000");
+            assert_eq!(s.token.as_ref().unwrap().expose_secret(), "abc.def");
+            assert!(s.database.url.expose().contains("hunter2"));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn secrets_never_show_in_debug() {
+        Jail::expect_with(|jail| {
+            jail.set_env("DATABASE_URL", "postgres://app:hunter2@db/smallacts");
+            jail.set_env("DISCORD_TOKEN", "MTIz.very-secret-token");
+            let s = load_in(jail, None).unwrap();
+            let debug = format!("{s:?}");
+            assert!(!debug.contains("hunter2"), "{debug}");
+            assert!(!debug.contains("very-secret-token"), "{debug}");
+            assert!(debug.contains("postgres://app:***@db/smallacts"), "{debug}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn unknown_key_names_key_and_file() {
+        Jail::expect_with(|jail| {
+            jail.create_file("bad.toml", "[log]\nfromat = \"json\"\n")?;
+            let err = load_in(jail, Some("bad.toml")).unwrap_err().to_string();
+            assert!(err.contains("fromat"), "{err}");
+            assert!(err.contains("bad.toml"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn wrong_type_names_key_and_reason() {
+        Jail::expect_with(|jail| {
+            jail.set_env("SMALLACTS__DATABASE__MAX_CONNECTIONS", "lots");
+            let err = load_in(jail, None).unwrap_err().to_string();
+            assert!(err.to_lowercase().contains("max_connections"), "{err}");
+            assert!(err.contains("lots"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn unparseable_file_is_reported_with_its_name() {
+        Jail::expect_with(|jail| {
+            jail.create_file("broken.toml", "[log\nformat = json")?;
+            let err = load_in(jail, Some("broken.toml")).unwrap_err().to_string();
+            assert!(err.contains("broken.toml"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn missing_config_file_is_an_error_not_silence() {
+        Jail::expect_with(|jail| {
+            let err = load_in(jail, Some("nope.toml")).unwrap_err().to_string();
+            assert!(
+                err.contains("nope.toml") && err.contains("no such file"),
+                "{err}"
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn token_in_a_file_is_refused() {
+        Jail::expect_with(|jail| {
+            jail.create_file("t.toml", "[discord]\ntoken = \"abc\"\n")?;
+            let err = load_in(jail, Some("t.toml")).unwrap_err().to_string();
+            assert!(err.contains("DISCORD_TOKEN"), "{err}");
+            assert!(!err.contains("abc"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn bad_values_are_all_reported_with_examples() {
+        Jail::expect_with(|jail| {
+            jail.set_env("SMALLACTS__SCHEDULE__DEFAULT_TIMEZONE", "Europe/Lndon");
+            jail.set_env("SMALLACTS__HTTP__LISTEN", "localhost");
+            jail.set_env("DATABASE_URL", "mysql://x@y/z");
+            let err = load_in(jail, None).unwrap_err();
+            assert_eq!(err.problems.len(), 3, "{err}");
+            let text = err.to_string();
+            assert!(
+                text.contains("Europe/Lndon") && text.contains("Europe/London"),
+                "{text}"
+            );
+            assert!(text.contains("127.0.0.1:8080"), "{text}");
+            assert!(text.contains("sqlite://"), "{text}");
+            assert!(text.contains("(from DATABASE_URL)"), "{text}");
+            assert!(
+                text.contains("SMALLACTS__SCHEDULE__DEFAULT_TIMEZONE"),
+                "{text}"
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn redaction_handles_urls_without_passwords_and_garbage() {
+        assert_eq!(
+            DatabaseUrl::new("sqlite://data/x.db").redacted(),
+            "sqlite://data/x.db"
+        );
+        assert!(
+            !DatabaseUrl::new("not a url:secret")
+                .redacted()
+                .contains("secret")
+        );
+    }
+}

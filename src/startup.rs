@@ -1,0 +1,133 @@
+//! Builds the application from settings (database, migrations, catalogue, operator
+//! endpoints) and runs it until it is told to stop.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+
+use crate::acts::Catalogue;
+use crate::clock::Clock;
+use crate::ops::{self, Metrics};
+use crate::settings::Settings;
+use crate::store::{Store, SyncReport};
+
+/// The catalogue named in the settings, or the built-in one.
+pub fn load_catalogue(settings: &Settings) -> anyhow::Result<Catalogue> {
+    match settings.catalogue_path() {
+        None => Ok(Catalogue::built_in()?),
+        Some(path) => {
+            let text = std::fs::read_to_string(&path).with_context(|| {
+                format!(
+                    "cannot read the catalogue file {} (catalogue.path); fix the path or set it to \"\" for the built-in catalogue",
+                    path.display()
+                )
+            })?;
+            Ok(Catalogue::parse(&text, &path.display().to_string())?)
+        }
+    }
+}
+
+/// Opens the database and applies migrations.
+pub async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
+    let store = Store::connect(&settings.database).await?;
+    store
+        .migrate()
+        .await
+        .with_context(|| format!("migrating {}", settings.database.url))?;
+    Ok(store)
+}
+
+/// Everything the running bot shares.
+pub struct Application {
+    pub settings: Settings,
+    pub store: Store,
+    pub catalogue: Catalogue,
+    pub metrics: Arc<Metrics>,
+    pub clock: Arc<dyn Clock>,
+    pub sync: SyncReport,
+    ops_listener: Option<tokio::net::TcpListener>,
+}
+
+impl Application {
+    /// Connects and prepares everything that can fail at start-up, so failures are reported
+    /// before the bot goes online.
+    pub async fn build(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Application> {
+        let catalogue = load_catalogue(&settings)?;
+        let store = open_store(&settings).await?;
+        let sync = store
+            .sync_catalogue(&catalogue.acts, clock.now_ms())
+            .await?;
+        tracing::info!(
+            database = %settings.database.url,
+            acts = catalogue.acts.len(),
+            added = sync.added,
+            updated = sync.updated,
+            retired = sync.retired,
+            "catalogue loaded"
+        );
+        let metrics = Arc::new(Metrics::default());
+        metrics.catalogue_acts.store(
+            catalogue.acts.len() as u64,
+            std::sync::atomic::Ordering::Relaxed,
+        );
+        let ops_listener = match settings.http_listen() {
+            Some(addr) => Some(ops::bind(addr).await.with_context(|| {
+                format!("cannot listen on {addr} (http.listen) for /healthz and /metrics; choose a free port or set it to \"\"")
+            })?),
+            None => None,
+        };
+        Ok(Application {
+            settings,
+            store,
+            catalogue,
+            metrics,
+            clock,
+            sync,
+            ops_listener,
+        })
+    }
+
+    /// The address the operator endpoints listen on, if on.
+    pub fn ops_addr(&self) -> Option<SocketAddr> {
+        self.ops_listener.as_ref().and_then(|l| l.local_addr().ok())
+    }
+
+    /// Runs until Ctrl-C or SIGTERM.
+    pub async fn run_until_stopped(mut self) -> anyhow::Result<()> {
+        if let Some(listener) = self.ops_listener.take() {
+            tracing::info!(addr = %listener.local_addr()?, "serving /healthz and /metrics");
+            tokio::spawn(ops::serve(
+                listener,
+                self.store.clone(),
+                self.metrics.clone(),
+            ));
+        }
+        shutdown_signal().await;
+        tracing::info!("stopping");
+        self.store.close().await;
+        Ok(())
+    }
+}
+
+/// Resolves on Ctrl-C or, on Unix, SIGTERM (what `docker stop` sends).
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}

@@ -1,0 +1,313 @@
+//! Storage: the only module with SQL in it.
+//!
+//! One pool for SQLite or PostgreSQL, chosen by the URL scheme (sqlx's `Any` driver, so every
+//! query is written once). The SQL sticks to what both dialects share: `$1` placeholders,
+//! `ON CONFLICT`, `RETURNING`, 64-bit integers for ids, times (Unix milliseconds) and flags.
+//! Where a dialect differs, only the migrations do: `migrations/sqlite` and
+//! `migrations/postgres` describe the same schema.
+
+mod acts;
+mod posts;
+mod servers;
+
+use std::path::Path;
+use std::time::Duration;
+
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::migrate::Migrator;
+use sqlx::{Any, AnyPool, Transaction};
+
+use crate::settings::{DatabaseSettings, DatabaseUrl};
+
+pub use acts::{StoredAct, SyncReport};
+pub use posts::{Claim, PostRecord, PostStatus};
+pub use servers::ServerRecord;
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// Which database is behind the pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn from_url(url: &str) -> Option<Backend> {
+        if url.starts_with("sqlite:") {
+            Some(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Some(Backend::Postgres)
+        } else {
+            None
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "SQLite",
+            Backend::Postgres => "PostgreSQL",
+        }
+    }
+}
+
+/// A storage failure, sorted by what the user or operator can do about it.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(
+        "the database is busy (another process is writing); try again in a moment, \
+         or raise database.busy_timeout_ms"
+    )]
+    Busy(#[source] sqlx::Error),
+    #[error("cannot reach the {backend} database at {url}: {source}")]
+    Unreachable {
+        backend: &'static str,
+        url: String,
+        #[source]
+        source: sqlx::Error,
+    },
+    #[error("database schema migration failed: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+    #[error("{0} is not a database URL; use sqlite://PATH or postgres://USER@HOST/DB")]
+    BadUrl(String),
+    #[error("database error: {0}")]
+    Query(#[source] sqlx::Error),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(error: sqlx::Error) -> Self {
+        if is_busy(&error) {
+            StoreError::Busy(error)
+        } else {
+            StoreError::Query(error)
+        }
+    }
+}
+
+fn is_busy(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::Database(db) => {
+            // SQLite: SQLITE_BUSY (5) and SQLITE_LOCKED (6), possibly extended.
+            let code = db.code().unwrap_or_default();
+            matches!(code.as_ref(), "5" | "6" | "261" | "262" | "517")
+                || db.message().contains("database is locked")
+        }
+        sqlx::Error::PoolTimedOut => true,
+        _ => false,
+    }
+}
+
+/// The database: a pool and the knowledge of which dialect it speaks.
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("backend", &self.backend)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Store {
+    /// Opens a pool. For SQLite the file (and its folder) is created on first use, and each
+    /// connection gets WAL, foreign keys and a busy timeout.
+    pub async fn connect(settings: &DatabaseSettings) -> Result<Store, StoreError> {
+        install_default_drivers();
+        let url = settings.url.expose();
+        let backend =
+            Backend::from_url(url).ok_or_else(|| StoreError::BadUrl(settings.url.redacted()))?;
+        let url = match backend {
+            Backend::Sqlite => sqlite_url_creating_folder(url)?,
+            Backend::Postgres => url.to_owned(),
+        };
+        let busy_timeout_ms = settings.busy_timeout_ms;
+        let pool = AnyPoolOptions::new()
+            .max_connections(settings.max_connections)
+            .acquire_timeout(Duration::from_secs(10))
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        use sqlx::Executor;
+                        let pragmas = format!(
+                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {busy_timeout_ms};"
+                        );
+                        conn.execute(sqlx::AssertSqlSafe(pragmas)).await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect(&url)
+            .await
+            .map_err(|source| StoreError::Unreachable {
+                backend: backend.name(),
+                url: settings.url.redacted(),
+                source,
+            })?;
+        Ok(Store { pool, backend })
+    }
+
+    /// Opens the database at `url` with default pool settings.
+    pub async fn connect_url(url: &str) -> Result<Store, StoreError> {
+        Store::connect(&DatabaseSettings {
+            url: DatabaseUrl::new(url),
+            max_connections: 5,
+            busy_timeout_ms: 5000,
+        })
+        .await
+    }
+
+    /// Applies the migrations this binary carries that the database has not seen.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        let migrator = match self.backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        migrator.run(&self.pool).await?;
+        Ok(())
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// A cheap round trip, for the health endpoint.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Begins a transaction that will write. On SQLite it takes the write lock at once
+    /// (BEGIN IMMEDIATE), so two writers queue on the busy timeout instead of one failing
+    /// half-way when it tries to upgrade a read lock.
+    async fn begin_write(&self) -> Result<Transaction<'static, Any>, StoreError> {
+        let tx = match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        };
+        Ok(tx)
+    }
+
+    /// The names of the application's tables, for tests and `migrate`'s report.
+    pub async fn table_names(&self) -> Result<Vec<String>, StoreError> {
+        let sql = match self.backend {
+            Backend::Sqlite => {
+                "SELECT name FROM sqlite_master WHERE type = 'table' \
+                 AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_sqlx_%' ORDER BY name"
+            }
+            Backend::Postgres => {
+                "SELECT table_name::TEXT FROM information_schema.tables \
+                 WHERE table_schema = current_schema() AND table_name NOT LIKE '_sqlx_%' \
+                 ORDER BY table_name"
+            }
+        };
+        let names: Vec<(String,)> = sqlx::query_as(sql).fetch_all(&self.pool).await?;
+        Ok(names.into_iter().map(|(n,)| n).collect())
+    }
+
+    /// The columns of a table with their declared types, for tests that check both
+    /// backends carry the same schema.
+    pub async fn column_names(&self, table: &str) -> Result<Vec<String>, StoreError> {
+        let rows: Vec<(String,)> = match self.backend {
+            Backend::Sqlite => {
+                sqlx::query_as("SELECT name FROM pragma_table_info($1) ORDER BY cid")
+                    .bind(table)
+                    .fetch_all(&self.pool)
+                    .await?
+            }
+            Backend::Postgres => {
+                sqlx::query_as(
+                    "SELECT column_name::TEXT FROM information_schema.columns \
+                     WHERE table_schema = current_schema() AND table_name = $1 \
+                     ORDER BY ordinal_position",
+                )
+                .bind(table)
+                .fetch_all(&self.pool)
+                .await?
+            }
+        };
+        Ok(rows.into_iter().map(|(n,)| n).collect())
+    }
+
+    /// Closes every connection (waits for those in use).
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// Makes sure the folder of a SQLite file exists and asks SQLite to create the file.
+fn sqlite_url_creating_folder(url: &str) -> Result<String, StoreError> {
+    let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    if path.is_empty() || path == ":memory:" {
+        return Err(StoreError::BadUrl(format!(
+            "{url} (an in-memory database loses everything at exit; give a file path)"
+        )));
+    }
+    if let Some(folder) = Path::new(path)
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(folder).map_err(|e| {
+            StoreError::BadUrl(format!(
+                "{url} (cannot create folder {}: {e})",
+                folder.display()
+            ))
+        })?;
+    }
+    let mode = if query.contains("mode=") {
+        ""
+    } else {
+        "mode=rwc"
+    };
+    let joined = [query, mode]
+        .iter()
+        .filter(|p| !p.is_empty())
+        .copied()
+        .collect::<Vec<_>>()
+        .join("&");
+    Ok(format!("sqlite://{path}?{joined}"))
+}
+
+/// Converts a Discord snowflake (u64) for storage. Snowflakes stay below 2^63 until the
+/// year 2084, so the conversion is lossless in practice; the cast keeps it total.
+pub fn snowflake_to_db(id: u64) -> i64 {
+    id as i64
+}
+
+pub fn snowflake_from_db(id: i64) -> u64 {
+    id as u64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_urls_gain_create_mode_and_folders() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("nested/deeper/x.db");
+        let url = format!("sqlite://{}", file.display());
+        let out = sqlite_url_creating_folder(&url).unwrap();
+        assert_eq!(out, format!("sqlite://{}?mode=rwc", file.display()));
+        assert!(file.parent().unwrap().is_dir());
+        let kept = sqlite_url_creating_folder("sqlite://x.db?mode=ro").unwrap();
+        assert_eq!(kept, "sqlite://x.db?mode=ro");
+        assert!(sqlite_url_creating_folder("sqlite::memory:").is_err());
+    }
+
+    #[test]
+    fn backend_follows_scheme() {
+        assert_eq!(Backend::from_url("sqlite://a.db"), Some(Backend::Sqlite));
+        assert_eq!(
+            Backend::from_url("postgresql://h/db"),
+            Some(Backend::Postgres)
+        );
+        assert_eq!(Backend::from_url("mysql://h/db"), None);
+    }
+}

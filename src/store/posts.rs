@@ -1,0 +1,142 @@
+//! Posts the bot made (or tried to): one row per (server, job, slot), claimed before anything
+//! is sent, so no post can go out twice.
+
+use super::{Store, StoreError};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PostStatus {
+    Claimed,
+    Sent,
+    Failed,
+    Skipped,
+}
+
+impl PostStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PostStatus::Claimed => "claimed",
+            PostStatus::Sent => "sent",
+            PostStatus::Failed => "failed",
+            PostStatus::Skipped => "skipped",
+        }
+    }
+}
+
+/// The outcome of trying to claim a slot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Claim {
+    /// This caller owns the slot and must send (post id).
+    Won(i64),
+    /// Someone already claimed it: send nothing.
+    AlreadyClaimed,
+}
+
+/// A post as stored.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct PostRecord {
+    pub id: i64,
+    pub guild_id: i64,
+    pub job: String,
+    pub slot: String,
+    pub act_id: Option<i64>,
+    pub channel_id: Option<i64>,
+    pub message_id: Option<i64>,
+    pub status: String,
+    pub failure: Option<String>,
+    pub claimed_at: i64,
+    pub sent_at: Option<i64>,
+}
+
+impl Store {
+    /// Claims (server, job, slot). Exactly one caller ever wins a slot, across restarts and
+    /// processes sharing the database, because the unique key decides.
+    pub async fn claim_post(
+        &self,
+        guild_id: i64,
+        job: &str,
+        slot: &str,
+        act_id: Option<i64>,
+        channel_id: Option<i64>,
+        now_ms: i64,
+    ) -> Result<Claim, StoreError> {
+        let row: Option<(i64,)> = sqlx::query_as(
+            "INSERT INTO posts (guild_id, job, slot, act_id, channel_id, status, claimed_at) \
+             VALUES ($1, $2, $3, $4, $5, 'claimed', $6) \
+             ON CONFLICT (guild_id, job, slot) DO NOTHING RETURNING id",
+        )
+        .bind(guild_id)
+        .bind(job)
+        .bind(slot)
+        .bind(act_id)
+        .bind(channel_id)
+        .bind(now_ms)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(match row {
+            Some((id,)) => Claim::Won(id),
+            None => Claim::AlreadyClaimed,
+        })
+    }
+
+    /// Records that a claimed post went out.
+    pub async fn mark_post_sent(
+        &self,
+        post_id: i64,
+        message_id: i64,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE posts SET status = 'sent', message_id = $1, sent_at = $2, \
+             attempts = attempts + 1, failure = NULL WHERE id = $3",
+        )
+        .bind(message_id)
+        .bind(now_ms)
+        .bind(post_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Records that a claimed post could not go out, and why.
+    pub async fn mark_post_failed(&self, post_id: i64, reason: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE posts SET status = 'failed', failure = $1, attempts = attempts + 1 \
+             WHERE id = $2",
+        )
+        .bind(reason)
+        .bind(post_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The slugs of the acts already posted by `job` in a server (for "no repeat until the
+    /// catalogue has come round").
+    pub async fn posted_act_slugs(
+        &self,
+        guild_id: i64,
+        job: &str,
+    ) -> Result<Vec<String>, StoreError> {
+        let rows: Vec<(String,)> = sqlx::query_as(
+            "SELECT a.slug FROM posts p JOIN acts a ON a.id = p.act_id \
+             WHERE p.guild_id = $1 AND p.job = $2 AND p.status IN ('claimed', 'sent') \
+             ORDER BY p.id",
+        )
+        .bind(guild_id)
+        .bind(job)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(|(s,)| s).collect())
+    }
+
+    pub async fn posts_for(&self, guild_id: i64) -> Result<Vec<PostRecord>, StoreError> {
+        let rows = sqlx::query_as(
+            "SELECT id, guild_id, job, slot, act_id, channel_id, message_id, status, failure, \
+             claimed_at, sent_at FROM posts WHERE guild_id = $1 ORDER BY id",
+        )
+        .bind(guild_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows)
+    }
+}

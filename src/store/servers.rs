@@ -1,0 +1,77 @@
+//! Servers the bot is in, and their settings.
+
+use super::{Store, StoreError};
+
+/// A server as stored.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ServerRecord {
+    pub guild_id: i64,
+    pub name: String,
+    pub joined_at: i64,
+    pub left_at: Option<i64>,
+    pub timezone: String,
+}
+
+impl Store {
+    /// Records that the bot is in a server (joining, or seen again at start-up), creating its
+    /// settings row with defaults the first time. A server that had been left is active again.
+    pub async fn upsert_server(
+        &self,
+        guild_id: i64,
+        name: &str,
+        default_timezone: &str,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO servers (guild_id, name, joined_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (guild_id) DO UPDATE SET name = excluded.name, left_at = NULL",
+        )
+        .bind(guild_id)
+        .bind(name)
+        .bind(now_ms)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO server_settings (guild_id, timezone, updated_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (guild_id) DO NOTHING",
+        )
+        .bind(guild_id)
+        .bind(default_timezone)
+        .bind(now_ms)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Records that the bot left a server; its data is kept until the retention job runs.
+    pub async fn mark_server_left(&self, guild_id: i64, now_ms: i64) -> Result<(), StoreError> {
+        sqlx::query("UPDATE servers SET left_at = $1 WHERE guild_id = $2 AND left_at IS NULL")
+            .bind(now_ms)
+            .bind(guild_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn server(&self, guild_id: i64) -> Result<Option<ServerRecord>, StoreError> {
+        let row = sqlx::query_as(
+            "SELECT s.guild_id, s.name, s.joined_at, s.left_at, c.timezone \
+             FROM servers s JOIN server_settings c ON c.guild_id = s.guild_id \
+             WHERE s.guild_id = $1",
+        )
+        .bind(guild_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row)
+    }
+
+    /// How many servers the bot is in now.
+    pub async fn active_server_count(&self) -> Result<i64, StoreError> {
+        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM servers WHERE left_at IS NULL")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(n)
+    }
+}

@@ -1,0 +1,301 @@
+//! The `smallacts` binary as a newcomer meets it, and the operator endpoints.
+
+use std::process::{Command, Output, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+
+use smallacts::clock::SystemClock;
+use smallacts::settings::Settings;
+use smallacts::startup::Application;
+
+/// Runs the binary with a clean environment (no token, no database URL) in `dir`.
+pub fn smallacts(dir: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_smallacts"));
+    command
+        .args(args)
+        .current_dir(dir)
+        .env_remove("DISCORD_TOKEN")
+        .env_remove("DATABASE_URL")
+        .env_remove("DISCORD_API_URL")
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::null());
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn smallacts");
+    // A hang guard, not a timing assertion: a command that never returns fails the test.
+    for _ in 0..600 {
+        if child.try_wait().unwrap().is_some() {
+            return child.wait_with_output().unwrap();
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    child.kill().unwrap();
+    panic!("smallacts {args:?} did not finish within a minute");
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn run_without_a_token_explains_what_to_do_and_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = smallacts(dir.path(), &[], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    for needle in [
+        "DISCORD_TOKEN is not set",
+        "smallacts demo",
+        "discord.com/developers/applications",
+        "bot and applications.commands",
+        "permissions=309237763136",
+        "Message Content",
+    ] {
+        assert!(stderr.contains(needle), "missing {needle:?} in:\n{stderr}");
+    }
+    assert!(
+        !dir.path().join("data").exists(),
+        "no database is created before the token check"
+    );
+}
+
+#[test]
+fn help_describes_every_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = smallacts(dir.path(), &["--help"], &[]);
+    assert!(out.status.success());
+    let help = text(&out.stdout);
+    for command in ["run", "migrate", "check", "preview"] {
+        assert!(help.contains(&format!("  {command} ")), "{help}");
+    }
+}
+
+#[test]
+fn check_prints_the_catalogue_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = smallacts(dir.path(), &["check"], &[]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
+    assert!(stdout.contains("Configuration: OK"), "{stdout}");
+    assert!(stdout.contains("by size   smallest"), "{stdout}");
+    assert!(stdout.contains("every target met"), "{stdout}");
+    assert!(stdout.contains("token NOT set"), "{stdout}");
+}
+
+#[test]
+fn check_never_prints_the_token_or_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = smallacts(
+        dir.path(),
+        &["check"],
+        &[
+            ("DISCORD_TOKEN", "MTIz.secret-token-value"),
+            (
+                "DATABASE_URL",
+                "postgres://app:hunter2@db.example/smallacts",
+            ),
+        ],
+    );
+    let all = text(&out.stdout) + &text(&out.stderr);
+    assert!(out.status.success(), "{all}");
+    assert!(all.contains("token set"), "{all}");
+    assert!(
+        !all.contains("secret-token-value") && !all.contains("hunter2"),
+        "{all}"
+    );
+}
+
+#[test]
+fn a_bad_config_file_stops_with_file_key_and_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("mine.toml"),
+        "[schedule]\ngrace_minutes = \"soon\"\n",
+    )
+    .unwrap();
+    let out = smallacts(dir.path(), &["--config", "mine.toml", "check"], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("mine.toml"), "{stderr}");
+    assert!(stderr.contains("grace_minutes"), "{stderr}");
+    assert!(stderr.contains("soon"), "{stderr}");
+}
+
+#[test]
+fn a_bad_catalogue_file_is_rejected_with_every_problem() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("acts.toml"),
+        "[[act]]\nid='x'\ntext='Say hello to someone.'\nsize='huge'\nway='connect'\nsettings=['anywhere']\n\
+         [[act]]\nid='x'\ntext='Say hello to someone.'\nsize='small'\nway='connect'\nsettings=['anywhere']\n",
+    )
+    .unwrap();
+    let out = smallacts(
+        dir.path(),
+        &["check"],
+        &[("SMALLACTS__CATALOGUE__PATH", "acts.toml")],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("unknown size \"huge\""), "{stderr}");
+    assert!(stderr.contains("duplicate id"), "{stderr}");
+}
+
+#[test]
+fn migrate_creates_a_working_sqlite_file_under_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = smallacts(dir.path(), &["migrate"], &[]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
+    assert!(
+        stdout.contains("4 tables: acts, posts, server_settings, servers"),
+        "{stdout}"
+    );
+    let file = dir.path().join("data/smallacts.db");
+    assert!(file.is_file());
+    // The file is a real database the library can use.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let store = smallacts::store::Store::connect_url(&format!("sqlite://{}", file.display()))
+            .await
+            .unwrap();
+        store
+            .upsert_server(1, "x", "Europe/London", 0)
+            .await
+            .unwrap();
+        assert_eq!(store.active_server_count().await.unwrap(), 1);
+    });
+}
+
+#[test]
+fn preview_offers_matching_acts_without_repeats() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = smallacts(
+        dir.path(),
+        &[
+            "preview", "--size", "smallest", "--way", "give", "--count", "40", "--seed", "3",
+        ],
+        &[],
+    );
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
+    let lines: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.contains("Smallest · Give"))
+        .collect();
+    assert_eq!(lines.len(), 40, "{stdout}");
+    let matching: usize = stdout.split(' ').next().unwrap().parse().unwrap();
+    let before_new_round = stdout.split("a new round begins").next().unwrap();
+    let slugs: Vec<&str> = before_new_round
+        .lines()
+        .filter_map(|l| l.rsplit_once('[').map(|(_, s)| s))
+        .collect();
+    let unique: std::collections::HashSet<_> = slugs.iter().collect();
+    assert_eq!(unique.len(), slugs.len(), "no repeats within a round");
+    assert_eq!(slugs.len(), matching.min(40));
+
+    let bad = smallacts(dir.path(), &["preview", "--size", "tiny"], &[]);
+    assert!(!bad.status.success());
+    assert!(text(&bad.stderr).contains("use smallest, smaller or small"));
+}
+
+/// Sends a GET over a plain TCP connection and returns (status line, body).
+async fn http_get(addr: std::net::SocketAddr, path: &str) -> (String, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stream
+        .write_all(
+            format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes(),
+        )
+        .await
+        .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    let (head, body) = response.split_once("\r\n\r\n").unwrap();
+    (head.lines().next().unwrap().to_owned(), body.to_owned())
+}
+
+#[tokio::test]
+async fn healthz_and_metrics_answer_while_running() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("test.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[database]\nurl = \"sqlite://{}/bot.db\"\n[http]\nlisten = \"127.0.0.1:0\"\n",
+            dir.path().display()
+        ),
+    )
+    .unwrap();
+    let settings = Settings::load(Some(&config)).unwrap();
+    let app = Application::build(settings, Arc::new(SystemClock))
+        .await
+        .unwrap();
+    let addr = app.ops_addr().expect("endpoints on");
+    let store = app.store.clone();
+    tokio::spawn(app.run_until_stopped());
+
+    let (status, body) = http_get(addr, "/healthz").await;
+    assert!(status.contains("200"), "{status}");
+    let health: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(health["status"], "ok");
+    assert_eq!(health["backend"], "SQLite");
+
+    let (status, metrics) = http_get(addr, "/metrics").await;
+    assert!(status.contains("200"));
+    assert!(metrics.contains("smallacts_database_up 1"), "{metrics}");
+    let acts = smallacts::acts::Catalogue::built_in().unwrap().acts.len();
+    assert!(
+        metrics.contains(&format!("smallacts_catalogue_acts {acts}")),
+        "{metrics}"
+    );
+    assert!(metrics.contains("# TYPE smallacts_posts_sent_total counter"));
+
+    // With the database gone, health says so with 503.
+    store.close().await;
+    let (status, body) = http_get(addr, "/healthz").await;
+    assert!(status.contains("503"), "{status} {body}");
+}
+
+mod postgres {
+    use super::*;
+    use crate::helpers::{postgres_admin_url, with_database};
+
+    #[test]
+    fn migrate_creates_the_same_schema_on_postgres() {
+        let admin = postgres_admin_url();
+        let name = format!("smallacts_cli_{}", rand::random::<u32>());
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let mut conn = rt.block_on(async {
+            use sqlx::{Connection, Executor};
+            let mut c = sqlx::PgConnection::connect(&admin).await.unwrap();
+            c.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .await
+                .unwrap();
+            c
+        });
+        let url = with_database(&admin, &name);
+        let dir = tempfile::tempdir().unwrap();
+        let out = smallacts(dir.path(), &["migrate"], &[("DATABASE_URL", &url)]);
+        rt.block_on(async {
+            use sqlx::Executor;
+            conn.execute(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE {name} WITH (FORCE)"
+            )))
+            .await
+            .unwrap();
+        });
+        let stdout = text(&out.stdout);
+        assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
+        assert!(stdout.starts_with("PostgreSQL database"), "{stdout}");
+        assert!(
+            stdout.contains("4 tables: acts, posts, server_settings, servers"),
+            "{stdout}"
+        );
+    }
+}

@@ -1,0 +1,135 @@
+//! Shared test fixtures: a fresh database per test on either backend.
+
+use smallacts::store::Store;
+
+/// The environment variable that names a PostgreSQL server for the PostgreSQL suite, e.g.
+/// `postgres://postgres@127.0.0.1:5432/test`. Each test creates its own database there and
+/// drops it afterwards.
+pub const POSTGRES_URL_VAR: &str = "SMALLACTS_TEST_POSTGRES_URL";
+
+/// A migrated, empty database that is removed when dropped.
+pub struct TestDb {
+    pub store: Store,
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+    postgres: Option<PostgresCleanup>,
+}
+
+struct PostgresCleanup {
+    admin_url: String,
+    database: String,
+}
+
+impl TestDb {
+    /// A temporary SQLite file.
+    pub async fn sqlite() -> TestDb {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}", dir.path().join("test.db").display());
+        let store = Store::connect_url(&url).await.expect("open sqlite");
+        store.migrate().await.expect("migrate sqlite");
+        TestDb {
+            store,
+            url,
+            _dir: Some(dir),
+            postgres: None,
+        }
+    }
+
+    /// A new database on the server named by SMALLACTS_TEST_POSTGRES_URL.
+    pub async fn postgres() -> TestDb {
+        let admin_url = postgres_admin_url();
+        let database = format!("smallacts_test_{}", rand::random::<u64>());
+        let mut admin = connect_admin(&admin_url).await;
+        use sqlx::Executor;
+        admin
+            .execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {database}")))
+            .await
+            .expect("create test database");
+        let url = with_database(&admin_url, &database);
+        let store = Store::connect_url(&url).await.expect("open postgres");
+        store.migrate().await.expect("migrate postgres");
+        TestDb {
+            store,
+            url,
+            _dir: None,
+            postgres: Some(PostgresCleanup {
+                admin_url,
+                database,
+            }),
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some(cleanup) = self.postgres.take() {
+            // Drop runs inside the test's runtime, which cannot block on async work: use a
+            // thread with a runtime of its own. FORCE ends the pool's open connections.
+            std::thread::spawn(move || {
+                tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("runtime")
+                    .block_on(async {
+                        use sqlx::Executor;
+                        let mut admin = connect_admin(&cleanup.admin_url).await;
+                        let _ = admin
+                            .execute(sqlx::AssertSqlSafe(format!(
+                                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                                cleanup.database
+                            )))
+                            .await;
+                    });
+            })
+            .join()
+            .expect("drop test database");
+        }
+    }
+}
+
+pub fn postgres_admin_url() -> String {
+    std::env::var(POSTGRES_URL_VAR).unwrap_or_else(|_| {
+        panic!(
+            "the PostgreSQL suite needs {POSTGRES_URL_VAR}, e.g. \
+             {POSTGRES_URL_VAR}=postgres://postgres@127.0.0.1:5432/test cargo nextest run --profile postgres"
+        )
+    })
+}
+
+async fn connect_admin(url: &str) -> sqlx::PgConnection {
+    use sqlx::Connection;
+    sqlx::PgConnection::connect(url)
+        .await
+        .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at {url}: {e}"))
+}
+
+/// The same server URL with another database name.
+pub fn with_database(url: &str, database: &str) -> String {
+    let mut parsed = url::Url::parse(url).expect("postgres URL");
+    parsed.set_path(&format!("/{database}"));
+    parsed.to_string()
+}
+
+/// Generates one test per backend from an `async fn(TestDb)`: `sqlite::name` always runs,
+/// `postgres::name` runs in the PostgreSQL suite.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::helpers::TestDb::sqlite().await).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::helpers::TestDb::postgres().await).await
+                }
+            )*
+        }
+    };
+}

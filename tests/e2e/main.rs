@@ -1,0 +1,6 @@
+//! One integration-test binary: the store on both backends, the command line, and (as
+//! features land) the bot end to end against the fake Discord.
+
+mod cli;
+mod helpers;
+mod store;
