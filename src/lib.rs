@@ -5,8 +5,11 @@
 
 pub mod acts;
 pub mod clock;
+pub mod discord;
+pub mod ideas;
 pub mod invite;
 pub mod ops;
+pub mod sandbox;
 pub mod settings;
 pub mod startup;
 pub mod store;

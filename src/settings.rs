@@ -155,6 +155,13 @@ impl Settings {
         Ok(settings)
     }
 
+    /// The built-in defaults alone, ignoring files and the environment: for the demo and
+    /// tests, which must not pick up a real token or database.
+    pub fn defaults() -> Settings {
+        Self::extract(&Figment::from(Toml::string(DEFAULT_TOML)))
+            .expect("the built-in config/default.toml is valid (a unit test checks it)")
+    }
+
     fn figment(config_file: Option<&Path>) -> Result<Figment, SettingsError> {
         let mut figment = Figment::from(Toml::string(DEFAULT_TOML));
         if let Some(path) = config_file {
@@ -324,6 +331,18 @@ mod tests {
             assert_eq!(s.database.url.expose(), "sqlite://data/smallacts.db");
             assert_eq!(s.log.format, LogFormat::Pretty);
             assert_eq!(s.schedule.default_timezone, "Europe/London");
+            assert!(s.token.is_none());
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn defaults_ignore_the_environment() {
+        Jail::expect_with(|jail| {
+            jail.set_env("DATABASE_URL", "postgres://elsewhere/db");
+            jail.set_env("DISCORD_TOKEN", "real-token");
+            let s = Settings::defaults();
+            assert_eq!(s.database.url.expose(), "sqlite://data/smallacts.db");
             assert!(s.token.is_none());
             Ok(())
         });

@@ -8,6 +8,8 @@ use anyhow::Context as _;
 
 use crate::acts::Catalogue;
 use crate::clock::Clock;
+use crate::discord::{Bot, BotState};
+use crate::ideas::Ideas;
 use crate::ops::{self, Metrics};
 use crate::settings::Settings;
 use crate::store::{Store, SyncReport};
@@ -93,20 +95,83 @@ impl Application {
         self.ops_listener.as_ref().and_then(|l| l.local_addr().ok())
     }
 
-    /// Runs until Ctrl-C or SIGTERM.
-    pub async fn run_until_stopped(mut self) -> anyhow::Result<()> {
-        if let Some(listener) = self.ops_listener.take() {
-            tracing::info!(addr = %listener.local_addr()?, "serving /healthz and /metrics");
+    /// Starts the operator endpoints and connects to Discord. Returns once the bot is
+    /// connecting; a bad gateway URL is reported here, not wandered past.
+    pub async fn start(mut self) -> anyhow::Result<Running> {
+        let ops_task = self.ops_listener.take().map(|listener| {
+            if let Ok(addr) = listener.local_addr() {
+                tracing::info!(%addr, "serving /healthz and /metrics");
+            }
             tokio::spawn(ops::serve(
                 listener,
                 self.store.clone(),
                 self.metrics.clone(),
-            ));
+            ))
+        });
+        let state = Arc::new(BotState {
+            store: self.store.clone(),
+            ideas: Ideas::new(self.store.clone()),
+            metrics: self.metrics.clone(),
+            clock: self.clock.clone(),
+            settings: Arc::new(self.settings),
+        });
+        let bot = match Bot::build(state).await {
+            Ok(bot) => bot,
+            Err(error) => {
+                if let Some(task) = ops_task {
+                    task.abort();
+                }
+                return Err(error);
+            }
+        };
+        let shard_manager = bot.shard_manager();
+        let bot_task = tokio::spawn(bot.run());
+        Ok(Running {
+            store: self.store,
+            metrics: self.metrics,
+            shard_manager,
+            bot_task,
+            ops_task,
+        })
+    }
+
+    /// Runs until Ctrl-C or SIGTERM, or until the Discord connection ends for good.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let mut running = self.start().await?;
+        let outcome = tokio::select! {
+            _ = shutdown_signal() => {
+                tracing::info!("stopping");
+                Ok(())
+            }
+            ended = &mut running.bot_task => match ended {
+                Ok(Ok(())) => Ok(()),
+                Ok(Err(error)) => Err(error),
+                Err(join) => Err(anyhow::anyhow!("the bot task failed: {join}")),
+            },
+        };
+        running.stop().await;
+        outcome
+    }
+}
+
+/// A started application.
+pub struct Running {
+    pub store: Store,
+    pub metrics: Arc<Metrics>,
+    shard_manager: Arc<poise::serenity_prelude::ShardManager>,
+    bot_task: tokio::task::JoinHandle<anyhow::Result<()>>,
+    ops_task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Running {
+    /// Disconnects from Discord, stops the endpoints and closes the database.
+    pub async fn stop(self) {
+        self.shard_manager.shutdown_all().await;
+        self.bot_task.abort();
+        if let Some(task) = self.ops_task {
+            task.abort();
         }
-        shutdown_signal().await;
-        tracing::info!("stopping");
         self.store.close().await;
-        Ok(())
     }
 }
 

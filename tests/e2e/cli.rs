@@ -1,12 +1,7 @@
 //! The `smallacts` binary as a newcomer meets it, and the operator endpoints.
 
 use std::process::{Command, Output, Stdio};
-use std::sync::Arc;
 use std::time::Duration;
-
-use smallacts::clock::SystemClock;
-use smallacts::settings::Settings;
-use smallacts::startup::Application;
 
 /// Runs the binary with a clean environment (no token, no database URL) in `dir`.
 pub fn smallacts(dir: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> Output {
@@ -202,64 +197,6 @@ fn preview_offers_matching_acts_without_repeats() {
     let bad = smallacts(dir.path(), &["preview", "--size", "tiny"], &[]);
     assert!(!bad.status.success());
     assert!(text(&bad.stderr).contains("use smallest, smaller or small"));
-}
-
-/// Sends a GET over a plain TCP connection and returns (status line, body).
-async fn http_get(addr: std::net::SocketAddr, path: &str) -> (String, String) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-    stream
-        .write_all(
-            format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes(),
-        )
-        .await
-        .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).await.unwrap();
-    let (head, body) = response.split_once("\r\n\r\n").unwrap();
-    (head.lines().next().unwrap().to_owned(), body.to_owned())
-}
-
-#[tokio::test]
-async fn healthz_and_metrics_answer_while_running() {
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("test.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[database]\nurl = \"sqlite://{}/bot.db\"\n[http]\nlisten = \"127.0.0.1:0\"\n",
-            dir.path().display()
-        ),
-    )
-    .unwrap();
-    let settings = Settings::load(Some(&config)).unwrap();
-    let app = Application::build(settings, Arc::new(SystemClock))
-        .await
-        .unwrap();
-    let addr = app.ops_addr().expect("endpoints on");
-    let store = app.store.clone();
-    tokio::spawn(app.run_until_stopped());
-
-    let (status, body) = http_get(addr, "/healthz").await;
-    assert!(status.contains("200"), "{status}");
-    let health: serde_json::Value = serde_json::from_str(&body).unwrap();
-    assert_eq!(health["status"], "ok");
-    assert_eq!(health["backend"], "SQLite");
-
-    let (status, metrics) = http_get(addr, "/metrics").await;
-    assert!(status.contains("200"));
-    assert!(metrics.contains("smallacts_database_up 1"), "{metrics}");
-    let acts = smallacts::acts::Catalogue::built_in().unwrap().acts.len();
-    assert!(
-        metrics.contains(&format!("smallacts_catalogue_acts {acts}")),
-        "{metrics}"
-    );
-    assert!(metrics.contains("# TYPE smallacts_posts_sent_total counter"));
-
-    // With the database gone, health says so with 503.
-    store.close().await;
-    let (status, body) = http_get(addr, "/healthz").await;
-    assert!(status.contains("503"), "{status} {body}");
 }
 
 mod postgres {

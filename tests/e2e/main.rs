@@ -1,6 +1,8 @@
 //! One integration-test binary: the store on both backends, the command line, and (as
 //! features land) the bot end to end against the fake Discord.
 
+mod bot;
 mod cli;
+mod discord;
 mod helpers;
 mod store;

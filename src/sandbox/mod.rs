@@ -1,0 +1,859 @@
+//! A fake Discord for tests, benchmarks and `smallacts demo`: the REST v10 routes the bot
+//! uses and Gateway v10 over a real WebSocket, on 127.0.0.1.
+//!
+//! It behaves as Discord documents, not as the bot would like: payloads in Discord's shapes
+//! (each builder checked against serenity's own model types), Discord's error bodies for
+//! broken limits and unknown channels, 429 with `retry_after` when a test sets a rate, message
+//! content blanked for a bot without the MESSAGE_CONTENT intent, and, when Discord's OpenAPI
+//! description is at hand, every JSON body checked against its request schema. It records
+//! every request and gateway frame so tests can assert on what the bot really sent.
+
+mod gateway;
+pub mod limits;
+pub mod openapi;
+pub mod payloads;
+mod rest;
+
+use std::collections::{BTreeMap, HashMap};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, anyhow, bail};
+use serde_json::{Value, json};
+use tokio::sync::{Notify, mpsc};
+
+pub use payloads::{ChannelKind, FakeChannel, FakeGuild, FakeUser, InteractionContext};
+
+use self::openapi::OpenApi;
+
+/// Permission bits the sandbox understands.
+pub mod permissions {
+    pub const ADMINISTRATOR: u64 = 1 << 3;
+    pub const MANAGE_GUILD: u64 = 1 << 5;
+    pub const VIEW_CHANNEL: u64 = 1 << 10;
+    pub const SEND_MESSAGES: u64 = 1 << 11;
+    /// What an ordinary member has in the sandbox.
+    pub const MEMBER: u64 = VIEW_CHANNEL | SEND_MESSAGES | (1 << 16) | (1 << 6);
+}
+
+/// The MESSAGE_CONTENT intent bit.
+pub const INTENT_MESSAGE_CONTENT: u64 = 1 << 15;
+/// The token the sandbox accepts.
+pub const SANDBOX_TOKEN: &str = "sandbox.bot.token";
+/// Discord's epoch, for snowflakes.
+const DISCORD_EPOCH_MS: u64 = 1_420_070_400_000;
+/// How long to wait for the bot before a helper gives up.
+const WAIT: Duration = Duration::from_secs(15);
+
+/// One HTTP request the bot made.
+#[derive(Debug, Clone)]
+pub struct RecordedRequest {
+    pub method: String,
+    /// Path after `/api/v10`, without the query.
+    pub path: String,
+    pub query: String,
+    pub body: Option<Value>,
+    /// Names and sizes of attached files (multipart requests).
+    pub files: Vec<(String, usize)>,
+    pub status: u16,
+}
+
+/// One gateway frame, either way.
+#[derive(Debug, Clone)]
+pub struct RecordedFrame {
+    pub from_bot: bool,
+    pub op: u64,
+    pub event: Option<String>,
+    pub payload: Value,
+}
+
+/// What the bot answered to an interaction.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub interaction_id: u64,
+    /// The callback type: 4 message, 5 deferred message, 6 deferred update, 7 update,
+    /// 8 autocomplete result, 9 modal.
+    pub kind: u64,
+    /// The message shown (for 4, 5 after its edit, 6 and 7: the message as it now stands).
+    pub message: Option<Value>,
+    /// The callback's `data` as sent (a modal's definition, autocomplete choices, ...).
+    pub data: Value,
+    /// How long from dispatching the interaction to receiving the callback.
+    pub round_trip: Duration,
+}
+
+impl Reply {
+    pub fn ephemeral(&self) -> bool {
+        self.message
+            .as_ref()
+            .and_then(|m| m["flags"].as_u64())
+            .is_some_and(|f| f & 64 != 0)
+    }
+
+    /// The first embed's description, or the content.
+    pub fn text(&self) -> String {
+        let Some(m) = &self.message else {
+            return String::new();
+        };
+        let mut text = m["content"].as_str().unwrap_or_default().to_owned();
+        for embed in m["embeds"].as_array().into_iter().flatten() {
+            for key in ["title", "description"] {
+                if let Some(s) = embed[key].as_str() {
+                    text.push('\n');
+                    text.push_str(s);
+                }
+            }
+            for field in embed["fields"].as_array().into_iter().flatten() {
+                text.push_str(&format!(
+                    "\n{}: {}",
+                    field["name"].as_str().unwrap_or_default(),
+                    field["value"].as_str().unwrap_or_default()
+                ));
+            }
+        }
+        text
+    }
+
+    /// Every button's (custom_id, label) on the message.
+    pub fn buttons(&self) -> Vec<(String, String)> {
+        buttons_of(self.message.as_ref().unwrap_or(&Value::Null))
+    }
+
+    /// The custom id of the button with this label.
+    pub fn button(&self, label: &str) -> Option<String> {
+        self.buttons()
+            .into_iter()
+            .find(|(_, l)| l == label)
+            .map(|(id, _)| id)
+    }
+}
+
+/// Every button's (custom_id, label) on a message.
+pub fn buttons_of(message: &Value) -> Vec<(String, String)> {
+    message["components"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|row| row["components"].as_array().cloned().unwrap_or_default())
+        .filter(|c| c["type"] == 2)
+        .map(|c| {
+            (
+                c["custom_id"].as_str().unwrap_or_default().to_owned(),
+                c["label"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// Someone acting in the sandbox: who, where, with which permissions.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub user: FakeUser,
+    pub guild_id: Option<u64>,
+    pub channel_id: u64,
+    pub permissions: u64,
+}
+
+struct ChannelState {
+    channel: FakeChannel,
+    /// The bot may view / send here (a test can take it away).
+    bot_can_view: bool,
+    bot_can_send: bool,
+}
+
+struct StoredMessage {
+    json: Value,
+    channel_id: Option<u64>,
+}
+
+struct InteractionState {
+    id: u64,
+    dispatched: Instant,
+    callback: Option<(u64, Value, Duration)>,
+    /// The message the callback created or updated.
+    message_id: Option<u64>,
+    /// The message a component was on.
+    source_message_id: Option<u64>,
+    /// True once a deferred response has been edited into its final message.
+    edited: bool,
+    channel: FakeChannel,
+    ephemeral_default: bool,
+}
+
+pub(crate) enum WsOut {
+    Frame(Value),
+    Close(u16, &'static str),
+}
+
+struct Session {
+    id: String,
+    seq: u64,
+    intents: u64,
+    /// Every dispatch of the session, for RESUME.
+    buffer: Vec<Value>,
+    conn: Option<(u64, mpsc::UnboundedSender<WsOut>)>,
+}
+
+/// Token bucket over one second, as Discord's global limit.
+struct RateWindow {
+    per_second: u32,
+    window_start: Instant,
+    used: u32,
+}
+
+/// Everything the fake Discord knows. Held under a std Mutex, never across an await.
+struct World {
+    application_id: u64,
+    bot: FakeUser,
+    owner: FakeUser,
+    next_id: u64,
+    guilds: BTreeMap<u64, FakeGuild>,
+    channels: HashMap<u64, ChannelState>,
+    messages: BTreeMap<u64, StoredMessage>,
+    interactions: HashMap<String, InteractionState>,
+    commands: Value,
+    requests: Vec<RecordedRequest>,
+    frames: Vec<RecordedFrame>,
+    violations: Vec<String>,
+    session: Option<Session>,
+    identifies: u32,
+    resumes: u32,
+    rate: Option<RateWindow>,
+    rate_limited: u64,
+    ws_url: String,
+}
+
+impl World {
+    fn snowflake(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    /// Sends a dispatch on the live session (buffered for RESUME).
+    fn dispatch(&mut self, event: &str, d: Value) -> anyhow::Result<()> {
+        let Some(session) = self.session.as_mut() else {
+            bail!("the bot has no gateway session yet");
+        };
+        session.seq += 1;
+        let frame = payloads::dispatch(event, session.seq, d);
+        session.buffer.push(frame.clone());
+        if let Some((_, conn)) = &session.conn {
+            let _ = conn.send(WsOut::Frame(frame.clone()));
+        }
+        self.frames.push(RecordedFrame {
+            from_bot: false,
+            op: 0,
+            event: Some(event.to_owned()),
+            payload: frame,
+        });
+        Ok(())
+    }
+
+    fn has_intent(&self, bit: u64) -> bool {
+        self.session.as_ref().is_some_and(|s| s.intents & bit != 0)
+    }
+
+    fn channel(&self, id: u64) -> Option<&FakeChannel> {
+        self.channels.get(&id).map(|c| &c.channel)
+    }
+}
+
+pub(crate) struct Shared {
+    world: Mutex<World>,
+    changed: Notify,
+    openapi: Option<OpenApi>,
+    token: String,
+}
+
+impl Shared {
+    fn world(&self) -> MutexGuard<'_, World> {
+        self.world.lock().expect("sandbox state")
+    }
+
+    /// Wakes everyone waiting for the world to change.
+    fn touch(&self) {
+        self.changed.notify_waiters();
+    }
+}
+
+/// Options for a sandbox.
+#[derive(Debug, Clone, Default)]
+pub struct SandboxOptions {
+    /// Check JSON bodies against Discord's OpenAPI description when it can be found.
+    pub openapi: bool,
+}
+
+/// A running fake Discord. Dropping it stops the server.
+pub struct Sandbox {
+    shared: Arc<Shared>,
+    addr: SocketAddr,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+impl Sandbox {
+    /// Starts the fake Discord on a free port of 127.0.0.1.
+    pub async fn start(options: SandboxOptions) -> anyhow::Result<Sandbox> {
+        let openapi = if options.openapi {
+            OpenApi::load_default().context("loading Discord's OpenAPI description")?
+        } else {
+            None
+        };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let now_ms = chrono::Utc::now().timestamp_millis() as u64;
+        let bot = FakeUser {
+            id: 1_000_000_000_000_000_001,
+            username: "smallacts".into(),
+            global_name: Some("smallacts".into()),
+            bot: true,
+        };
+        let owner = FakeUser {
+            id: 1_000_000_000_000_000_002,
+            username: "owner".into(),
+            global_name: Some("Bot Owner".into()),
+            bot: false,
+        };
+        let world = World {
+            application_id: bot.id,
+            bot,
+            owner,
+            next_id: (now_ms - DISCORD_EPOCH_MS) << 22,
+            guilds: BTreeMap::new(),
+            channels: HashMap::new(),
+            messages: BTreeMap::new(),
+            interactions: HashMap::new(),
+            commands: json!([]),
+            requests: Vec::new(),
+            frames: Vec::new(),
+            violations: Vec::new(),
+            session: None,
+            identifies: 0,
+            resumes: 0,
+            rate: None,
+            rate_limited: 0,
+            ws_url: format!("ws://{addr}/gateway"),
+        };
+        let shared = Arc::new(Shared {
+            world: Mutex::new(world),
+            changed: Notify::new(),
+            openapi,
+            token: SANDBOX_TOKEN.to_owned(),
+        });
+        let app = axum::Router::new()
+            .route("/gateway", axum::routing::get(gateway::upgrade))
+            .route("/api/v10/{*path}", axum::routing::any(rest::handle))
+            .with_state(shared.clone());
+        let server = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Ok(Sandbox {
+            shared,
+            addr,
+            server,
+        })
+    }
+
+    /// The base URL to give the bot as DISCORD_API_URL.
+    pub fn api_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn token(&self) -> &str {
+        &self.shared.token
+    }
+
+    /// Whether request bodies are checked against Discord's OpenAPI description.
+    pub fn checks_openapi(&self) -> bool {
+        self.shared.openapi.is_some()
+    }
+
+    pub fn bot_user(&self) -> FakeUser {
+        self.shared.world().bot.clone()
+    }
+
+    pub fn application_id(&self) -> u64 {
+        self.shared.world().application_id
+    }
+
+    /// A new unique id.
+    pub fn new_id(&self) -> u64 {
+        self.shared.world().snowflake()
+    }
+
+    /// Adds a server with a text channel; if the bot is connected it receives GUILD_CREATE.
+    pub fn add_guild(&self, name: &str, members: Vec<FakeUser>) -> FakeGuild {
+        let mut world = self.shared.world();
+        let guild_id = world.snowflake();
+        let channel_id = world.snowflake();
+        let owner_id = members.first().map_or(world.owner.id, |m| m.id);
+        let general = FakeChannel {
+            id: channel_id,
+            name: "general".into(),
+            kind: ChannelKind::Text,
+            guild_id: Some(guild_id),
+            parent_id: None,
+            recipient: None,
+        };
+        let guild = FakeGuild {
+            id: guild_id,
+            name: name.into(),
+            owner_id,
+            channels: vec![general.clone()],
+            members,
+        };
+        world.channels.insert(
+            channel_id,
+            ChannelState {
+                channel: general,
+                bot_can_view: true,
+                bot_can_send: true,
+            },
+        );
+        world.guilds.insert(guild_id, guild.clone());
+        if world.session.is_some() {
+            let d = payloads::guild_create(&guild, &world.bot.clone(), &now_iso());
+            let _ = world.dispatch("GUILD_CREATE", d);
+        }
+        drop(world);
+        self.shared.touch();
+        guild
+    }
+
+    /// Adds a text channel to a server.
+    pub fn add_channel(&self, guild_id: u64, name: &str) -> FakeChannel {
+        let mut world = self.shared.world();
+        let id = world.snowflake();
+        let channel = FakeChannel {
+            id,
+            name: name.into(),
+            kind: ChannelKind::Text,
+            guild_id: Some(guild_id),
+            parent_id: None,
+            recipient: None,
+        };
+        world.channels.insert(
+            id,
+            ChannelState {
+                channel: channel.clone(),
+                bot_can_view: true,
+                bot_can_send: true,
+            },
+        );
+        if let Some(guild) = world.guilds.get_mut(&guild_id) {
+            guild.channels.push(channel.clone());
+        }
+        channel
+    }
+
+    /// Deletes a channel: later requests for it get 404 Unknown Channel.
+    pub fn delete_channel(&self, channel_id: u64) {
+        let mut world = self.shared.world();
+        world.channels.remove(&channel_id);
+        for guild in world.guilds.values_mut() {
+            guild.channels.retain(|c| c.id != channel_id);
+        }
+    }
+
+    /// Takes away (or gives back) the bot's Send Messages permission in a channel.
+    pub fn set_bot_can_send(&self, channel_id: u64, can_send: bool) {
+        if let Some(c) = self.shared.world().channels.get_mut(&channel_id) {
+            c.bot_can_send = can_send;
+        }
+    }
+
+    /// Answers REST requests beyond `per_second` in any one second with 429 (interaction
+    /// callbacks excepted, as on Discord). `None` turns the limit off.
+    pub fn set_rate_limit(&self, per_second: Option<u32>) {
+        self.shared.world().rate = per_second.map(|per_second| RateWindow {
+            per_second,
+            window_start: Instant::now(),
+            used: 0,
+        });
+    }
+
+    /// How many 429s the sandbox has answered.
+    pub fn rate_limited_count(&self) -> u64 {
+        self.shared.world().rate_limited
+    }
+
+    /// A member of nobody's in particular: a fresh user.
+    pub fn new_user(&self, name: &str) -> FakeUser {
+        FakeUser {
+            id: self.new_id(),
+            username: name.to_lowercase().replace(' ', "_"),
+            global_name: Some(name.into()),
+            bot: false,
+        }
+    }
+
+    /// An actor for `user` in a guild's first channel, with ordinary member permissions.
+    pub fn member(&self, guild: &FakeGuild, user: &FakeUser) -> Actor {
+        Actor {
+            user: user.clone(),
+            guild_id: Some(guild.id),
+            channel_id: guild.channels[0].id,
+            permissions: permissions::MEMBER,
+        }
+    }
+
+    /// An actor for `user` in a direct message with the bot.
+    pub fn dm(&self, user: &FakeUser) -> Actor {
+        let channel_id = self.dm_channel(user).id;
+        Actor {
+            user: user.clone(),
+            guild_id: None,
+            channel_id,
+            permissions: 0,
+        }
+    }
+
+    fn dm_channel(&self, user: &FakeUser) -> FakeChannel {
+        let mut world = self.shared.world();
+        if let Some(existing) = world.channels.values().find(|c| {
+            c.channel.kind == ChannelKind::Dm && c.channel.recipient.as_ref() == Some(user)
+        }) {
+            return existing.channel.clone();
+        }
+        let id = world.snowflake();
+        let channel = FakeChannel {
+            id,
+            name: String::new(),
+            kind: ChannelKind::Dm,
+            guild_id: None,
+            parent_id: None,
+            recipient: Some(user.clone()),
+        };
+        world.channels.insert(
+            id,
+            ChannelState {
+                channel: channel.clone(),
+                bot_can_view: true,
+                bot_can_send: true,
+            },
+        );
+        channel
+    }
+
+    /// Waits until the bot has identified (or resumed) and registered its commands.
+    pub async fn wait_until_ready(&self) -> anyhow::Result<()> {
+        self.wait_for("the bot to connect and register its commands", |w| {
+            let live = w.session.as_ref().is_some_and(|s| s.conn.is_some());
+            let registered = w.commands.as_array().is_some_and(|c| !c.is_empty());
+            (live && registered).then_some(())
+        })
+        .await
+    }
+
+    /// Waits for a condition on the world, woken by every change.
+    async fn wait_for<T>(
+        &self,
+        what: &str,
+        check: impl Fn(&World) -> Option<T>,
+    ) -> anyhow::Result<T> {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let notified = self.shared.changed.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if let Some(value) = check(&self.shared.world()) {
+                return Ok(value);
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                bail!("timed out after {WAIT:?} waiting for {what}");
+            }
+        }
+    }
+
+    /// The commands the bot registered (the sandbox's answer to its bulk overwrite).
+    pub fn registered_commands(&self) -> Value {
+        self.shared.world().commands.clone()
+    }
+
+    /// Runs a slash command as `actor` and waits for the bot's answer.
+    pub async fn slash(&self, actor: &Actor, name: &str, options: Value) -> anyhow::Result<Reply> {
+        let command_id = self.command_id(name)?;
+        self.interact(actor, None, move |ctx| {
+            payloads::command_interaction(ctx, command_id, name, options)
+        })
+        .await
+    }
+
+    /// Asks for autocomplete suggestions; returns the choices.
+    pub async fn autocomplete(
+        &self,
+        actor: &Actor,
+        name: &str,
+        options: Value,
+    ) -> anyhow::Result<Vec<Value>> {
+        let command_id = self.command_id(name)?;
+        let reply = self
+            .interact(actor, None, move |ctx| {
+                payloads::autocomplete_interaction(ctx, command_id, name, options)
+            })
+            .await?;
+        Ok(reply.data["choices"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default())
+    }
+
+    /// Clicks a button on a message the bot sent, and waits for the answer.
+    pub async fn click(
+        &self,
+        actor: &Actor,
+        message: &Value,
+        custom_id: &str,
+    ) -> anyhow::Result<Reply> {
+        let message_id: u64 = message["id"]
+            .as_str()
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(|| anyhow!("the message has no id"))?;
+        // The button is on the message as it stands now (it may have been updated).
+        let current = self
+            .shared
+            .world()
+            .messages
+            .get(&message_id)
+            .map(|m| m.json.clone())
+            .unwrap_or_else(|| message.clone());
+        if !buttons_of(&current).iter().any(|(id, _)| id == custom_id) {
+            bail!("no button {custom_id:?} on that message");
+        }
+        self.interact(actor, Some(message_id), move |ctx| {
+            payloads::component_interaction(ctx, custom_id, 2, current)
+        })
+        .await
+    }
+
+    /// Submits a modal the bot showed, with (field custom_id, value) pairs.
+    pub async fn submit_modal(
+        &self,
+        actor: &Actor,
+        custom_id: &str,
+        fields: &[(&str, &str)],
+    ) -> anyhow::Result<Reply> {
+        let rows: Vec<Value> = fields
+            .iter()
+            .map(|(id, value)| json!({"type": 1, "components": [{"type": 4, "custom_id": id, "value": value}]}))
+            .collect();
+        self.interact(actor, None, move |ctx| {
+            payloads::modal_submit_interaction(ctx, custom_id, Value::Array(rows))
+        })
+        .await
+    }
+
+    fn command_id(&self, name: &str) -> anyhow::Result<u64> {
+        let world = self.shared.world();
+        world
+            .commands
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|c| c["name"] == name)
+            .and_then(|c| c["id"].as_str()?.parse().ok())
+            .ok_or_else(|| anyhow!("the bot registered no /{name} command"))
+    }
+
+    async fn interact(
+        &self,
+        actor: &Actor,
+        source_message_id: Option<u64>,
+        build: impl FnOnce(&InteractionContext) -> Value,
+    ) -> anyhow::Result<Reply> {
+        let token = format!("sandbox-interaction-{}", self.new_id());
+        let (id, application_id, channel) = {
+            let mut world = self.shared.world();
+            let channel = world
+                .channel(actor.channel_id)
+                .cloned()
+                .ok_or_else(|| anyhow!("no channel {}", actor.channel_id))?;
+            (world.snowflake(), world.application_id, channel)
+        };
+        let ctx = InteractionContext {
+            id,
+            application_id,
+            token: token.clone(),
+            user: actor.user.clone(),
+            guild_id: actor.guild_id,
+            channel: channel.clone(),
+            member_permissions: actor.permissions,
+            locale: "en-GB".into(),
+        };
+        let payload = build(&ctx);
+        {
+            let mut world = self.shared.world();
+            world.interactions.insert(
+                token.clone(),
+                InteractionState {
+                    id,
+                    dispatched: Instant::now(),
+                    callback: None,
+                    message_id: None,
+                    source_message_id,
+                    edited: false,
+                    channel,
+                    ephemeral_default: false,
+                },
+            );
+            world.dispatch("INTERACTION_CREATE", payload)?;
+        }
+        self.wait_for("the bot to answer the interaction", |w| {
+            let state = w.interactions.get(&token)?;
+            let (kind, data, round_trip) = state.callback.clone()?;
+            // A deferred message is only an answer once it has been edited.
+            if kind == 5 && !state.edited {
+                return None;
+            }
+            let message = state
+                .message_id
+                .or(state.source_message_id.filter(|_| kind == 6 || kind == 7))
+                .and_then(|mid| w.messages.get(&mid))
+                .map(|m| m.json.clone());
+            Some(Reply {
+                interaction_id: state.id,
+                kind,
+                message,
+                data,
+                round_trip,
+            })
+        })
+        .await
+    }
+
+    /// A member posts a message in a channel (the bot receives MESSAGE_CREATE, with the
+    /// content blanked if it lacks the MESSAGE_CONTENT intent, as on Discord).
+    pub fn post_message(
+        &self,
+        actor: &Actor,
+        content: &str,
+        reply_to: Option<u64>,
+    ) -> anyhow::Result<Value> {
+        let mut world = self.shared.world();
+        let channel = world
+            .channel(actor.channel_id)
+            .cloned()
+            .ok_or_else(|| anyhow!("no channel {}", actor.channel_id))?;
+        let id = world.snowflake();
+        let mut message = payloads::message(
+            id,
+            &channel,
+            &actor.user,
+            content,
+            json!([]),
+            json!([]),
+            &now_iso(),
+            None,
+        );
+        if let Some(parent) = reply_to {
+            message["message_reference"] =
+                json!({"message_id": parent.to_string(), "channel_id": channel.id.to_string()});
+            message["type"] = json!(19);
+        }
+        world.messages.insert(
+            id,
+            StoredMessage {
+                json: message.clone(),
+                channel_id: Some(channel.id),
+            },
+        );
+        let mentions_bot = content.contains(&format!("<@{}>", world.bot.id));
+        let mut delivered = message.clone();
+        if channel.guild_id.is_some() && !mentions_bot && !world.has_intent(INTENT_MESSAGE_CONTENT)
+        {
+            delivered["content"] = json!("");
+            delivered["embeds"] = json!([]);
+            delivered["attachments"] = json!([]);
+            delivered["components"] = json!([]);
+        }
+        world.dispatch("MESSAGE_CREATE", delivered)?;
+        Ok(message)
+    }
+
+    /// Messages in a channel (not ephemeral ones), oldest first.
+    pub fn channel_messages(&self, channel_id: u64) -> Vec<Value> {
+        self.shared
+            .world()
+            .messages
+            .values()
+            .filter(|m| m.channel_id == Some(channel_id))
+            .map(|m| m.json.clone())
+            .collect()
+    }
+
+    /// Messages the bot sent (channel posts, DMs and interaction responses), oldest first.
+    pub fn bot_messages(&self) -> Vec<Value> {
+        let world = self.shared.world();
+        let bot_id = world.bot.id.to_string();
+        world
+            .messages
+            .values()
+            .filter(|m| m.json["author"]["id"] == bot_id.as_str())
+            .map(|m| m.json.clone())
+            .collect()
+    }
+
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.shared.world().requests.clone()
+    }
+
+    pub fn frames(&self) -> Vec<RecordedFrame> {
+        self.shared.world().frames.clone()
+    }
+
+    /// Everything the bot sent that Discord would have refused or that broke the OpenAPI
+    /// description, plus routes the sandbox does not know. Tests assert this is empty.
+    pub fn violations(&self) -> Vec<String> {
+        self.shared.world().violations.clone()
+    }
+
+    /// The intents the bot identified with.
+    pub fn intents(&self) -> Option<u64> {
+        self.shared.world().session.as_ref().map(|s| s.intents)
+    }
+
+    /// How many times the bot identified and resumed.
+    pub fn identify_and_resume_counts(&self) -> (u32, u32) {
+        let world = self.shared.world();
+        (world.identifies, world.resumes)
+    }
+
+    /// Drops the bot's gateway connection the way Discord does when something goes wrong on
+    /// its side (close code 4000); the session stays resumable.
+    pub fn drop_connection(&self) {
+        let mut world = self.shared.world();
+        if let Some(session) = world.session.as_mut()
+            && let Some((_, conn)) = session.conn.take()
+        {
+            let _ = conn.send(WsOut::Close(4000, "Unknown error"));
+        }
+    }
+
+    /// Ends the session outright (INVALID_SESSION, not resumable): the bot must identify anew.
+    pub fn invalidate_session(&self) {
+        let mut world = self.shared.world();
+        if let Some(mut session) = world.session.take()
+            && let Some((_, conn)) = session.conn.take()
+        {
+            let _ = conn.send(WsOut::Frame(payloads::invalid_session(false)));
+        }
+    }
+
+    /// Waits until the bot is connected again after a drop.
+    pub async fn wait_until_connected(&self) -> anyhow::Result<()> {
+        self.wait_for("the bot to reconnect", |w| {
+            w.session.as_ref().and_then(|s| s.conn.as_ref()).map(|_| ())
+        })
+        .await
+    }
+}
+
+fn now_iso() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}

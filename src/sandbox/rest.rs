@@ -1,0 +1,605 @@
+//! The REST side of the fake Discord: `/api/v10/...`. One handler records, authenticates,
+//! checks and rate-limits every request, then routes it by method and path.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use super::limits::{self, DiscordError};
+use super::{ChannelKind, RecordedRequest, Shared, StoredMessage, World, now_iso, payloads};
+
+type Answer = Result<(u16, Option<Value>), DiscordError>;
+/// A request body: its JSON (or multipart `payload_json`) and any files, by name and size.
+type ParsedBody = (Option<Value>, Vec<(String, usize)>);
+
+pub(super) async fn handle(
+    State(shared): State<Arc<Shared>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let path = uri.path().trim_start_matches("/api/v10").to_owned();
+    let query = uri.query().unwrap_or_default().to_owned();
+    let (json_body, files) = match parse_body(&headers, &body) {
+        Ok(parsed) => parsed,
+        Err(why) => {
+            return finish(
+                &shared,
+                &method,
+                &path,
+                &query,
+                None,
+                vec![],
+                Err(DiscordError::coded(400, 50109, &why)),
+            );
+        }
+    };
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let is_interaction_route =
+        matches!(segments.first(), Some(&"interactions") | Some(&"webhooks"));
+
+    let answer = (|| {
+        // Interaction callbacks and webhook follow-ups are authorised by their token.
+        if !is_interaction_route {
+            let expected = format!("Bot {}", shared.token);
+            if headers.get("authorization").and_then(|h| h.to_str().ok()) != Some(expected.as_str())
+            {
+                return Err(DiscordError::unauthorized());
+            }
+        }
+        if let (Some(spec), Some(body)) = (&shared.openapi, &json_body) {
+            let check_path = path.clone();
+            if let Err(problems) = spec.check(method.as_str(), &check_path, body) {
+                let listed: Vec<(String, &'static str, String)> = problems
+                    .into_iter()
+                    .map(|p| ("body".to_owned(), "OPENAPI_SCHEMA", p))
+                    .collect();
+                return Err(DiscordError::invalid_form_body(&listed));
+            }
+        }
+        let mut world = shared.world();
+        // Discord's global limit applies to everything but interaction callbacks.
+        if segments.first().is_none_or(|s| *s != "interactions") {
+            rate_limit(&mut world)?;
+        }
+        route(&mut world, &method, &segments, &query, json_body.as_ref())
+    })();
+    finish(&shared, &method, &path, &query, json_body, files, answer)
+}
+
+fn finish(
+    shared: &Shared,
+    method: &Method,
+    path: &str,
+    query: &str,
+    body: Option<Value>,
+    files: Vec<(String, usize)>,
+    answer: Answer,
+) -> Response {
+    let (status, response_body) = match answer {
+        Ok((status, body)) => (status, body),
+        Err(error) => {
+            if error.status == 400 {
+                let mut world = shared.world();
+                world.violations.push(format!(
+                    "{method} {path}: Discord would refuse this: {}",
+                    error.body
+                ));
+            }
+            (error.status, Some(error.body))
+        }
+    };
+    {
+        let mut world = shared.world();
+        world.requests.push(RecordedRequest {
+            method: method.to_string(),
+            path: path.to_owned(),
+            query: query.to_owned(),
+            body,
+            files,
+            status,
+        });
+    }
+    shared.touch();
+    let status_code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut response = match response_body {
+        Some(body) => (status_code, axum::Json(body.clone())).into_response(),
+        None => status_code.into_response(),
+    };
+    if status == 429 {
+        let headers = response.headers_mut();
+        headers.insert("x-ratelimit-global", HeaderValue::from_static("true"));
+        headers.insert("x-ratelimit-scope", HeaderValue::from_static("global"));
+        headers.insert("retry-after", HeaderValue::from_static("1"));
+    }
+    response
+}
+
+/// JSON bodies, and multipart bodies (files plus `payload_json`) as Discord accepts them.
+fn parse_body(headers: &HeaderMap, body: &Bytes) -> Result<ParsedBody, String> {
+    if body.is_empty() {
+        return Ok((None, vec![]));
+    }
+    let content_type = headers
+        .get("content-type")
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default();
+    if let Some(boundary) = content_type.split("boundary=").nth(1) {
+        return parse_multipart(body, boundary.trim_matches('"'));
+    }
+    serde_json::from_slice(body)
+        .map(|v| (Some(v), vec![]))
+        .map_err(|e| format!("Invalid JSON: {e}"))
+}
+
+fn parse_multipart(body: &[u8], boundary: &str) -> Result<ParsedBody, String> {
+    let delimiter = format!("--{boundary}");
+    let text = body;
+    let mut payload = None;
+    let mut files = Vec::new();
+    let mut parts = split_bytes(text, delimiter.as_bytes());
+    parts.retain(|p| !p.is_empty() && !p.starts_with(b"--"));
+    for part in parts {
+        let part = part.strip_prefix(b"\r\n").unwrap_or(part);
+        let Some(split) = find(part, b"\r\n\r\n") else {
+            continue;
+        };
+        let head = String::from_utf8_lossy(&part[..split]).to_string();
+        let mut content = &part[split + 4..];
+        content = content.strip_suffix(b"\r\n").unwrap_or(content);
+        let name = attribute(&head, "name").unwrap_or_default();
+        if name == "payload_json" {
+            payload = Some(
+                serde_json::from_slice(content)
+                    .map_err(|e| format!("Invalid payload_json: {e}"))?,
+            );
+        } else {
+            let filename = attribute(&head, "filename").unwrap_or(name);
+            files.push((filename, content.len()));
+        }
+    }
+    Ok((payload, files))
+}
+
+fn attribute(head: &str, key: &str) -> Option<String> {
+    let needle = format!("{key}=\"");
+    let start = head.find(&needle)? + needle.len();
+    let end = head[start..].find('"')? + start;
+    Some(head[start..end].to_owned())
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+fn split_bytes<'a>(mut haystack: &'a [u8], delimiter: &[u8]) -> Vec<&'a [u8]> {
+    let mut out = Vec::new();
+    while let Some(at) = find(haystack, delimiter) {
+        out.push(&haystack[..at]);
+        haystack = &haystack[at + delimiter.len()..];
+    }
+    out.push(haystack);
+    out
+}
+
+fn rate_limit(world: &mut World) -> Result<(), DiscordError> {
+    let Some(rate) = world.rate.as_mut() else {
+        return Ok(());
+    };
+    let elapsed = rate.window_start.elapsed();
+    if elapsed.as_secs_f64() >= 1.0 {
+        rate.window_start = Instant::now();
+        rate.used = 0;
+    }
+    if rate.used >= rate.per_second {
+        let retry_after = (1.0 - rate.window_start.elapsed().as_secs_f64()).max(0.001);
+        world.rate_limited += 1;
+        return Err(DiscordError::rate_limited(
+            (retry_after * 1000.0).ceil() / 1000.0,
+            true,
+        ));
+    }
+    rate.used += 1;
+    Ok(())
+}
+
+fn id(segment: &str) -> Result<u64, DiscordError> {
+    segment
+        .parse()
+        .map_err(|_| DiscordError::coded(400, 50035, "Value is not snowflake."))
+}
+
+fn route(
+    world: &mut World,
+    method: &Method,
+    seg: &[&str],
+    query: &str,
+    body: Option<&Value>,
+) -> Answer {
+    let empty = json!({});
+    let body = body.unwrap_or(&empty);
+    match (method.as_str(), seg) {
+        ("GET", ["gateway"]) => Ok((200, Some(payloads::gateway(&world.ws_url)))),
+        ("GET", ["gateway", "bot"]) => Ok((200, Some(payloads::gateway_bot(&world.ws_url)))),
+        ("GET", ["oauth2", "applications", "@me"]) | ("GET", ["applications", "@me"]) => Ok((
+            200,
+            Some(payloads::application(
+                world.application_id,
+                &world.bot,
+                &world.owner,
+            )),
+        )),
+        ("GET", ["users", "@me"]) => Ok((200, Some(payloads::current_user(&world.bot)))),
+        ("PUT", ["applications", app, "commands"]) => {
+            if id(app)? != world.application_id {
+                return Err(DiscordError::coded(403, 50001, "Missing Access"));
+            }
+            let first = world.snowflake();
+            // Leave room for one id per command.
+            world.next_id += 100;
+            world.commands = payloads::registered_commands(world.application_id, first, body);
+            Ok((200, Some(world.commands.clone())))
+        }
+        ("GET", ["applications", _, "commands"]) => Ok((200, Some(world.commands.clone()))),
+        ("PUT", ["applications", _, "guilds", _, "commands"]) => Ok((200, Some(json!([])))),
+        ("GET", ["channels", channel]) => {
+            let channel = world
+                .channel(id(channel)?)
+                .ok_or_else(DiscordError::unknown_channel)?;
+            Ok((200, Some(payloads::channel(channel))))
+        }
+        ("POST", ["channels", channel, "messages"]) => {
+            create_channel_message(world, id(channel)?, body)
+        }
+        ("PATCH", ["channels", channel, "messages", message]) => {
+            let (channel, message) = (id(channel)?, id(message)?);
+            world
+                .channel(channel)
+                .ok_or_else(DiscordError::unknown_channel)?;
+            limits::check_message(body)?;
+            edit_message(world, message, body)
+        }
+        ("DELETE", ["channels", channel, "messages", message]) => {
+            world
+                .channel(id(channel)?)
+                .ok_or_else(DiscordError::unknown_channel)?;
+            world
+                .messages
+                .remove(&id(message)?)
+                .ok_or_else(DiscordError::unknown_message)?;
+            Ok((204, None))
+        }
+        (
+            "PUT",
+            [
+                "channels",
+                channel,
+                "messages",
+                message,
+                "reactions",
+                _emoji,
+                "@me",
+            ],
+        ) => {
+            world
+                .channel(id(channel)?)
+                .ok_or_else(DiscordError::unknown_channel)?;
+            world
+                .messages
+                .get(&id(message)?)
+                .ok_or_else(DiscordError::unknown_message)?;
+            Ok((204, None))
+        }
+        ("POST", ["users", "@me", "channels"]) => {
+            let recipient: u64 = body["recipient_id"]
+                .as_str()
+                .and_then(|s| s.parse().ok())
+                .or_else(|| body["recipient_id"].as_u64())
+                .ok_or_else(|| {
+                    DiscordError::invalid_form_body(&[(
+                        "recipient_id".into(),
+                        "BASE_TYPE_REQUIRED",
+                        "This field is required".into(),
+                    )])
+                })?;
+            let existing = world
+                .channels
+                .values()
+                .find(|c| {
+                    c.channel.kind == ChannelKind::Dm
+                        && c.channel
+                            .recipient
+                            .as_ref()
+                            .is_some_and(|u| u.id == recipient)
+                })
+                .map(|c| c.channel.clone());
+            let channel = match existing {
+                Some(c) => c,
+                None => {
+                    let user = world
+                        .guilds
+                        .values()
+                        .flat_map(|g| g.members.iter())
+                        .find(|m| m.id == recipient)
+                        .cloned()
+                        .ok_or_else(|| DiscordError::coded(400, 50033, "Invalid Recipient(s)"))?;
+                    let channel = super::FakeChannel {
+                        id: world.snowflake(),
+                        name: String::new(),
+                        kind: ChannelKind::Dm,
+                        guild_id: None,
+                        parent_id: None,
+                        recipient: Some(user),
+                    };
+                    world.channels.insert(
+                        channel.id,
+                        super::ChannelState {
+                            channel: channel.clone(),
+                            bot_can_view: true,
+                            bot_can_send: true,
+                        },
+                    );
+                    channel
+                }
+            };
+            Ok((200, Some(payloads::channel(&channel))))
+        }
+        ("POST", ["interactions", interaction, token, "callback"]) => {
+            interaction_callback(world, id(interaction)?, token, body)
+        }
+        ("GET", ["webhooks", _, token, "messages", "@original"]) => {
+            let mid = original_message(world, token)?;
+            Ok((200, world.messages.get(&mid).map(|m| m.json.clone())))
+        }
+        ("PATCH", ["webhooks", _, token, "messages", "@original"]) => {
+            limits::check_message(body)?;
+            let mid = original_message(world, token)?;
+            if let Some(state) = world.interactions.get_mut(*token) {
+                state.edited = true;
+            }
+            edit_message(world, mid, body)
+        }
+        ("DELETE", ["webhooks", _, token, "messages", "@original"]) => {
+            let mid = original_message(world, token)?;
+            world.messages.remove(&mid);
+            Ok((204, None))
+        }
+        ("POST", ["webhooks", _, token]) => {
+            limits::check_message(body)?;
+            let (channel, ephemeral) = {
+                let state = world
+                    .interactions
+                    .get(*token)
+                    .ok_or_else(DiscordError::unknown_interaction)?;
+                if state.callback.is_none() {
+                    return Err(DiscordError::coded(
+                        400,
+                        40060,
+                        "Interaction has not been acknowledged.",
+                    ));
+                }
+                (state.channel.clone(), state.ephemeral_default)
+            };
+            let mut message = body.clone();
+            if ephemeral && message["flags"].is_null() {
+                message["flags"] = json!(64);
+            }
+            let created = store_bot_message(world, &channel, &message);
+            let _ = query;
+            Ok((200, Some(created)))
+        }
+        ("PATCH", ["webhooks", _, token, "messages", message]) => {
+            world
+                .interactions
+                .get(*token)
+                .ok_or_else(DiscordError::unknown_interaction)?;
+            limits::check_message(body)?;
+            edit_message(world, id(message)?, body)
+        }
+        _ => {
+            world.violations.push(format!(
+                "{method} /{}: the fake Discord does not implement this route",
+                seg.join("/")
+            ));
+            Err(DiscordError::not_found())
+        }
+    }
+}
+
+fn create_channel_message(world: &mut World, channel_id: u64, body: &Value) -> Answer {
+    let state = world
+        .channels
+        .get(&channel_id)
+        .ok_or_else(DiscordError::unknown_channel)?;
+    if !state.bot_can_view {
+        return Err(DiscordError::missing_access());
+    }
+    if !state.bot_can_send {
+        return Err(DiscordError::missing_permissions());
+    }
+    let channel = state.channel.clone();
+    if body["content"].as_str().unwrap_or_default().is_empty()
+        && body["embeds"].as_array().is_none_or(|e| e.is_empty())
+        && body["sticker_ids"].is_null()
+        && body["components"].as_array().is_none_or(|c| c.is_empty())
+    {
+        return Err(DiscordError::coded(
+            400,
+            50006,
+            "Cannot send an empty message",
+        ));
+    }
+    limits::check_message(body)?;
+    // Discord's nonce guard: with enforce_nonce, a repeated nonce returns the first message.
+    if body["enforce_nonce"] == true
+        && let Some(nonce) = body["nonce"].as_str()
+        && let Some(existing) = world
+            .messages
+            .values()
+            .find(|m| m.channel_id == Some(channel_id) && m.json["nonce"] == nonce)
+    {
+        return Ok((200, Some(existing.json.clone())));
+    }
+    let created = store_bot_message(world, &channel, body);
+    Ok((200, Some(created)))
+}
+
+/// Stores a message the bot sent and returns it as Discord would.
+fn store_bot_message(world: &mut World, channel: &super::FakeChannel, body: &Value) -> Value {
+    let id = world.snowflake();
+    let bot = world.bot.clone();
+    let mut message = payloads::message(
+        id,
+        channel,
+        &bot,
+        body["content"].as_str().unwrap_or_default(),
+        body["embeds"].clone(),
+        body["components"].clone(),
+        &now_iso(),
+        None,
+    );
+    for key in ["flags", "nonce", "allowed_mentions", "message_reference"] {
+        if !body[key].is_null() {
+            message[key] = body[key].clone();
+        }
+    }
+    if message["embeds"].is_null() {
+        message["embeds"] = json!([]);
+    }
+    if message["components"].is_null() {
+        message["components"] = json!([]);
+    }
+    let ephemeral = message["flags"].as_u64().is_some_and(|f| f & 64 != 0);
+    world.messages.insert(
+        id,
+        StoredMessage {
+            json: message.clone(),
+            channel_id: (!ephemeral).then_some(channel.id),
+        },
+    );
+    message
+}
+
+fn edit_message(world: &mut World, message_id: u64, body: &Value) -> Answer {
+    let stored = world
+        .messages
+        .get_mut(&message_id)
+        .ok_or_else(DiscordError::unknown_message)?;
+    for key in [
+        "content",
+        "embeds",
+        "components",
+        "allowed_mentions",
+        "flags",
+    ] {
+        if let Some(value) = body.get(key)
+            && !value.is_null()
+        {
+            stored.json[key] = value.clone();
+        }
+    }
+    stored.json["edited_timestamp"] = json!(now_iso());
+    Ok((200, Some(stored.json.clone())))
+}
+
+fn original_message(world: &World, token: &str) -> Result<u64, DiscordError> {
+    let state = world
+        .interactions
+        .get(token)
+        .ok_or_else(DiscordError::unknown_interaction)?;
+    state.message_id.ok_or_else(DiscordError::unknown_message)
+}
+
+/// POST /interactions/{id}/{token}/callback. Answers 204 as Discord does without
+/// `with_response`.
+fn interaction_callback(
+    world: &mut World,
+    interaction_id: u64,
+    token: &str,
+    body: &Value,
+) -> Answer {
+    let (channel, source, dispatched) = {
+        let state = world
+            .interactions
+            .get(token)
+            .ok_or_else(DiscordError::unknown_interaction)?;
+        if state.id != interaction_id {
+            return Err(DiscordError::unknown_interaction());
+        }
+        if state.callback.is_some() {
+            return Err(DiscordError::already_acknowledged());
+        }
+        // Discord gives a bot three seconds to answer.
+        if state.dispatched.elapsed().as_secs_f64() > 3.0 {
+            return Err(DiscordError::unknown_interaction());
+        }
+        (
+            state.channel.clone(),
+            state.source_message_id,
+            state.dispatched,
+        )
+    };
+    let kind = body["type"].as_u64().unwrap_or(0);
+    let data = body.get("data").cloned().unwrap_or(Value::Null);
+    if matches!(kind, 4 | 7) {
+        limits::check_message(&data)?;
+    }
+    let mut message_id = None;
+    let mut ephemeral_default = false;
+    match kind {
+        4 => {
+            let created = store_bot_message(world, &channel, &data);
+            message_id = created["id"].as_str().and_then(|s| s.parse().ok());
+        }
+        5 => {
+            ephemeral_default = data["flags"].as_u64().is_some_and(|f| f & 64 != 0);
+            let placeholder =
+                json!({"content": "", "flags": data["flags"].as_u64().unwrap_or(0) | 128});
+            let created = store_bot_message(world, &channel, &placeholder);
+            message_id = created["id"].as_str().and_then(|s| s.parse().ok());
+        }
+        6 => {}
+        7 => {
+            let source = source.ok_or_else(|| {
+                DiscordError::coded(
+                    400,
+                    40004,
+                    "An update response needs a component interaction",
+                )
+            })?;
+            edit_message(world, source, &data)?;
+        }
+        8 | 9 => {}
+        other => {
+            return Err(DiscordError::invalid_form_body(&[(
+                "type".into(),
+                "BASE_TYPE_CHOICES",
+                format!("Value must be one of (1, 4, 5, 6, 7, 8, 9, 10, 12); got {other}."),
+            )]));
+        }
+    }
+    let state = world.interactions.get_mut(token).expect("checked above");
+    state.callback = Some((kind, data, dispatched.elapsed()));
+    state.message_id = message_id;
+    state.ephemeral_default = ephemeral_default;
+    Ok((204, None))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn multipart_bodies_yield_payload_json_and_files() {
+        let body = b"--XyZ\r\nContent-Disposition: form-data; name=\"files[0]\"; filename=\"chart.png\"\r\nContent-Type: image/png\r\n\r\n\x89PNGdata\r\n--XyZ\r\nContent-Disposition: form-data; name=\"payload_json\"\r\n\r\n{\"content\":\"hi\"}\r\n--XyZ--\r\n";
+        let (payload, files) = parse_multipart(body, "XyZ").unwrap();
+        assert_eq!(payload.unwrap()["content"], "hi");
+        assert_eq!(files, vec![("chart.png".to_owned(), 8)]);
+    }
+}
