@@ -5,6 +5,7 @@
 
 pub mod acts;
 pub mod clock;
+pub mod demo;
 pub mod discord;
 pub mod ideas;
 pub mod invite;

@@ -29,6 +29,9 @@ struct Cli {
 enum Command {
     /// Connect to Discord and run the bot (the default). Needs DISCORD_TOKEN.
     Run,
+    /// Watch the real bot at work offline: a fake Discord, a temporary database, a short scene.
+    /// Needs no token and no network.
+    Demo,
     /// Create or update the database schema, then exit.
     Migrate,
     /// Check the configuration and the acts catalogue and print a summary; exits non-zero on
@@ -73,6 +76,7 @@ fn main() -> ExitCode {
             }
             block_on(run(settings))
         }
+        Command::Demo => block_on(demo(settings)),
         Command::Migrate => block_on(migrate(settings)),
         Command::Check => block_on(check(settings)),
         Command::Preview {
@@ -103,6 +107,14 @@ async fn run(settings: Settings) -> anyhow::Result<()> {
     telemetry::init(settings.log.format, &settings.log.level);
     let app = Application::build(settings, Arc::new(SystemClock)).await?;
     app.run_until_stopped().await
+}
+
+async fn demo(settings: Settings) -> anyhow::Result<()> {
+    // Only warnings: the transcript is the point. The demo ignores the configured database and
+    // token on purpose, so it can never touch a real server or a real Discord.
+    telemetry::init(settings.log.format, "warn");
+    let mut stdout = std::io::stdout();
+    smallacts::demo::run(&mut stdout).await
 }
 
 async fn migrate(settings: Settings) -> anyhow::Result<()> {

@@ -45,6 +45,7 @@ async fn connection(shared: Arc<Shared>, socket: WebSocket) {
                 break;
             }
         }
+        let _ = sink.close().await;
     });
 
     send(&shared, &tx, payloads::hello(HEARTBEAT_INTERVAL_MS));
@@ -52,6 +53,7 @@ async fn connection(shared: Arc<Shared>, socket: WebSocket) {
         let text = match message {
             Message::Text(text) => text.to_string(),
             Message::Binary(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+            // The WebSocket layer answers the close handshake itself when the writer flushes.
             Message::Close(_) => break,
             _ => continue,
         };
@@ -88,7 +90,14 @@ async fn connection(shared: Arc<Shared>, socket: WebSocket) {
         }
     }
     shared.touch();
-    writer.abort();
+    drop(tx);
+    // Let the writer flush a closing frame; it ends once every sender is gone.
+    if tokio::time::timeout(std::time::Duration::from_secs(1), writer)
+        .await
+        .is_err()
+    {
+        tracing::debug!(conn_id, "gateway writer did not finish in time");
+    }
 }
 
 fn send(shared: &Shared, tx: &mpsc::UnboundedSender<WsOut>, frame: Value) {

@@ -576,6 +576,34 @@ impl Sandbox {
         self.shared.world().commands.clone()
     }
 
+    /// The value Discord would send for a choice, found by its displayed name in the commands
+    /// the bot registered, as an option ready for `slash`.
+    pub fn choice(&self, command: &str, option: &str, choice_name: &str) -> anyhow::Result<Value> {
+        let world = self.shared.world();
+        let found = world
+            .commands
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|c| c["name"] == command)
+            .and_then(|c| {
+                c["options"]
+                    .as_array()?
+                    .iter()
+                    .find(|o| o["name"] == option)
+                    .cloned()
+            })
+            .ok_or_else(|| anyhow!("/{command} has no option {option:?}"))?;
+        let value = found["choices"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|c| c["name"] == choice_name)
+            .map(|c| c["value"].clone())
+            .ok_or_else(|| anyhow!("/{command} {option} has no choice {choice_name:?}"))?;
+        Ok(json!({"name": option, "type": found["type"], "value": value}))
+    }
+
     /// Runs a slash command as `actor` and waits for the bot's answer.
     pub async fn slash(&self, actor: &Actor, name: &str, options: Value) -> anyhow::Result<Reply> {
         let command_id = self.command_id(name)?;

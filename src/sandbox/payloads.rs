@@ -5,7 +5,7 @@
 //! missing field is skipped with a log line, an event that fails to parse never reaches poise),
 //! so a payload that is "nearly right" makes the bot silently do nothing. Every builder here is
 //! therefore checked in the tests below against serenity 0.12.5's own model types, and, when
-//! Discord's OpenAPI description is at hand (`$DISCORD_OPENAPI`, or
+//! Discord's OpenAPI description is at hand (`$SMALLACTS_DISCORD_OPENAPI`, or
 //! `../shared/discord/openapi.json` from the crate root), against the fields it requires and
 //! their JSON types.
 //!
@@ -1373,18 +1373,19 @@ mod tests {
 
     // --- Against Discord's OpenAPI description, when it is at hand -------------------------
 
-    /// Discord's OpenAPI description: `$DISCORD_OPENAPI`, or `../shared/discord/openapi.json`
+    /// Discord's OpenAPI description: `$SMALLACTS_DISCORD_OPENAPI`, or `../shared/discord/openapi.json`
     /// from the crate root. Tests using it pass without it.
     fn openapi() -> Option<&'static Value> {
         static SPEC: std::sync::OnceLock<Option<Value>> = std::sync::OnceLock::new();
         SPEC.get_or_init(|| {
-            let path = std::env::var("DISCORD_OPENAPI").unwrap_or_else(|_| {
-                concat!(
-                    env!("CARGO_MANIFEST_DIR"),
-                    "/../shared/discord/openapi.json"
-                )
-                .into()
-            });
+            let path =
+                std::env::var(crate::sandbox::openapi::OpenApi::ENV_VAR).unwrap_or_else(|_| {
+                    concat!(
+                        env!("CARGO_MANIFEST_DIR"),
+                        "/../shared/discord/openapi.json"
+                    )
+                    .into()
+                });
             let text = std::fs::read_to_string(path).ok()?;
             serde_json::from_str(&text).ok()
         })

@@ -4,7 +4,6 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use secrecy::SecretString;
-use serde_json::Value;
 use smallacts::clock::SystemClock;
 use smallacts::sandbox::{Sandbox, SandboxOptions};
 use smallacts::settings::{DatabaseUrl, Settings};
@@ -70,27 +69,4 @@ impl TestBot {
             );
         }
     }
-}
-
-/// The value of a choice, by its displayed name, from the registered commands.
-pub fn choice_value(commands: &Value, command: &str, option: &str, name: &str) -> Value {
-    let command = commands
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["name"] == command)
-        .unwrap_or_else(|| panic!("no /{command}"));
-    let option = command["options"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|o| o["name"] == option)
-        .unwrap_or_else(|| panic!("no option {option}"));
-    option["choices"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["name"] == name)
-        .unwrap_or_else(|| panic!("no choice {name:?} in {option}"))["value"]
-        .clone()
 }

@@ -236,3 +236,41 @@ mod postgres {
         );
     }
 }
+
+#[test]
+fn demo_plays_the_scene_offline_with_the_real_bot() {
+    let dir = tempfile::tempdir().unwrap();
+    // A token or database in the environment must not be used by the demo.
+    let out = smallacts(
+        dir.path(),
+        &["demo"],
+        &[
+            ("DISCORD_TOKEN", "real-looking-token"),
+            ("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none"),
+        ],
+    );
+    let stdout = text(&out.stdout);
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    for needle in [
+        "registered /idea, /help, /about",
+        "Rosewood Care Home adds the bot",
+        "Asha types /idea size: Smaller",
+        "only Asha can see this",
+        "[Another idea] [Make it smaller] [Share with the channel]",
+        "already as small as they come",
+        "Asha shared an idea",
+        "posted in the channel",
+        "Cara types /help",
+    ] {
+        assert!(stdout.contains(needle), "missing {needle:?} in:\n{stdout}");
+    }
+    assert!(
+        !stderr.contains("WARN") && !stderr.contains("ERROR"),
+        "{stderr}"
+    );
+    assert!(
+        !dir.path().join("data").exists(),
+        "the demo uses a temporary database"
+    );
+}

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use smallacts::acts::{Catalogue, Setting, Size, Way};
 use smallacts::sandbox::{Reply, Sandbox, SandboxOptions};
 
-use crate::bot::{TestBot, choice_value};
+use crate::bot::TestBot;
 
 /// The catalogue act an answer shows, found by its text.
 fn act_in(reply: &Reply) -> smallacts::acts::Act {
@@ -20,6 +20,11 @@ fn act_in(reply: &Reply) -> smallacts::acts::Act {
         .into_iter()
         .find(|a| a.text == text)
         .unwrap_or_else(|| panic!("not a catalogue act: {text}"))
+}
+
+/// An `/idea` option chosen by its displayed name.
+fn idea_choice(sandbox: &Sandbox, option: &str, name: &str) -> Value {
+    sandbox.choice("idea", option, name).unwrap()
 }
 
 fn option(name: &str, value: Value) -> Value {
@@ -132,7 +137,6 @@ async fn idea_answers_privately_with_an_act_matching_each_filter() {
     let member = sandbox.new_user("Asha");
     let guild = sandbox.add_guild("Rosewood Care Home", vec![member.clone()]);
     let actor = sandbox.member(&guild, &member);
-    let commands = sandbox.registered_commands();
 
     let sizes = [
         ("Smallest: a few seconds", Size::Smallest),
@@ -140,9 +144,8 @@ async fn idea_answers_privately_with_an_act_matching_each_filter() {
         ("Small: a few minutes or more", Size::Small),
     ];
     for (name, size) in sizes {
-        let value = choice_value(&commands, "idea", "size", name);
         let reply = sandbox
-            .slash(&actor, "idea", json!([option("size", value)]))
+            .slash(&actor, "idea", json!([idea_choice(sandbox, "size", name)]))
             .await
             .unwrap();
         assert_eq!(reply.kind, 4);
@@ -161,9 +164,8 @@ async fn idea_answers_privately_with_an_act_matching_each_filter() {
         ("Give", Way::Give),
     ];
     for (name, way) in ways {
-        let value = choice_value(&commands, "idea", "way", name);
         let reply = sandbox
-            .slash(&actor, "idea", json!([option("way", value)]))
+            .slash(&actor, "idea", json!([idea_choice(sandbox, "way", name)]))
             .await
             .unwrap();
         assert_eq!(act_in(&reply).way, way);
@@ -176,9 +178,12 @@ async fn idea_answers_privately_with_an_act_matching_each_filter() {
         ("In the community", Setting::Community),
     ];
     for (name, setting) in settings {
-        let value = choice_value(&commands, "idea", "setting", name);
         let reply = sandbox
-            .slash(&actor, "idea", json!([option("setting", value)]))
+            .slash(
+                &actor,
+                "idea",
+                json!([idea_choice(sandbox, "setting", name)]),
+            )
             .await
             .unwrap();
         assert!(act_in(&reply).fits(setting), "{setting:?}");
@@ -189,20 +194,9 @@ async fn idea_answers_privately_with_an_act_matching_each_filter() {
             &actor,
             "idea",
             json!([
-                option(
-                    "size",
-                    choice_value(&commands, "idea", "size", "Smaller: a minute or two")
-                ),
-                option("way", choice_value(&commands, "idea", "way", "Give")),
-                option(
-                    "setting",
-                    choice_value(
-                        &commands,
-                        "idea",
-                        "setting",
-                        "In care (shifts, residents, handovers)"
-                    )
-                ),
+                idea_choice(sandbox, "size", "Smaller: a minute or two"),
+                idea_choice(sandbox, "way", "Give"),
+                idea_choice(sandbox, "setting", "In care (shifts, residents, handovers)"),
             ]),
         )
         .await
@@ -228,12 +222,8 @@ async fn every_button_does_what_it_says() {
     let member = sandbox.new_user("Ben <@&123> @everyone");
     let guild = sandbox.add_guild("Night team", vec![member.clone()]);
     let actor = sandbox.member(&guild, &member);
-    let commands = sandbox.registered_commands();
-    let small = choice_value(&commands, "idea", "size", "Small: a few minutes or more");
-    let first = sandbox
-        .slash(&actor, "idea", json!([option("size", small)]))
-        .await
-        .unwrap();
+    let small = idea_choice(sandbox, "size", "Small: a few minutes or more");
+    let first = sandbox.slash(&actor, "idea", json!([small])).await.unwrap();
     let first_act = act_in(&first);
     let message = first.message.clone().unwrap();
 
@@ -315,14 +305,10 @@ async fn no_member_is_offered_the_same_act_twice_running() {
     let member = sandbox.new_user("Cara");
     let guild = sandbox.add_guild("Library volunteers", vec![member.clone()]);
     let actor = sandbox.member(&guild, &member);
-    let commands = sandbox.registered_commands();
     // A narrow filter, so repeats would be likely by chance.
     let filter = json!([
-        option(
-            "size",
-            choice_value(&commands, "idea", "size", "Smallest: a few seconds")
-        ),
-        option("way", choice_value(&commands, "idea", "way", "Be active")),
+        idea_choice(sandbox, "size", "Smallest: a few seconds"),
+        sandbox.choice("idea", "way", "Be active").unwrap(),
     ]);
     let mut previous = String::new();
     let mut seen: HashMap<String, usize> = HashMap::new();
@@ -354,7 +340,6 @@ async fn wrong_input_gets_a_friendly_private_answer() {
 
     // Filters that match nothing, if the catalogue has such a combination.
     let catalogue = Catalogue::built_in().unwrap();
-    let commands = sandbox.registered_commands();
     let empty = Size::ALL
         .iter()
         .flat_map(|s| Way::ALL.iter().map(move |w| (*s, *w)))
@@ -375,12 +360,9 @@ async fn wrong_input_gets_a_friendly_private_answer() {
                 &actor,
                 "idea",
                 json!([
-                    option("size", choice_value(&commands, "idea", "size", size_name)),
-                    option("way", choice_value(&commands, "idea", "way", way.label())),
-                    option(
-                        "setting",
-                        choice_value(&commands, "idea", "setting", "Online")
-                    ),
+                    idea_choice(sandbox, "size", size_name),
+                    idea_choice(sandbox, "way", way.label()),
+                    idea_choice(sandbox, "setting", "Online"),
                 ]),
             )
             .await
