@@ -55,7 +55,10 @@ async fn main() -> anyhow::Result<()> {
         .arg("run")
         .env("DISCORD_TOKEN", sandbox.token())
         .env("DISCORD_API_URL", sandbox.api_url())
-        .env("DATABASE_URL", format!("sqlite://{}", dir.path().join("bench.db").display()))
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}", dir.path().join("bench.db").display()),
+        )
         .env("SMALLACTS__HTTP__LISTEN", "")
         .env("SMALLACTS__LOG__LEVEL", "warn")
         .stdin(Stdio::null())
@@ -65,7 +68,9 @@ async fn main() -> anyhow::Result<()> {
     let pid = bot.0.id();
     sandbox.wait_until_ready().await?;
 
-    let users: Vec<_> = (0..MEMBERS).map(|i| sandbox.new_user(&format!("Member {i}"))).collect();
+    let users: Vec<_> = (0..MEMBERS)
+        .map(|i| sandbox.new_user(&format!("Member {i}")))
+        .collect();
     let guild = sandbox.add_guild("Benchmark Care Home", users.clone());
     let actors: Vec<_> = users.iter().map(|u| sandbox.member(&guild, u)).collect();
     let filters = [
@@ -120,10 +125,26 @@ async fn main() -> anyhow::Result<()> {
     let mut times: Vec<Duration> = results.into_iter().collect::<anyhow::Result<_>>()?;
     times.sort();
     let violations = sandbox.violations();
-    println!("idea_roundtrip: {INTERACTIONS} interactions ({} slash, {} button), {CONCURRENCY} at a time, {MEMBERS} members", INTERACTIONS - INTERACTIONS / 4, INTERACTIONS / 4);
-    println!("  round trip   p50 {:.2} ms   p99 {:.2} ms   max {:.2} ms", ms(percentile(&times, 0.50)), ms(percentile(&times, 0.99)), ms(*times.last().unwrap()));
-    println!("  throughput   {:.0} interactions/s", INTERACTIONS as f64 / elapsed.as_secs_f64());
-    println!("  bot memory   idle {:.1} MB   peak under load {:.1} MB (VmRSS)", idle_kib as f64 / 1024.0, peak.load(Ordering::Relaxed) as f64 / 1024.0);
+    println!(
+        "idea_roundtrip: {INTERACTIONS} interactions ({} slash, {} button), {CONCURRENCY} at a time, {MEMBERS} members",
+        INTERACTIONS - INTERACTIONS / 4,
+        INTERACTIONS / 4
+    );
+    println!(
+        "  round trip   p50 {:.2} ms   p99 {:.2} ms   max {:.2} ms",
+        ms(percentile(&times, 0.50)),
+        ms(percentile(&times, 0.99)),
+        ms(*times.last().unwrap())
+    );
+    println!(
+        "  throughput   {:.0} interactions/s",
+        INTERACTIONS as f64 / elapsed.as_secs_f64()
+    );
+    println!(
+        "  bot memory   idle {:.1} MB   peak under load {:.1} MB (VmRSS)",
+        idle_kib as f64 / 1024.0,
+        peak.load(Ordering::Relaxed) as f64 / 1024.0
+    );
     println!("  refused by the fake Discord: {}", violations.len());
     drop(bot);
     Ok(())

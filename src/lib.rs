@@ -11,6 +11,7 @@ pub mod ideas;
 pub mod invite;
 pub mod ops;
 pub mod sandbox;
+pub mod schedule;
 pub mod settings;
 pub mod startup;
 pub mod store;

@@ -76,6 +76,8 @@ pub struct CatalogueSettings {
 pub struct ScheduleSettings {
     pub default_timezone: String,
     pub grace_minutes: u32,
+    pub tick_seconds: u64,
+    pub batch: u32,
 }
 
 /// A database URL that may carry a password: Debug and Display show it with the password
@@ -243,6 +245,9 @@ impl Settings {
                     self.schedule.default_timezone
                 ),
             );
+        }
+        if self.schedule.batch == 0 {
+            problem("schedule.batch", "must be at least 1".into());
         }
         if !(1..=50).contains(&self.discord.requests_per_second) {
             problem(

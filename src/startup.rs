@@ -8,9 +8,11 @@ use anyhow::Context as _;
 
 use crate::acts::Catalogue;
 use crate::clock::Clock;
+use crate::discord::delivery::DiscordDelivery;
 use crate::discord::{Bot, BotState};
 use crate::ideas::Ideas;
 use crate::ops::{self, Metrics};
+use crate::schedule::{DailyAdmin, Dispatcher, DispatcherSettings};
 use crate::settings::Settings;
 use crate::store::{Store, SyncReport};
 
@@ -108,12 +110,18 @@ impl Application {
                 self.metrics.clone(),
             ))
         });
+        let settings = Arc::new(self.settings);
         let state = Arc::new(BotState {
             store: self.store.clone(),
             ideas: Ideas::new(self.store.clone()),
+            daily: DailyAdmin::new(
+                self.store.clone(),
+                self.clock.clone(),
+                settings.schedule.default_timezone.clone(),
+            ),
             metrics: self.metrics.clone(),
             clock: self.clock.clone(),
-            settings: Arc::new(self.settings),
+            settings: settings.clone(),
         });
         let bot = match Bot::build(state).await {
             Ok(bot) => bot,
@@ -125,13 +133,37 @@ impl Application {
             }
         };
         let shard_manager = bot.shard_manager();
+        let delivery = DiscordDelivery::new(
+            bot.http(),
+            settings.discord.requests_per_second,
+            self.metrics.clone(),
+        );
+        let dispatcher = Arc::new(Dispatcher::new(
+            self.store.clone(),
+            self.clock.clone(),
+            Arc::new(delivery),
+            self.metrics.clone(),
+            DispatcherSettings {
+                grace: chrono::Duration::minutes(i64::from(settings.schedule.grace_minutes)),
+                batch: i64::from(settings.schedule.batch),
+            },
+        ));
         let bot_task = tokio::spawn(bot.run());
+        let scheduler_task = (settings.schedule.tick_seconds > 0).then(|| {
+            tokio::spawn(run_scheduler(
+                dispatcher.clone(),
+                self.clock.clone(),
+                std::time::Duration::from_secs(settings.schedule.tick_seconds),
+            ))
+        });
         Ok(Running {
             store: self.store,
             metrics: self.metrics,
+            dispatcher,
             shard_manager,
             bot_task,
             ops_task,
+            scheduler_task,
         })
     }
 
@@ -158,6 +190,9 @@ impl Application {
 pub struct Running {
     pub store: Store,
     pub metrics: Arc<Metrics>,
+    /// The scheduled-post dispatcher; tests call `tick` on it directly with a driven clock.
+    pub dispatcher: Arc<Dispatcher>,
+    scheduler_task: Option<tokio::task::JoinHandle<()>>,
     shard_manager: Arc<poise::serenity_prelude::ShardManager>,
     bot_task: tokio::task::JoinHandle<anyhow::Result<()>>,
     ops_task: Option<tokio::task::JoinHandle<()>>,
@@ -166,12 +201,43 @@ pub struct Running {
 impl Running {
     /// Disconnects from Discord, stops the endpoints and closes the database.
     pub async fn stop(self) {
+        if let Some(task) = self.scheduler_task {
+            task.abort();
+        }
         self.shard_manager.shutdown_all().await;
         self.bot_task.abort();
         if let Some(task) = self.ops_task {
             task.abort();
         }
         self.store.close().await;
+    }
+}
+
+/// Runs the dispatcher: a pass now, then again when the next post is due or after `longest`,
+/// whichever comes first (settings changed by admins are picked up by the next pass).
+async fn run_scheduler(
+    dispatcher: Arc<Dispatcher>,
+    clock: Arc<dyn Clock>,
+    longest: std::time::Duration,
+) {
+    loop {
+        match dispatcher.tick().await {
+            Ok(report) if report != Default::default() => tracing::info!(?report, "scheduler pass"),
+            Ok(_) => {}
+            Err(error) => {
+                tracing::error!(error = %error, "scheduler pass failed; trying again shortly")
+            }
+        }
+        let until_next = match dispatcher.next_due().await {
+            Ok(Some(at)) => (at - clock.now()).to_std().unwrap_or_default(),
+            _ => longest,
+        };
+        tokio::time::sleep(
+            until_next
+                .min(longest)
+                .max(std::time::Duration::from_millis(200)),
+        )
+        .await;
     }
 }
 

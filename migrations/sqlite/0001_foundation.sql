@@ -5,6 +5,8 @@
 CREATE TABLE servers (
     guild_id   INTEGER PRIMARY KEY,
     name       TEXT    NOT NULL DEFAULT '',
+    -- Where failures are reported when no admin channel is set.
+    owner_id   INTEGER,
     joined_at  INTEGER NOT NULL,
     -- Set when the bot leaves; the server's data is deleted a retention period later.
     left_at    INTEGER
@@ -14,16 +16,19 @@ CREATE TABLE server_settings (
     guild_id          INTEGER PRIMARY KEY REFERENCES servers (guild_id) ON DELETE CASCADE,
     timezone          TEXT    NOT NULL DEFAULT 'Europe/London',
     daily_channel_id  INTEGER,
-    -- Either a local HH:MM with a day rule, or a cron expression.
-    daily_time        TEXT,
-    daily_days        TEXT    NOT NULL DEFAULT 'every',
-    daily_cron        TEXT,
+    -- A local time with its days, or a cron expression (schedule::Schedule's storage form).
+    daily_schedule    TEXT,
+    -- When the daily post is next due; firings before it have been handled.
+    daily_next_at     INTEGER,
     paused_until      INTEGER,
     size_plan         TEXT    NOT NULL DEFAULT 'gentle-week',
     -- Comma-separated settings acts must fit ('' = any).
     setting_filter    TEXT    NOT NULL DEFAULT '',
     admin_channel_id  INTEGER,
+    -- Loneliness Awareness Week: 1 = take part (default), 0 = not.
     awareness_week    INTEGER NOT NULL DEFAULT 1,
+    -- 'YYYY-MM-DD' of a Monday to use instead of the second Monday of June.
+    awareness_start   TEXT,
     updated_at        INTEGER NOT NULL
 );
 
@@ -63,9 +68,52 @@ CREATE TABLE posts (
     status      TEXT    NOT NULL,
     failure     TEXT,
     attempts    INTEGER NOT NULL DEFAULT 0,
+    -- When a failed post may be tried again (NULL: not retried).
+    retry_at    INTEGER,
+    -- The instant the post was scheduled for.
+    scheduled_for INTEGER NOT NULL,
     claimed_at  INTEGER NOT NULL,
     sent_at     INTEGER,
     -- The claim that makes a post happen exactly once.
     UNIQUE (guild_id, job, slot)
 );
 CREATE INDEX posts_guild_act ON posts (guild_id, act_id);
+CREATE INDEX posts_retry ON posts (retry_at) WHERE retry_at IS NOT NULL;
+CREATE INDEX server_settings_next ON server_settings (daily_next_at) WHERE daily_next_at IS NOT NULL;
+
+-- Acts members suggest for their server's catalogue, waiting for an admin's decision.
+CREATE TABLE suggestions (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    guild_id    INTEGER NOT NULL REFERENCES servers (guild_id) ON DELETE CASCADE,
+    member_id   INTEGER NOT NULL,
+    text        TEXT    NOT NULL,
+    size        TEXT    NOT NULL,
+    way         TEXT    NOT NULL,
+    settings    TEXT    NOT NULL,
+    -- 'pending', 'approved' or 'declined'.
+    status      TEXT    NOT NULL DEFAULT 'pending',
+    -- The act an approved suggestion became.
+    act_id      INTEGER REFERENCES acts (id) ON DELETE SET NULL,
+    created_at  INTEGER NOT NULL,
+    decided_at  INTEGER,
+    decided_by  INTEGER
+);
+CREATE INDEX suggestions_pending ON suggestions (guild_id, status);
+
+-- Acts members did: from the daily post's "I did it" button (and later replies and /win).
+CREATE TABLE wins (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    guild_id    INTEGER NOT NULL REFERENCES servers (guild_id) ON DELETE CASCADE,
+    member_id   INTEGER NOT NULL,
+    post_id     INTEGER REFERENCES posts (id) ON DELETE SET NULL,
+    act_id      INTEGER REFERENCES acts (id) ON DELETE SET NULL,
+    -- 'button', 'reply' or 'command'.
+    source      TEXT    NOT NULL,
+    -- 'named', 'anonymous' or 'count' (counted, never shown).
+    visibility  TEXT    NOT NULL DEFAULT 'count',
+    text        TEXT,
+    created_at  INTEGER NOT NULL
+);
+CREATE INDEX wins_guild_time ON wins (guild_id, created_at);
+-- One "I did it" per member per post.
+CREATE UNIQUE INDEX wins_one_button_per_post ON wins (post_id, member_id) WHERE source = 'button';

@@ -58,6 +58,20 @@ pub fn choose_fresh<'a, R: Rng + ?Sized>(
     })
 }
 
+/// The acts already used in the current round: walking the history oldest first, a round
+/// ends (and the set empties) each time every eligible act has been used. Acts no longer
+/// eligible are ignored, so a changed filter or catalogue still never repeats too soon.
+pub fn current_round<'a>(history: &[&'a str], eligible: &HashSet<&str>) -> HashSet<&'a str> {
+    let mut used = HashSet::new();
+    for slug in history.iter().copied().filter(|s| eligible.contains(s)) {
+        used.insert(slug);
+        if used.len() == eligible.len() {
+            used.clear();
+        }
+    }
+    used
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -87,6 +101,28 @@ mod tests {
         }
         let next = choose_fresh(&catalogue.acts, &filter, &used, &mut rng).unwrap();
         assert!(next.new_round, "a new round starts once all were used");
+    }
+
+    #[test]
+    fn rounds_reset_only_once_everything_was_used() {
+        let eligible: HashSet<&str> = ["a", "b", "c"].into_iter().collect();
+        assert_eq!(
+            current_round(&["a", "b"], &eligible),
+            ["a", "b"].into_iter().collect()
+        );
+        assert!(
+            current_round(&["a", "b", "c"], &eligible).is_empty(),
+            "a full round starts afresh"
+        );
+        assert_eq!(
+            current_round(&["a", "b", "c", "b"], &eligible),
+            ["b"].into_iter().collect()
+        );
+        assert_eq!(
+            current_round(&["x", "a", "y"], &eligible),
+            ["a"].into_iter().collect(),
+            "ineligible acts are ignored"
+        );
     }
 
     #[test]

@@ -62,6 +62,44 @@ impl IdeaButton {
     }
 }
 
+/// A button on the daily post. Its answers are new private messages: the post itself is shared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DailyButton {
+    /// "I did it".
+    Done { post_id: i64 },
+    /// "Give me a smaller one".
+    Smaller { act_id: i64 },
+    /// "Another idea".
+    Idea,
+}
+
+impl DailyButton {
+    pub fn custom_id(&self) -> String {
+        match self {
+            DailyButton::Done { post_id } => format!("daily:done:{post_id}"),
+            DailyButton::Smaller { act_id } => format!("daily:smaller:{act_id}"),
+            DailyButton::Idea => "daily:idea".to_owned(),
+        }
+    }
+
+    pub fn parse(custom_id: &str) -> Option<DailyButton> {
+        let mut parts = custom_id.split(':');
+        if parts.next()? != "daily" {
+            return None;
+        }
+        let kind = parts.next()?;
+        if kind == "idea" {
+            return parts.next().is_none().then_some(DailyButton::Idea);
+        }
+        let id: i64 = parts.next()?.parse().ok()?;
+        match kind {
+            "done" => Some(DailyButton::Done { post_id: id }),
+            "smaller" => Some(DailyButton::Smaller { act_id: id }),
+            _ => None,
+        }
+    }
+}
+
 fn word<T: std::fmt::Display>(tag: Option<T>) -> String {
     tag.map_or_else(|| "-".to_owned(), |t| t.to_string())
 }
@@ -81,6 +119,12 @@ pub async fn handle(
     data: &Data,
     interaction: &serenity::ComponentInteraction,
 ) -> Result<(), Error> {
+    if let Some(button) = DailyButton::parse(&interaction.data.custom_id) {
+        Metrics::incr(&data.metrics.commands);
+        let response = daily_button(data, interaction, button).await?;
+        interaction.create_response(&ctx.http, response).await?;
+        return Ok(());
+    }
     let Some(button) = IdeaButton::parse(&interaction.data.custom_id) else {
         return Ok(());
     };
@@ -129,6 +173,70 @@ pub async fn handle(
     Ok(())
 }
 
+/// Answers a daily-post button with a new private message.
+async fn daily_button(
+    data: &Data,
+    interaction: &serenity::ComponentInteraction,
+    button: DailyButton,
+) -> Result<serenity::CreateInteractionResponse, Error> {
+    let guild_id = interaction.guild_id.map(|g| snowflake_to_db(g.get()));
+    let member_id = interaction.user.id.get();
+    let message = match button {
+        DailyButton::Done { post_id } => {
+            let post = data
+                .store
+                .post_by_id(post_id)
+                .await?
+                .filter(|p| Some(p.guild_id) == guild_id);
+            match post {
+                None => render::notice(render::POST_GONE),
+                Some(post) => {
+                    let counted = data
+                        .store
+                        .record_done(
+                            post.guild_id,
+                            member_id,
+                            post.id,
+                            post.act_id,
+                            data.clock.now_ms(),
+                        )
+                        .await?;
+                    render::notice(if counted {
+                        render::DONE_COUNTED
+                    } else {
+                        render::DONE_ALREADY
+                    })
+                }
+            }
+        }
+        DailyButton::Smaller { act_id } => {
+            match data.ideas.smaller(guild_id, member_id, act_id).await? {
+                Smaller::Offer(act) => {
+                    render::idea_message(&act, &ActFilter::default(), guild_id.is_some(), None)
+                }
+                Smaller::AlreadySmallest(act) => render::idea_message(
+                    &act,
+                    &ActFilter::default(),
+                    guild_id.is_some(),
+                    Some(render::ALREADY_SMALLEST),
+                ),
+                Smaller::Gone => render::notice(render::ACT_GONE),
+            }
+        }
+        DailyButton::Idea => match data
+            .ideas
+            .offer(guild_id, member_id, &ActFilter::default())
+            .await?
+        {
+            Some(act) => {
+                render::idea_message(&act, &ActFilter::default(), guild_id.is_some(), None)
+            }
+            None => render::notice(render::NOTHING_MATCHES),
+        },
+    };
+    Ok(serenity::CreateInteractionResponse::Message(message))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -156,6 +264,26 @@ mod tests {
             let id = button.custom_id();
             assert!(id.len() <= 100, "{id}");
             assert_eq!(IdeaButton::parse(&id), Some(button), "{id}");
+        }
+    }
+
+    #[test]
+    fn daily_buttons_round_trip() {
+        for button in [
+            DailyButton::Done { post_id: 7 },
+            DailyButton::Smaller { act_id: 9 },
+            DailyButton::Idea,
+        ] {
+            assert_eq!(DailyButton::parse(&button.custom_id()), Some(button));
+        }
+        for id in [
+            "daily",
+            "daily:done",
+            "daily:done:x",
+            "daily:idea:1",
+            "idea:more:1:-.-.-",
+        ] {
+            assert_eq!(DailyButton::parse(id), None, "{id}");
         }
     }
 

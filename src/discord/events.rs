@@ -21,6 +21,7 @@ pub async fn handle(
                 .upsert_server(
                     snowflake_to_db(guild.id.get()),
                     &guild.name,
+                    Some(snowflake_to_db(guild.owner_id.get())),
                     &data.settings.schedule.default_timezone,
                     now,
                 )
@@ -55,7 +56,12 @@ pub async fn handle(
         serenity::FullEvent::InteractionCreate {
             interaction: serenity::Interaction::Component(component),
         } => {
-            if let Err(error) = components::handle(ctx, data, component).await {
+            let handled = match super::commands::acts::handle_review(ctx, data, component).await {
+                Ok(true) => Ok(()),
+                Ok(false) => components::handle(ctx, data, component).await,
+                Err(error) => Err(error),
+            };
+            if let Err(error) = handled {
                 tracing::error!(custom_id = %component.data.custom_id, error = format!("{error:#}"), "button failed");
                 let reply = serenity::CreateInteractionResponse::Message(super::render::notice(
                     "Sorry, that button didn't work just now. Please try again, or run the command again.",

@@ -3,6 +3,7 @@
 
 mod commands;
 mod components;
+pub mod delivery;
 mod events;
 pub mod render;
 
@@ -16,6 +17,7 @@ use secrecy::ExposeSecret;
 use crate::clock::Clock;
 use crate::ideas::Ideas;
 use crate::ops::Metrics;
+use crate::schedule::DailyAdmin;
 use crate::settings::Settings;
 use crate::store::Store;
 
@@ -23,6 +25,7 @@ use crate::store::Store;
 pub struct BotState {
     pub store: Store,
     pub ideas: Ideas,
+    pub daily: DailyAdmin,
     pub metrics: Arc<Metrics>,
     pub clock: Arc<dyn Clock>,
     pub settings: Arc<Settings>,
@@ -120,6 +123,11 @@ impl Bot {
         .await
         .context("building the Discord client")?;
         Ok(Bot { client })
+    }
+
+    /// The REST client, shared with the scheduled-post delivery.
+    pub fn http(&self) -> Arc<serenity::Http> {
+        self.client.http.clone()
     }
 
     /// A handle that stops the bot from elsewhere.

@@ -3,15 +3,22 @@
 
 use poise::serenity_prelude as serenity;
 
-use super::components::IdeaButton;
+use chrono::NaiveDate;
+
+use super::components::{DailyButton, IdeaButton};
 use super::no_mentions;
 use crate::acts::{ActFilter, Size};
+use crate::schedule::{AwarenessWeek, CAMPAIGN_HASHTAG, DailyPost};
 use crate::store::StoredAct;
 
 pub const NOTHING_MATCHES: &str = "No act matches all of those choices yet. Try `/idea` with fewer options: \
      size, way and setting each narrow it down.";
 pub const ALREADY_SMALLEST: &str = "This one is already as small as they come, and small is plenty. \
      Even a smile at someone counts.";
+pub const DONE_COUNTED: &str =
+    "Lovely. That's counted as one of today's wins for the team. Thank you.";
+pub const DONE_ALREADY: &str = "Already counted: thank you! Every act adds up.";
+pub const POST_GONE: &str = "I can't find that post any more, so I couldn't count it. Today's post will have a fresh button.";
 pub const ACT_GONE: &str = "That act has left the catalogue since this message was sent. \
      Run `/idea` for a fresh one.";
 
@@ -28,7 +35,7 @@ fn colour(size: Size) -> serenity::Colour {
 pub fn act_embed(act: &StoredAct, title: &str) -> serenity::CreateEmbed {
     serenity::CreateEmbed::new()
         .title(title)
-        .description(&act.act.text)
+        .description(escape_markdown(&act.act.text))
         .colour(colour(act.act.size))
         .field("Size", act.act.size.label(), true)
         .field("Way to Wellbeing", act.act.way.label(), true)
@@ -101,11 +108,150 @@ pub fn shared_idea(act: &StoredAct, sharer: &str) -> serenity::CreateInteraction
         .allowed_mentions(no_mentions())
 }
 
+/// Today's act for the channel: the act, its size and Way, how replies are used, and the
+/// buttons. During Loneliness Awareness Week it says which day of the week it is.
+pub fn daily_post(post: &DailyPost, nonce: Option<String>) -> serenity::CreateMessage {
+    let act = &post.act;
+    let (title, campaign) = match post.awareness_day {
+        Some(day) => (
+            format!("Loneliness Awareness Week, day {} of 7", day + 1),
+            format!("\n\n{CAMPAIGN_HASHTAG}"),
+        ),
+        None => ("Today's small act of connection".to_owned(), String::new()),
+    };
+    let embed = serenity::CreateEmbed::new()
+        .title(title)
+        .description(format!("{}{campaign}", escape_markdown(&act.act.text)))
+        .colour(colour(act.act.size))
+        .field("Size", act.act.size.label(), true)
+        .field("Way to Wellbeing", act.act.way.label(), true)
+        .footer(serenity::CreateEmbedFooter::new(
+            "Done it? Press \u{201c}I did it\u{201d} or reply in the thread: it counts towards the team's wins. \
+             What the bot keeps: /about.",
+        ));
+    let buttons = vec![
+        serenity::CreateButton::new(
+            DailyButton::Done {
+                post_id: post.post_id,
+            }
+            .custom_id(),
+        )
+        .label("I did it")
+        .style(serenity::ButtonStyle::Success),
+        serenity::CreateButton::new(DailyButton::Smaller { act_id: act.id }.custom_id())
+            .label("Give me a smaller one")
+            .style(serenity::ButtonStyle::Secondary),
+        serenity::CreateButton::new(DailyButton::Idea.custom_id())
+            .label("Another idea")
+            .style(serenity::ButtonStyle::Secondary),
+    ];
+    with_nonce(
+        serenity::CreateMessage::new()
+            .embed(embed)
+            .components(vec![serenity::CreateActionRow::Buttons(buttons)])
+            .allowed_mentions(no_mentions()),
+        nonce,
+    )
+}
+
+/// "Wins — Mon 8 June".
+pub fn wins_thread_name(date: NaiveDate) -> String {
+    format!("Wins \u{2014} {}", date.format("%a %-d %B"))
+}
+
+/// The Monday post that opens Loneliness Awareness Week.
+pub fn awareness_kickoff(week: AwarenessWeek, nonce: Option<String>) -> serenity::CreateMessage {
+    let embed = serenity::CreateEmbed::new()
+        .title("Loneliness Awareness Week starts today")
+        .description(format!(
+            "From {} to {}, people everywhere are making small, random acts of connection. \
+             Each day this week brings one, starting with the smallest and climbing to small \
+             by the weekend. Do what you can, share what you did, and notice who might like a \
+             hello.\n\n{CAMPAIGN_HASHTAG}",
+            week.monday.format("%A %-d %B"),
+            week.sunday().format("%A %-d %B"),
+        ))
+        .colour(colour(Size::Smallest));
+    with_nonce(
+        serenity::CreateMessage::new()
+            .embed(embed)
+            .allowed_mentions(no_mentions()),
+        nonce,
+    )
+}
+
+/// The Sunday post that closes the week with what the team did.
+pub fn awareness_closing(
+    week: AwarenessWeek,
+    acts_done: i64,
+    nonce: Option<String>,
+) -> serenity::CreateMessage {
+    let done = match acts_done {
+        0 => "Every act counts, including the ones nobody pressed a button for.".to_owned(),
+        1 => "This week the team did 1 act of connection. Thank you.".to_owned(),
+        n => format!("This week the team did {n} acts of connection. Thank you, every one of you."),
+    };
+    let embed = serenity::CreateEmbed::new()
+        .title("That's Loneliness Awareness Week")
+        .description(format!(
+            "{done}\n\nConnection isn't only for one week in June: a small act a day keeps \
+             going from here.\n\n{CAMPAIGN_HASHTAG}"
+        ))
+        .footer(serenity::CreateEmbedFooter::new(format!(
+            "{} to {}",
+            week.monday.format("%-d %B"),
+            week.sunday().format("%-d %B %Y")
+        )))
+        .colour(colour(Size::Small));
+    with_nonce(
+        serenity::CreateMessage::new()
+            .embed(embed)
+            .allowed_mentions(no_mentions()),
+        nonce,
+    )
+}
+
+/// A message for a server's admins.
+pub fn admin_alert(text: &str) -> serenity::CreateMessage {
+    serenity::CreateMessage::new()
+        .content(truncate(text, 1900))
+        .allowed_mentions(no_mentions())
+}
+
+/// Adds Discord's nonce with `enforce_nonce`, so a retried send returns the first message
+/// instead of posting twice (a second guard behind the database claim).
+fn with_nonce(message: serenity::CreateMessage, nonce: Option<String>) -> serenity::CreateMessage {
+    match nonce {
+        Some(nonce) => message
+            .nonce(serenity::Nonce::String(nonce))
+            .enforce_nonce(true),
+        None => message,
+    }
+}
+
 /// Replaces the message a button was on.
 pub fn update(
     message: serenity::CreateInteractionResponseMessage,
 ) -> serenity::CreateInteractionResponse {
     serenity::CreateInteractionResponse::UpdateMessage(message)
+}
+
+/// Escapes Discord markdown so member-written text shows as written: it can't turn a whole
+/// embed bold, hide itself in a spoiler, or open a code block.
+pub fn escape_markdown(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut line_start = true;
+    for c in text.chars() {
+        let inline = matches!(c, '\\' | '*' | '_' | '~' | '`' | '|' | '[' | ']');
+        // Headings, quotes and list markers only mean something at the start of a line.
+        let block = line_start && matches!(c, '#' | '>' | '-');
+        if inline || block {
+            out.push('\\');
+        }
+        out.push(c);
+        line_start = c == '\n' || (line_start && c == ' ');
+    }
+    out
 }
 
 /// Cuts text to `max` characters, ending with an ellipsis when cut.
@@ -121,6 +267,26 @@ pub fn truncate(text: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn markdown_in_member_text_is_shown_not_applied() {
+        assert_eq!(
+            escape_markdown("**hi** _there_ `x`"),
+            "\\*\\*hi\\*\\* \\_there\\_ \\`x\\`"
+        );
+        assert_eq!(
+            escape_markdown("Say hello to a well-known neighbour (today)."),
+            "Say hello to a well-known neighbour (today)."
+        );
+        assert_eq!(
+            escape_markdown("# big\n> quote\n- item"),
+            "\\# big\n\\> quote\n\\- item"
+        );
+        assert_eq!(
+            escape_markdown("[click](http://x)"),
+            "\\[click\\](http://x)"
+        );
+    }
 
     #[test]
     fn truncation_counts_characters_and_marks_the_cut() {

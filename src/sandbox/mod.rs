@@ -449,6 +449,11 @@ impl Sandbox {
         if let Some(guild) = world.guilds.get_mut(&guild_id) {
             guild.channels.push(channel.clone());
         }
+        if world.session.is_some() {
+            let _ = world.dispatch("CHANNEL_CREATE", payloads::channel(&channel));
+        }
+        drop(world);
+        self.shared.touch();
         channel
     }
 
@@ -461,13 +466,55 @@ impl Sandbox {
         }
     }
 
-    /// Takes away (or gives back) the bot's Send Messages permission in a channel.
+    /// Takes away (or gives back) the bot's Send Messages permission in a channel: later
+    /// posts there get 403/50013, and the bot receives CHANNEL_UPDATE with a permission
+    /// overwrite denying it, as when an admin edits the channel.
     pub fn set_bot_can_send(&self, channel_id: u64, can_send: bool) {
-        if let Some(c) = self.shared.world().channels.get_mut(&channel_id) {
-            c.bot_can_send = can_send;
+        let mut world = self.shared.world();
+        let bot_id = world.bot.id;
+        let Some(state) = world.channels.get_mut(&channel_id) else {
+            return;
+        };
+        state.bot_can_send = can_send;
+        let mut channel = payloads::channel(&state.channel);
+        if !can_send {
+            channel["permission_overwrites"] = json!([{
+                "id": bot_id.to_string(), "type": 1, "allow": "0", "deny": permissions::SEND_MESSAGES.to_string(),
+            }]);
+        }
+        if state.channel.guild_id.is_some() {
+            let _ = world.dispatch("CHANNEL_UPDATE", channel);
         }
     }
 
+    /// Threads the bot started, as (parent channel, thread).
+    pub fn threads(&self) -> Vec<(u64, FakeChannel)> {
+        self.shared
+            .world()
+            .channels
+            .values()
+            .filter(|c| c.channel.kind == ChannelKind::PublicThread)
+            .map(|c| (c.channel.parent_id.unwrap_or_default(), c.channel.clone()))
+            .collect()
+    }
+
+    /// Waits until the bot has sent at least `count` direct messages to a user (they are
+    /// sent after the interaction that caused them has been answered).
+    pub async fn wait_for_dms(&self, user_id: u64, count: usize) -> anyhow::Result<Vec<Value>> {
+        self.wait_for("direct messages from the bot", |w| {
+            let dms = dms_in(w, user_id);
+            (dms.len() >= count).then_some(dms)
+        })
+        .await
+    }
+
+    /// Messages the bot sent in direct messages to `user`.
+    pub fn dms_to(&self, user_id: u64) -> Vec<Value> {
+        dms_in(&self.shared.world(), user_id)
+    }
+}
+
+impl Sandbox {
     /// Answers REST requests beyond `per_second` in any one second with 429 (interaction
     /// callbacks excepted, as on Discord). `None` turns the limit off.
     pub fn set_rate_limit(&self, per_second: Option<u32>) {
@@ -607,10 +654,40 @@ impl Sandbox {
     /// Runs a slash command as `actor` and waits for the bot's answer.
     pub async fn slash(&self, actor: &Actor, name: &str, options: Value) -> anyhow::Result<Reply> {
         let command_id = self.command_id(name)?;
+        let resolved = self.resolve_channels(&options);
         self.interact(actor, None, move |ctx| {
-            payloads::command_interaction(ctx, command_id, name, options)
+            let mut payload = payloads::command_interaction(ctx, command_id, name, options);
+            if !resolved.is_empty() {
+                payload["data"]["resolved"] = json!({ "channels": resolved });
+            }
+            payload
         })
         .await
+    }
+
+    /// Discord sends the channels named by channel options in `data.resolved`.
+    fn resolve_channels(&self, options: &Value) -> serde_json::Map<String, Value> {
+        let mut resolved = serde_json::Map::new();
+        let world = self.shared.world();
+        let mut stack: Vec<&Value> = options.as_array().into_iter().flatten().collect();
+        while let Some(option) = stack.pop() {
+            stack.extend(option["options"].as_array().into_iter().flatten());
+            if option["type"] == 7
+                && let Some(id) = option["value"].as_str()
+                && let Some(channel) = id.parse().ok().and_then(|id| world.channel(id))
+            {
+                resolved.insert(
+                    id.to_owned(),
+                    json!({
+                        "id": id,
+                        "name": channel.name,
+                        "type": 0,
+                        "permissions": permissions::MEMBER.to_string(),
+                    }),
+                );
+            }
+        }
+        resolved
     }
 
     /// Asks for autocomplete suggestions; returns the choices.
@@ -880,6 +957,28 @@ impl Sandbox {
         })
         .await
     }
+}
+
+/// Messages the bot sent in direct messages to a user.
+fn dms_in(world: &World, user_id: u64) -> Vec<Value> {
+    let dm_ids: Vec<u64> = world
+        .channels
+        .values()
+        .filter(|c| {
+            c.channel.kind == ChannelKind::Dm
+                && c.channel
+                    .recipient
+                    .as_ref()
+                    .is_some_and(|u| u.id == user_id)
+        })
+        .map(|c| c.channel.id)
+        .collect();
+    world
+        .messages
+        .values()
+        .filter(|m| m.channel_id.is_some_and(|c| dm_ids.contains(&c)))
+        .map(|m| m.json.clone())
+        .collect()
 }
 
 fn now_iso() -> String {

@@ -275,6 +275,9 @@ fn route(
                 .ok_or_else(DiscordError::unknown_message)?;
             Ok((204, None))
         }
+        ("POST", ["channels", channel, "messages", message, "threads"]) => {
+            start_thread(world, id(channel)?, id(message)?, body)
+        }
         (
             "PUT",
             [
@@ -410,6 +413,51 @@ fn route(
             Err(DiscordError::not_found())
         }
     }
+}
+
+/// POST /channels/{id}/messages/{id}/threads: a public thread from a message, which takes
+/// the message's id, as on Discord.
+fn start_thread(world: &mut World, channel_id: u64, message_id: u64, body: &Value) -> Answer {
+    let parent = world
+        .channels
+        .get(&channel_id)
+        .ok_or_else(DiscordError::unknown_channel)?;
+    if !parent.bot_can_send {
+        return Err(DiscordError::missing_permissions());
+    }
+    let guild_id = parent.channel.guild_id;
+    world
+        .messages
+        .get(&message_id)
+        .ok_or_else(DiscordError::unknown_message)?;
+    let name = body["name"].as_str().unwrap_or_default();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(DiscordError::invalid_form_body(&[(
+            "name".into(),
+            "BASE_TYPE_BAD_LENGTH",
+            "Must be between 1 and 100 in length.".into(),
+        )]));
+    }
+    let thread = super::FakeChannel {
+        id: message_id,
+        name: name.to_owned(),
+        kind: ChannelKind::PublicThread,
+        guild_id,
+        parent_id: Some(channel_id),
+        recipient: None,
+    };
+    world.channels.insert(
+        message_id,
+        super::ChannelState {
+            channel: thread.clone(),
+            bot_can_view: true,
+            bot_can_send: true,
+        },
+    );
+    let mut answer = payloads::channel(&thread);
+    answer["owner_id"] = json!(world.bot.id.to_string());
+    let _ = world.dispatch("THREAD_CREATE", answer.clone());
+    Ok((201, Some(answer)))
 }
 
 fn create_channel_message(world: &mut World, channel_id: u64, body: &Value) -> Answer {

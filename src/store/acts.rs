@@ -171,7 +171,7 @@ impl Store {
     }
 }
 
-async fn insert_act(
+pub(super) async fn insert_act(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     guild_id: Option<i64>,
     act: &Act,

@@ -7,6 +7,7 @@
 //! `migrations/postgres` describe the same schema.
 
 mod acts;
+mod daily;
 mod posts;
 mod servers;
 
@@ -20,6 +21,7 @@ use sqlx::{Any, AnyPool, Transaction};
 use crate::settings::{DatabaseSettings, DatabaseUrl};
 
 pub use acts::{StoredAct, SyncReport};
+pub use daily::{DailyChange, DailyConfig, Suggestion};
 pub use posts::{Claim, PostRecord, PostStatus};
 pub use servers::ServerRecord;
 

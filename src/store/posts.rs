@@ -43,13 +43,20 @@ pub struct PostRecord {
     pub message_id: Option<i64>,
     pub status: String,
     pub failure: Option<String>,
+    pub attempts: i64,
+    pub thread_id: Option<i64>,
+    pub scheduled_for: i64,
     pub claimed_at: i64,
     pub sent_at: Option<i64>,
 }
 
+const POST_COLUMNS: &str = "id, guild_id, job, slot, act_id, channel_id, message_id, status, failure, \
+     attempts, thread_id, scheduled_for, claimed_at, sent_at";
+
 impl Store {
     /// Claims (server, job, slot). Exactly one caller ever wins a slot, across restarts and
     /// processes sharing the database, because the unique key decides.
+    #[allow(clippy::too_many_arguments)]
     pub async fn claim_post(
         &self,
         guild_id: i64,
@@ -57,11 +64,12 @@ impl Store {
         slot: &str,
         act_id: Option<i64>,
         channel_id: Option<i64>,
+        scheduled_for: i64,
         now_ms: i64,
     ) -> Result<Claim, StoreError> {
         let row: Option<(i64,)> = sqlx::query_as(
-            "INSERT INTO posts (guild_id, job, slot, act_id, channel_id, status, claimed_at) \
-             VALUES ($1, $2, $3, $4, $5, 'claimed', $6) \
+            "INSERT INTO posts (guild_id, job, slot, act_id, channel_id, status, scheduled_for, claimed_at) \
+             VALUES ($1, $2, $3, $4, $5, 'claimed', $6, $7) \
              ON CONFLICT (guild_id, job, slot) DO NOTHING RETURNING id",
         )
         .bind(guild_id)
@@ -69,6 +77,7 @@ impl Store {
         .bind(slot)
         .bind(act_id)
         .bind(channel_id)
+        .bind(scheduled_for)
         .bind(now_ms)
         .fetch_optional(&self.pool)
         .await?;
@@ -83,13 +92,15 @@ impl Store {
         &self,
         post_id: i64,
         message_id: i64,
+        thread_id: Option<i64>,
         now_ms: i64,
     ) -> Result<(), StoreError> {
         sqlx::query(
-            "UPDATE posts SET status = 'sent', message_id = $1, sent_at = $2, \
-             attempts = attempts + 1, failure = NULL WHERE id = $3",
+            "UPDATE posts SET status = 'sent', message_id = $1, thread_id = $2, sent_at = $3, \
+             attempts = attempts + 1, failure = NULL, retry_at = NULL WHERE id = $4",
         )
         .bind(message_id)
+        .bind(thread_id)
         .bind(now_ms)
         .bind(post_id)
         .execute(&self.pool)
@@ -97,17 +108,54 @@ impl Store {
         Ok(())
     }
 
-    /// Records that a claimed post could not go out, and why.
-    pub async fn mark_post_failed(&self, post_id: i64, reason: &str) -> Result<(), StoreError> {
+    /// Records that a claimed post could not go out, why, and when to try again (if ever).
+    pub async fn mark_post_failed(
+        &self,
+        post_id: i64,
+        reason: &str,
+        retry_at: Option<i64>,
+    ) -> Result<(), StoreError> {
         sqlx::query(
-            "UPDATE posts SET status = 'failed', failure = $1, attempts = attempts + 1 \
-             WHERE id = $2",
+            "UPDATE posts SET status = 'failed', failure = $1, attempts = attempts + 1, \
+             retry_at = $2 WHERE id = $3",
         )
         .bind(reason)
+        .bind(retry_at)
         .bind(post_id)
         .execute(&self.pool)
         .await?;
         Ok(())
+    }
+
+    /// Records that a claimed slot was deliberately not posted (too late after downtime).
+    pub async fn mark_post_skipped(&self, post_id: i64, reason: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE posts SET status = 'skipped', failure = $1 WHERE id = $2")
+            .bind(reason)
+            .bind(post_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Failed posts whose retry time has come.
+    pub async fn posts_to_retry(&self, now_ms: i64) -> Result<Vec<PostRecord>, StoreError> {
+        let rows = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {POST_COLUMNS} FROM posts WHERE status = 'failed' AND retry_at <= $1 ORDER BY retry_at"
+        )))
+        .bind(now_ms)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows)
+    }
+
+    pub async fn post_by_id(&self, post_id: i64) -> Result<Option<PostRecord>, StoreError> {
+        let row = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {POST_COLUMNS} FROM posts WHERE id = $1"
+        )))
+        .bind(post_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row)
     }
 
     /// The slugs of the acts already posted by `job` in a server (for "no repeat until the
@@ -119,7 +167,7 @@ impl Store {
     ) -> Result<Vec<String>, StoreError> {
         let rows: Vec<(String,)> = sqlx::query_as(
             "SELECT a.slug FROM posts p JOIN acts a ON a.id = p.act_id \
-             WHERE p.guild_id = $1 AND p.job = $2 AND p.status IN ('claimed', 'sent') \
+             WHERE p.guild_id = $1 AND p.job = $2 AND p.status IN ('claimed', 'sent', 'failed') \
              ORDER BY p.id",
         )
         .bind(guild_id)
@@ -130,10 +178,9 @@ impl Store {
     }
 
     pub async fn posts_for(&self, guild_id: i64) -> Result<Vec<PostRecord>, StoreError> {
-        let rows = sqlx::query_as(
-            "SELECT id, guild_id, job, slot, act_id, channel_id, message_id, status, failure, \
-             claimed_at, sent_at FROM posts WHERE guild_id = $1 ORDER BY id",
-        )
+        let rows = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {POST_COLUMNS} FROM posts WHERE guild_id = $1 ORDER BY id"
+        )))
         .bind(guild_id)
         .fetch_all(&self.pool)
         .await?;

@@ -19,16 +19,19 @@ impl Store {
         &self,
         guild_id: i64,
         name: &str,
+        owner_id: Option<i64>,
         default_timezone: &str,
         now_ms: i64,
     ) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
         sqlx::query(
-            "INSERT INTO servers (guild_id, name, joined_at) VALUES ($1, $2, $3) \
-             ON CONFLICT (guild_id) DO UPDATE SET name = excluded.name, left_at = NULL",
+            "INSERT INTO servers (guild_id, name, owner_id, joined_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (guild_id) DO UPDATE SET name = excluded.name, \
+             owner_id = excluded.owner_id, left_at = NULL",
         )
         .bind(guild_id)
         .bind(name)
+        .bind(owner_id)
         .bind(now_ms)
         .execute(&mut *tx)
         .await?;

@@ -3,9 +3,11 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
 use secrecy::SecretString;
-use smallacts::clock::SystemClock;
+use smallacts::clock::ManualClock;
 use smallacts::sandbox::{Sandbox, SandboxOptions};
+use smallacts::schedule::TickReport;
 use smallacts::settings::{DatabaseUrl, Settings};
 use smallacts::startup::{Application, Running};
 
@@ -15,6 +17,9 @@ pub struct TestBot {
     pub sandbox: Sandbox,
     pub db: TestDb,
     pub ops_addr: Option<SocketAddr>,
+    /// The bot's clock: tests move it and run the scheduler by hand.
+    pub clock: Arc<ManualClock>,
+    settings: Settings,
     running: Option<Running>,
 }
 
@@ -25,6 +30,12 @@ impl TestBot {
 
     /// Starts with settings adjusted by `configure` (after the test defaults are set).
     pub async fn start_with(configure: impl FnOnce(&mut Settings)) -> TestBot {
+        TestBot::start_at(Utc::now(), configure).await
+    }
+
+    /// Starts with the bot's clock at `now`. The scheduler does not run by itself: call
+    /// [`TestBot::tick`].
+    pub async fn start_at(now: DateTime<Utc>, configure: impl FnOnce(&mut Settings)) -> TestBot {
         let sandbox = Sandbox::start(SandboxOptions { openapi: true })
             .await
             .expect("sandbox");
@@ -33,20 +44,54 @@ impl TestBot {
         settings.database.url = DatabaseUrl::new(db.url.clone());
         settings.discord.api_url = sandbox.api_url();
         settings.http.listen = "127.0.0.1:0".into();
+        settings.schedule.tick_seconds = 0;
         settings.token = Some(SecretString::from(sandbox.token()));
         configure(&mut settings);
-        let app = Application::build(settings, Arc::new(SystemClock))
-            .await
-            .expect("build app");
-        let ops_addr = app.ops_addr();
-        let running = app.start().await.expect("start bot");
-        sandbox.wait_until_ready().await.expect("bot ready");
-        TestBot {
+        let clock = Arc::new(ManualClock::new(now));
+        let mut bot = TestBot {
             sandbox,
             db,
-            ops_addr,
-            running: Some(running),
+            ops_addr: None,
+            clock,
+            settings,
+            running: None,
+        };
+        bot.launch().await;
+        bot
+    }
+
+    async fn launch(&mut self) {
+        let app = Application::build(self.settings.clone(), self.clock.clone())
+            .await
+            .expect("build app");
+        self.ops_addr = app.ops_addr();
+        self.running = Some(app.start().await.expect("start bot"));
+        self.sandbox.wait_until_ready().await.expect("bot ready");
+    }
+
+    /// Stops the bot and starts it again on the same database and fake Discord.
+    pub async fn restart(&mut self) {
+        if let Some(running) = self.running.take() {
+            running.stop().await;
         }
+        self.launch().await;
+    }
+
+    /// One scheduler pass at the clock's time.
+    pub async fn tick(&self) -> TickReport {
+        self.running
+            .as_ref()
+            .expect("running")
+            .dispatcher
+            .tick()
+            .await
+            .expect("tick")
+    }
+
+    /// Moves the clock to `at` and runs a scheduler pass.
+    pub async fn tick_at(&self, at: DateTime<Utc>) -> TickReport {
+        self.clock.set(at);
+        self.tick().await
     }
 
     /// Stops the bot and checks what it sent over the whole test: nothing Discord would

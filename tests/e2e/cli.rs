@@ -148,7 +148,7 @@ fn migrate_creates_a_working_sqlite_file_under_data() {
     let stdout = text(&out.stdout);
     assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
     assert!(
-        stdout.contains("4 tables: acts, posts, server_settings, servers"),
+        stdout.contains("6 tables: acts, posts, server_settings, servers, suggestions, wins"),
         "{stdout}"
     );
     let file = dir.path().join("data/smallacts.db");
@@ -160,7 +160,7 @@ fn migrate_creates_a_working_sqlite_file_under_data() {
             .await
             .unwrap();
         store
-            .upsert_server(1, "x", "Europe/London", 0)
+            .upsert_server(1, "x", None, "Europe/London", 0)
             .await
             .unwrap();
         assert_eq!(store.active_server_count().await.unwrap(), 1);
@@ -231,7 +231,7 @@ mod postgres {
         assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
         assert!(stdout.starts_with("PostgreSQL database"), "{stdout}");
         assert!(
-            stdout.contains("4 tables: acts, posts, server_settings, servers"),
+            stdout.contains("6 tables: acts, posts, server_settings, servers, suggestions, wins"),
             "{stdout}"
         );
     }
@@ -253,7 +253,7 @@ fn demo_plays_the_scene_offline_with_the_real_bot() {
     let stderr = text(&out.stderr);
     assert!(out.status.success(), "{stdout}\n{stderr}");
     for needle in [
-        "registered /idea, /help, /about",
+        "registered /idea, /suggest, /help, /about, /daily, /settings, /acts, /doctor",
         "Rosewood Care Home adds the bot",
         "Asha types /idea size: Smaller",
         "only Asha can see this",

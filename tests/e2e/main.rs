@@ -3,6 +3,7 @@
 
 mod bot;
 mod cli;
+mod daily;
 mod discord;
 mod helpers;
 mod store;

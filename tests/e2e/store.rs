@@ -24,7 +24,17 @@ fn act(slug: &str, text: &str) -> Act {
 
 async fn schema_has_every_table_and_column(db: TestDb) {
     let tables = db.store.table_names().await.unwrap();
-    assert_eq!(tables, ["acts", "posts", "server_settings", "servers"]);
+    assert_eq!(
+        tables,
+        [
+            "acts",
+            "posts",
+            "server_settings",
+            "servers",
+            "suggestions",
+            "wins"
+        ]
+    );
     // Both dialects' migrations must describe the same columns, in the same order.
     let posts = db.store.column_names("posts").await.unwrap();
     assert_eq!(
@@ -41,6 +51,8 @@ async fn schema_has_every_table_and_column(db: TestDb) {
             "status",
             "failure",
             "attempts",
+            "retry_at",
+            "scheduled_for",
             "claimed_at",
             "sent_at"
         ]
@@ -123,7 +135,7 @@ async fn catalogue_sync_adds_updates_and_retires(db: TestDb) {
 async fn history_survives_retirement(db: TestDb) {
     let store = &db.store;
     store
-        .upsert_server(GUILD, "Care team", "Europe/London", T0)
+        .upsert_server(GUILD, "Care team", None, "Europe/London", T0)
         .await
         .unwrap();
     store
@@ -138,13 +150,21 @@ async fn history_survives_retirement(db: TestDb) {
         .unwrap();
     let acts = store.active_acts(Some(GUILD)).await.unwrap();
     let Claim::Won(post) = store
-        .claim_post(GUILD, "daily", "2026-06-08", Some(acts[0].id), Some(42), T0)
+        .claim_post(
+            GUILD,
+            "daily",
+            "2026-06-08",
+            Some(acts[0].id),
+            Some(42),
+            T0,
+            T0,
+        )
         .await
         .unwrap()
     else {
         panic!("first claim wins")
     };
-    store.mark_post_sent(post, 777, T0 + 5).await.unwrap();
+    store.mark_post_sent(post, 777, None, T0 + 5).await.unwrap();
     store
         .sync_catalogue(&[act("a-two", "Wave to a neighbour today.")], T0 + 10)
         .await
@@ -168,7 +188,7 @@ async fn history_survives_retirement(db: TestDb) {
 async fn a_slot_is_claimed_exactly_once_under_contention(db: TestDb) {
     let store = db.store.clone();
     store
-        .upsert_server(GUILD, "Team", "Europe/London", T0)
+        .upsert_server(GUILD, "Team", None, "Europe/London", T0)
         .await
         .unwrap();
     let mut tasks = Vec::new();
@@ -176,7 +196,7 @@ async fn a_slot_is_claimed_exactly_once_under_contention(db: TestDb) {
         let store = store.clone();
         tasks.push(tokio::spawn(async move {
             store
-                .claim_post(GUILD, "daily", "2026-06-09", None, None, T0 + n)
+                .claim_post(GUILD, "daily", "2026-06-09", None, None, T0, T0 + n)
                 .await
         }));
     }
@@ -191,20 +211,20 @@ async fn a_slot_is_claimed_exactly_once_under_contention(db: TestDb) {
     // Another job or another day is a different slot.
     assert!(matches!(
         store
-            .claim_post(GUILD, "recap", "2026-06-09", None, None, T0)
+            .claim_post(GUILD, "recap", "2026-06-09", None, None, T0, T0)
             .await
             .unwrap(),
         Claim::Won(_)
     ));
     let Claim::Won(next) = store
-        .claim_post(GUILD, "daily", "2026-06-10", None, None, T0)
+        .claim_post(GUILD, "daily", "2026-06-10", None, None, T0, T0)
         .await
         .unwrap()
     else {
         panic!("new day wins")
     };
     store
-        .mark_post_failed(next, "Missing Access: channel 42")
+        .mark_post_failed(next, "Missing Access: channel 42", None)
         .await
         .unwrap();
     let posts = store.posts_for(GUILD).await.unwrap();
@@ -217,11 +237,11 @@ async fn a_slot_is_claimed_exactly_once_under_contention(db: TestDb) {
 async fn servers_join_leave_and_own_acts(db: TestDb) {
     let store = &db.store;
     store
-        .upsert_server(GUILD, "Night shift", "Australia/Sydney", T0)
+        .upsert_server(GUILD, "Night shift", None, "Australia/Sydney", T0)
         .await
         .unwrap();
     store
-        .upsert_server(GUILD + 1, "Other", "Europe/London", T0)
+        .upsert_server(GUILD + 1, "Other", None, "Europe/London", T0)
         .await
         .unwrap();
     assert_eq!(store.active_server_count().await.unwrap(), 2);
@@ -260,7 +280,7 @@ async fn servers_join_leave_and_own_acts(db: TestDb) {
     );
     // Rejoining keeps the settings and clears the departure.
     store
-        .upsert_server(GUILD, "Night shift", "Europe/London", T0 + 2)
+        .upsert_server(GUILD, "Night shift", None, "Europe/London", T0 + 2)
         .await
         .unwrap();
     let back = store.server(GUILD).await.unwrap().unwrap();
@@ -294,7 +314,7 @@ async fn a_busy_sqlite_database_gives_an_actionable_error_and_loses_nothing() {
         .unwrap();
     holder.execute("BEGIN IMMEDIATE").await.unwrap();
     let err = impatient
-        .upsert_server(GUILD, "Team", "Europe/London", T0)
+        .upsert_server(GUILD, "Team", None, "Europe/London", T0)
         .await
         .unwrap_err();
     assert!(matches!(err, StoreError::Busy(_)), "{err:?}");
@@ -302,7 +322,7 @@ async fn a_busy_sqlite_database_gives_an_actionable_error_and_loses_nothing() {
     holder.execute("ROLLBACK").await.unwrap();
     // Once the lock is gone the same write succeeds.
     impatient
-        .upsert_server(GUILD, "Team", "Europe/London", T0)
+        .upsert_server(GUILD, "Team", None, "Europe/London", T0)
         .await
         .unwrap();
     assert_eq!(impatient.active_server_count().await.unwrap(), 1);

@@ -1,5 +1,8 @@
 //! Slash commands, one file per group, and the one error handler they share.
 
+pub mod acts;
+mod daily;
+mod doctor;
 mod help;
 mod idea;
 
@@ -10,7 +13,16 @@ use crate::ops::Metrics;
 
 /// Every command the bot registers.
 pub fn all() -> Vec<poise::Command<Data, Error>> {
-    vec![idea::idea(), help::help(), help::about()]
+    vec![
+        idea::idea(),
+        acts::suggest(),
+        help::help(),
+        help::about(),
+        daily::daily(),
+        daily::settings(),
+        acts::acts(),
+        doctor::doctor(),
+    ]
 }
 
 /// Tells the user, privately, what went wrong and what to do; logs the whole cause chain.

@@ -1,0 +1,270 @@
+//! `/acts add`, `/acts review` (admins) and `/suggest` (members): a server's own acts.
+
+use poise::serenity_prelude as serenity;
+
+use super::daily::private;
+use super::idea::{SettingChoice, SizeChoice, WayChoice};
+use crate::acts::{Act, Setting, Size, Way};
+use crate::discord::{Context, Data, Error, no_mentions, render};
+use crate::store::{Suggestion, snowflake_to_db};
+
+/// Pending suggestions one member may have at once.
+pub const MAX_PENDING_PER_MEMBER: i64 = 3;
+
+/// Checks a member's act text: length within what the catalogue allows.
+fn act_text(text: &str) -> Result<String, String> {
+    let text = text.trim();
+    let chars = text.chars().count();
+    if chars < crate::acts::MIN_ACT_TEXT {
+        return Err(format!(
+            "That's a little short: describe the act in at least {} characters, like \"Ask a colleague how their weekend really went.\"",
+            crate::acts::MIN_ACT_TEXT
+        ));
+    }
+    if chars > crate::acts::MAX_ACT_TEXT {
+        return Err(format!(
+            "That's {chars} characters; an act reads best at {} or fewer. Could you shorten it?",
+            crate::acts::MAX_ACT_TEXT
+        ));
+    }
+    Ok(text.to_owned())
+}
+
+fn new_act(text: String, size: SizeChoice, way: WayChoice, setting: Option<SettingChoice>) -> Act {
+    Act {
+        slug: format!("own-{:016x}", rand::random::<u64>()),
+        text,
+        size: Size::from(size),
+        way: Way::from(way),
+        settings: vec![setting.map(Setting::from).unwrap_or(Setting::Anywhere)],
+        needs: vec![],
+    }
+}
+
+/// Add and review your server's own acts (admins).
+#[poise::command(
+    slash_command,
+    guild_only,
+    subcommands("add", "review"),
+    subcommand_required,
+    default_member_permissions = "MANAGE_GUILD",
+    required_permissions = "MANAGE_GUILD"
+)]
+pub async fn acts(_ctx: Context<'_>) -> Result<(), Error> {
+    Ok(())
+}
+
+/// Add an act of your own to this server's catalogue.
+#[poise::command(slash_command, guild_only, required_permissions = "MANAGE_GUILD")]
+async fn add(
+    ctx: Context<'_>,
+    #[description = "The act, e.g. Bring in a photo from your first week and share the story"] text: String,
+    #[description = "How big a step it is"] size: SizeChoice,
+    #[description = "Which of the Five Ways to Wellbeing"] way: WayChoice,
+    #[description = "Where it fits (default: anywhere)"] setting: Option<SettingChoice>,
+) -> Result<(), Error> {
+    let text = match act_text(&text) {
+        Ok(text) => text,
+        Err(why) => return private(ctx, why).await,
+    };
+    let guild_id = snowflake_to_db(ctx.guild_id().expect("guild_only").get());
+    let act = new_act(text, size, way, setting);
+    ctx.data()
+        .store
+        .add_server_act(guild_id, &act, "admin", ctx.data().clock.now_ms())
+        .await?;
+    private(
+        ctx,
+        format!(
+            "Added to this server's acts: \"{}\" ({}, {}).",
+            render::escape_markdown(&act.text),
+            act.size.label(),
+            act.way.label()
+        ),
+    )
+    .await
+}
+
+/// Review members' suggestions: approve or decline each.
+#[poise::command(slash_command, guild_only, required_permissions = "MANAGE_GUILD")]
+async fn review(ctx: Context<'_>) -> Result<(), Error> {
+    let guild_id = snowflake_to_db(ctx.guild_id().expect("guild_only").get());
+    let pending = ctx.data().store.pending_suggestions(guild_id).await?;
+    let (content, embed, components) = review_message(&pending);
+    let mut reply = poise::CreateReply::default()
+        .content(content)
+        .components(components)
+        .ephemeral(true)
+        .allowed_mentions(no_mentions());
+    if let Some(embed) = embed {
+        reply = reply.embed(embed);
+    }
+    ctx.send(reply).await?;
+    Ok(())
+}
+
+type ReviewMessage = (
+    String,
+    Option<serenity::CreateEmbed>,
+    Vec<serenity::CreateActionRow>,
+);
+
+/// The first pending suggestion with Approve and Decline buttons, or "all done".
+fn review_message(pending: &[Suggestion]) -> ReviewMessage {
+    let Some(first) = pending.first() else {
+        return (
+            "No suggestions are waiting. Members can suggest acts with `/suggest`.".to_owned(),
+            None,
+            vec![],
+        );
+    };
+    let embed = serenity::CreateEmbed::new()
+        .title(format!("Suggestion 1 of {}", pending.len()))
+        .description(render::escape_markdown(&first.act.text))
+        .field("Size", first.act.size.label(), true)
+        .field("Way to Wellbeing", first.act.way.label(), true)
+        .field("Suggested by", format!("<@{}>", first.member_id), true);
+    let buttons = vec![
+        serenity::CreateButton::new(format!("review:approve:{}", first.id))
+            .label("Approve")
+            .style(serenity::ButtonStyle::Success),
+        serenity::CreateButton::new(format!("review:decline:{}", first.id))
+            .label("Decline")
+            .style(serenity::ButtonStyle::Danger),
+    ];
+    (
+        String::new(),
+        Some(embed),
+        vec![serenity::CreateActionRow::Buttons(buttons)],
+    )
+}
+
+/// Handles Approve/Decline: checks Manage Server again (buttons can be forwarded), decides,
+/// tells the suggester privately, and shows the next suggestion.
+pub async fn handle_review(
+    ctx: &serenity::Context,
+    data: &Data,
+    interaction: &serenity::ComponentInteraction,
+) -> Result<bool, Error> {
+    let mut parts = interaction.data.custom_id.split(':');
+    if parts.next() != Some("review") {
+        return Ok(false);
+    }
+    let (Some(verdict), Some(Ok(id))) = (parts.next(), parts.next().map(str::parse::<i64>)) else {
+        return Ok(false);
+    };
+    let Some(guild) = interaction.guild_id else {
+        return Ok(false);
+    };
+    let allowed = interaction
+        .member
+        .as_ref()
+        .and_then(|m| m.permissions)
+        .is_some_and(|p| p.manage_guild());
+    if !allowed {
+        let reply = render::notice("Reviewing suggestions needs the Manage Server permission.");
+        interaction
+            .create_response(
+                &ctx.http,
+                serenity::CreateInteractionResponse::Message(reply),
+            )
+            .await?;
+        return Ok(true);
+    }
+    let guild_id = snowflake_to_db(guild.get());
+    let approve = verdict == "approve";
+    let decided = data
+        .store
+        .decide_suggestion(
+            guild_id,
+            id,
+            approve,
+            interaction.user.id.get(),
+            data.clock.now_ms(),
+        )
+        .await?;
+    let pending = data.store.pending_suggestions(guild_id).await?;
+    let (content, embed, components) = review_message(&pending);
+    let note = match &decided {
+        Some(_) if approve => "Approved: it's in this server's acts now.",
+        Some(_) => "Declined.",
+        None => "Someone else already decided that one.",
+    };
+    let update = serenity::CreateInteractionResponseMessage::new()
+        .content(format!("{note} {content}"))
+        .embeds(embed.into_iter().collect())
+        .components(components)
+        .allowed_mentions(no_mentions());
+    interaction
+        .create_response(
+            &ctx.http,
+            serenity::CreateInteractionResponse::UpdateMessage(update),
+        )
+        .await?;
+    if let Some(suggestion) = decided {
+        let server = guild
+            .name(&ctx.cache)
+            .unwrap_or_else(|| "your server".into());
+        let text = if approve {
+            format!(
+                "Good news: your suggested act for {server} was approved and joins its catalogue. Thank you for adding to it."
+            )
+        } else {
+            format!(
+                "Your suggested act for {server} wasn't added this time. Thank you for suggesting it: keep the ideas coming."
+            )
+        };
+        let dm = async {
+            let channel = serenity::UserId::new(suggestion.member_id)
+                .create_dm_channel(&ctx.http)
+                .await?;
+            channel
+                .send_message(
+                    &ctx.http,
+                    serenity::CreateMessage::new()
+                        .content(text)
+                        .allowed_mentions(no_mentions()),
+                )
+                .await
+        };
+        if let Err(error) = dm.await {
+            tracing::info!(error = %error, "could not tell a member about their suggestion (DMs closed?)");
+        }
+    }
+    Ok(true)
+}
+
+/// Suggest an act for this server's catalogue; an admin reviews it.
+#[poise::command(slash_command, guild_only)]
+pub async fn suggest(
+    ctx: Context<'_>,
+    #[description = "The act, e.g. Learn one word in a colleague's first language"] text: String,
+    #[description = "How big a step it is (default: smaller)"] size: Option<SizeChoice>,
+    #[description = "Which Way to Wellbeing (default: connect)"] way: Option<WayChoice>,
+    #[description = "Where it fits (default: anywhere)"] setting: Option<SettingChoice>,
+) -> Result<(), Error> {
+    let text = match act_text(&text) {
+        Ok(text) => text,
+        Err(why) => return private(ctx, why).await,
+    };
+    let guild_id = snowflake_to_db(ctx.guild_id().expect("guild_only").get());
+    let member = ctx.author().id.get();
+    let store = &ctx.data().store;
+    if store.pending_suggestions_by(guild_id, member).await? >= MAX_PENDING_PER_MEMBER {
+        return private(
+            ctx,
+            format!("You have {MAX_PENDING_PER_MEMBER} suggestions waiting for an admin already. Once they're reviewed you can suggest more."),
+        )
+        .await;
+    }
+    let act = new_act(
+        text,
+        size.unwrap_or(SizeChoice::Smaller),
+        way.unwrap_or(WayChoice::Connect),
+        setting,
+    );
+    store
+        .add_suggestion(guild_id, member, &act, ctx.data().clock.now_ms())
+        .await?;
+    private(ctx, "Thank you! Your suggestion is waiting for an admin to review. I'll let you know privately what they decide.").await
+}

@@ -1,0 +1,85 @@
+//! `/doctor`: checks the bot's permissions in every configured channel and names exactly what
+//! is missing.
+
+use poise::serenity_prelude as serenity;
+
+use super::daily::private;
+use crate::discord::{Context, Error};
+use crate::invite::NEEDED_PERMISSIONS;
+use crate::store::snowflake_to_db;
+
+/// Check the bot can post where it is configured to, and say what to fix.
+#[poise::command(
+    slash_command,
+    guild_only,
+    default_member_permissions = "MANAGE_GUILD",
+    required_permissions = "MANAGE_GUILD"
+)]
+pub async fn doctor(ctx: Context<'_>) -> Result<(), Error> {
+    let guild_id = ctx.guild_id().expect("guild_only");
+    let config = ctx
+        .data()
+        .store
+        .daily_config(snowflake_to_db(guild_id.get()))
+        .await?;
+    let mut channels: Vec<(&str, u64)> = Vec::new();
+    if let Some(config) = &config {
+        if let Some(c) = config.channel_id {
+            channels.push(("daily act", c));
+        }
+        if let Some(c) = config.admin_channel_id {
+            channels.push(("problem reports", c));
+        }
+    }
+    if channels.is_empty() {
+        return private(ctx, "No channel is configured yet. Set one up with `/daily setup`, then run `/doctor` again.").await;
+    }
+    let bot_id = ctx.framework().bot_id();
+    let lines: Vec<String> = {
+        let Some(guild) = ctx.guild() else {
+            return private(
+                ctx,
+                "I can't see this server's details right now. Try again in a minute.",
+            )
+            .await;
+        };
+        channels
+            .iter()
+            .map(|(purpose, channel_id)| check_channel(&guild, bot_id, *channel_id, purpose))
+            .collect()
+    };
+    private(ctx, lines.join("\n")).await
+}
+
+/// One line per channel: all good, gone, or the permissions missing.
+fn check_channel(
+    guild: &serenity::Guild,
+    bot_id: serenity::UserId,
+    channel_id: u64,
+    purpose: &str,
+) -> String {
+    let Some(channel) = guild.channels.get(&serenity::ChannelId::new(channel_id)) else {
+        return format!(
+            "\u{274c} The {purpose} channel (id {channel_id}) no longer exists or I can't see it. Choose another with `/daily setup`."
+        );
+    };
+    let Some(member) = guild.members.get(&bot_id) else {
+        return format!(
+            "\u{2753} I can't see my own membership in this server to check <#{channel_id}>. Try again in a minute."
+        );
+    };
+    let have = guild.user_permissions_in(channel, member);
+    let missing: Vec<&str> = NEEDED_PERMISSIONS
+        .iter()
+        .filter(|p| !have.contains(serenity::Permissions::from_bits_truncate(p.bit)))
+        .map(|p| p.name)
+        .collect();
+    if missing.is_empty() {
+        format!("\u{2705} <#{channel_id}> ({purpose}): I have everything I need.")
+    } else {
+        format!(
+            "\u{274c} <#{channel_id}> ({purpose}): I'm missing {}. Give my role these in the channel's settings (Edit Channel > Permissions).",
+            missing.join(", ")
+        )
+    }
+}

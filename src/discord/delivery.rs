@@ -1,0 +1,266 @@
+//! Delivering scheduled posts to Discord: render, pace under the global limit, honour 429s,
+//! and say what went wrong in terms the dispatcher can act on.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use poise::serenity_prelude as serenity;
+use tokio::sync::Mutex;
+use tokio::time::Instant;
+
+use super::render;
+use crate::ops::Metrics;
+use crate::schedule::{Deliver, Delivered, DeliveryError, DeliveryFuture, Outgoing};
+
+/// Attempts at one request when Discord answers 429.
+const RATE_LIMIT_ATTEMPTS: u32 = 5;
+
+/// Spaces requests evenly so the bot stays under Discord's global limit on its own: with the
+/// proxy set, serenity's rate limiter is off, and evenly spaced requests also spread a 09:00
+/// rush instead of bursting into 429s.
+pub struct Pacer {
+    interval: Duration,
+    next: Mutex<Instant>,
+}
+
+impl Pacer {
+    pub fn new(per_second: u32) -> Pacer {
+        Pacer {
+            interval: Duration::from_secs(1) / per_second.max(1),
+            next: Mutex::new(Instant::now()),
+        }
+    }
+
+    /// Waits for this request's turn.
+    pub async fn wait(&self) {
+        let at = {
+            let mut next = self.next.lock().await;
+            let at = (*next).max(Instant::now());
+            *next = at + self.interval;
+            at
+        };
+        tokio::time::sleep_until(at).await;
+    }
+
+    /// Holds every request back for `pause` (after a 429).
+    pub async fn hold(&self, pause: Duration) {
+        let mut next = self.next.lock().await;
+        *next = (*next).max(Instant::now() + pause);
+    }
+}
+
+/// Delivers [`Outgoing`] posts through serenity's HTTP client.
+pub struct DiscordDelivery {
+    http: Arc<serenity::Http>,
+    pacer: Pacer,
+    metrics: Arc<Metrics>,
+}
+
+impl DiscordDelivery {
+    pub fn new(
+        http: Arc<serenity::Http>,
+        requests_per_second: u32,
+        metrics: Arc<Metrics>,
+    ) -> DiscordDelivery {
+        DiscordDelivery {
+            http,
+            pacer: Pacer::new(requests_per_second),
+            metrics,
+        }
+    }
+
+    /// Runs one request, paced, waiting out 429s. serenity does not expose `retry_after`
+    /// when its own limiter is off, so a 429 holds every request back for one global window
+    /// (Discord's global limit is per second), longer on each further 429.
+    async fn paced<T, F, Fut>(&self, mut request: F) -> Result<T, serenity::Error>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<T, serenity::Error>>,
+    {
+        let mut attempt = 0;
+        loop {
+            self.pacer.wait().await;
+            Metrics::incr(&self.metrics.discord_requests);
+            match request().await {
+                Err(error)
+                    if status_of(&error) == Some(429) && attempt + 1 < RATE_LIMIT_ATTEMPTS =>
+                {
+                    attempt += 1;
+                    Metrics::incr(&self.metrics.discord_rate_limited);
+                    tracing::warn!(attempt, "Discord said 429: waiting before trying again");
+                    self.pacer
+                        .hold(Duration::from_secs(u64::from(attempt)))
+                        .await;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn send(&self, outgoing: &Outgoing) -> Result<Delivered, DeliveryError> {
+        match outgoing {
+            Outgoing::Daily(post) => {
+                let channel = serenity::ChannelId::new(post.channel_id);
+                let message = self
+                    .paced(|| {
+                        channel.send_message(&self.http, render::daily_post(post, outgoing.nonce()))
+                    })
+                    .await
+                    .map_err(classify)?;
+                // A thread for the day's wins, where the bot may create one; a post without
+                // one is still a post.
+                let thread = self
+                    .paced(|| {
+                        channel.create_thread_from_message(
+                            &self.http,
+                            message.id,
+                            serenity::CreateThread::new(render::wins_thread_name(post.local_date))
+                                .auto_archive_duration(serenity::AutoArchiveDuration::OneDay),
+                        )
+                    })
+                    .await;
+                let thread_id = match thread {
+                    Ok(thread) => Some(thread.id.get()),
+                    Err(error) => {
+                        tracing::info!(channel = post.channel_id, error = %error, "no thread for today's wins");
+                        None
+                    }
+                };
+                Ok(Delivered {
+                    message_id: message.id.get(),
+                    thread_id,
+                })
+            }
+            Outgoing::AwarenessKickoff {
+                channel_id, week, ..
+            } => {
+                let channel = serenity::ChannelId::new(*channel_id);
+                let message = self
+                    .paced(|| {
+                        channel.send_message(
+                            &self.http,
+                            render::awareness_kickoff(*week, outgoing.nonce()),
+                        )
+                    })
+                    .await
+                    .map_err(classify)?;
+                Ok(Delivered {
+                    message_id: message.id.get(),
+                    thread_id: None,
+                })
+            }
+            Outgoing::AwarenessClosing {
+                channel_id,
+                week,
+                acts_done,
+                ..
+            } => {
+                let channel = serenity::ChannelId::new(*channel_id);
+                let message = self
+                    .paced(|| {
+                        channel.send_message(
+                            &self.http,
+                            render::awareness_closing(*week, *acts_done, outgoing.nonce()),
+                        )
+                    })
+                    .await
+                    .map_err(classify)?;
+                Ok(Delivered {
+                    message_id: message.id.get(),
+                    thread_id: None,
+                })
+            }
+            Outgoing::AdminAlert {
+                admin_channel_id,
+                owner_id,
+                text,
+            } => {
+                let channel = match (admin_channel_id, owner_id) {
+                    (Some(channel), _) => serenity::ChannelId::new(*channel),
+                    (None, Some(owner)) => {
+                        self.paced(|| serenity::UserId::new(*owner).create_dm_channel(&self.http))
+                            .await
+                            .map_err(classify)?
+                            .id
+                    }
+                    (None, None) => return Err(DeliveryError::Refused("nobody to tell".into())),
+                };
+                let message = self
+                    .paced(|| channel.send_message(&self.http, render::admin_alert(text)))
+                    .await
+                    .map_err(classify)?;
+                Ok(Delivered {
+                    message_id: message.id.get(),
+                    thread_id: None,
+                })
+            }
+        }
+    }
+}
+
+impl Deliver for DiscordDelivery {
+    fn deliver<'a>(&'a self, outgoing: &'a Outgoing) -> DeliveryFuture<'a> {
+        Box::pin(self.send(outgoing))
+    }
+}
+
+fn status_of(error: &serenity::Error) -> Option<u16> {
+    match error {
+        serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(response)) => {
+            Some(response.status_code.as_u16())
+        }
+        _ => None,
+    }
+}
+
+/// Sorts Discord's answer into what the dispatcher can do about it.
+fn classify(error: serenity::Error) -> DeliveryError {
+    match &error {
+        serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(response)) => {
+            match (response.status_code.as_u16(), response.error.code) {
+                (404, 10003) => DeliveryError::ChannelGone,
+                (403, 50001) => DeliveryError::MissingPermission("View Channel".into()),
+                (403, 50013) => {
+                    DeliveryError::MissingPermission("Send Messages and Embed Links".into())
+                }
+                (403, 50007) => {
+                    DeliveryError::Refused("the person has direct messages turned off".into())
+                }
+                (429, _) => {
+                    DeliveryError::Transient("still rate limited after several tries".into())
+                }
+                (status, _) if status >= 500 => {
+                    DeliveryError::Transient(format!("Discord answered {status}"))
+                }
+                (status, code) => DeliveryError::Refused(format!(
+                    "Discord answered {status} (code {code}): {}",
+                    response.error.message
+                )),
+            }
+        }
+        serenity::Error::Http(_) | serenity::Error::Io(_) => {
+            DeliveryError::Transient(error.to_string())
+        }
+        _ => DeliveryError::Refused(error.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn the_pacer_spaces_requests_evenly() {
+        let pacer = Pacer::new(4);
+        let start = Instant::now();
+        for _ in 0..5 {
+            pacer.wait().await;
+        }
+        // Five requests at 4/s: the fifth waits for the fourth interval (virtual time).
+        assert_eq!(start.elapsed(), Duration::from_millis(1000));
+        pacer.hold(Duration::from_secs(2)).await;
+        let before = Instant::now();
+        pacer.wait().await;
+        assert!(before.elapsed() >= Duration::from_secs(2));
+    }
+}

@@ -1,0 +1,581 @@
+//! The dispatcher: finds servers whose daily post is due, decides (catch-up rules) whether to
+//! post or skip, claims the slot in the database so it happens exactly once, picks the act,
+//! and hands a plain [`Outgoing`] to whatever delivers it. Nothing here knows about Discord.
+
+use std::collections::HashSet;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+
+use super::plan::{AwarenessWeek, SizePlan};
+use super::rules::{CatchUp, Firing, Schedule, catch_up, parse_timezone};
+use crate::acts::{ActFilter, Setting, choose_fresh, current_round, split_tags};
+use crate::clock::Clock;
+use crate::ops::Metrics;
+use crate::store::{Claim, DailyConfig, Store, StoreError, StoredAct};
+
+/// The job name of the daily post in the posts table.
+pub const DAILY_JOB: &str = "daily";
+pub const KICKOFF_JOB: &str = "awareness-kickoff";
+pub const CLOSING_JOB: &str = "awareness-closing";
+/// Attempts at delivering one post before giving up.
+pub const MAX_ATTEMPTS: i64 = 4;
+
+/// The day's act, ready to post.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DailyPost {
+    pub post_id: i64,
+    pub guild_id: i64,
+    pub channel_id: u64,
+    pub act: StoredAct,
+    pub local_date: NaiveDate,
+    /// 0 (Monday) to 6 (Sunday) during Loneliness Awareness Week.
+    pub awareness_day: Option<u32>,
+}
+
+/// Something the bot should post. Plain data: the Discord side renders it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outgoing {
+    Daily(DailyPost),
+    /// Monday of Loneliness Awareness Week: what the week is and how to take part.
+    AwarenessKickoff {
+        post_id: i64,
+        channel_id: u64,
+        week: AwarenessWeek,
+    },
+    /// Sunday of the week: how many acts the team did.
+    AwarenessClosing {
+        post_id: i64,
+        channel_id: u64,
+        week: AwarenessWeek,
+        acts_done: i64,
+    },
+    /// A post could not be delivered: tell the server's admins.
+    AdminAlert {
+        admin_channel_id: Option<u64>,
+        owner_id: Option<u64>,
+        text: String,
+    },
+}
+
+impl Outgoing {
+    /// A nonce unique to this outgoing post, for Discord's `enforce_nonce` second guard.
+    pub fn nonce(&self) -> Option<String> {
+        match self {
+            Outgoing::Daily(p) => Some(format!("sa-{}", p.post_id)),
+            Outgoing::AwarenessKickoff { post_id, .. }
+            | Outgoing::AwarenessClosing { post_id, .. } => Some(format!("sa-{post_id}")),
+            Outgoing::AdminAlert { .. } => None,
+        }
+    }
+}
+
+/// Why a delivery failed, in terms the dispatcher can act on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DeliveryError {
+    #[error("the channel no longer exists (it was deleted, or the bot can't see it)")]
+    ChannelGone,
+    #[error("the bot is missing a permission: {0}")]
+    MissingPermission(String),
+    #[error("Discord is busy or unreachable: {0}")]
+    Transient(String),
+    #[error("Discord refused it: {0}")]
+    Refused(String),
+}
+
+impl DeliveryError {
+    /// Retrying only helps when nothing about the server has to change first.
+    pub fn retryable(&self) -> bool {
+        matches!(self, DeliveryError::Transient(_))
+    }
+}
+
+/// What a delivery produced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Delivered {
+    pub message_id: u64,
+    pub thread_id: Option<u64>,
+}
+
+pub type DeliveryFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<Delivered, DeliveryError>> + Send + 'a>>;
+
+/// Delivers outgoing posts (implemented by the Discord side, and by fakes in unit tests).
+pub trait Deliver: Send + Sync + 'static {
+    fn deliver<'a>(&'a self, outgoing: &'a Outgoing) -> DeliveryFuture<'a>;
+}
+
+/// What one tick did, for logs, metrics and tests.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TickReport {
+    pub posted: usize,
+    pub skipped_late: usize,
+    pub failed: usize,
+    pub already_claimed: usize,
+    pub retried: usize,
+}
+
+/// Settings the dispatcher needs from configuration.
+#[derive(Debug, Clone)]
+pub struct DispatcherSettings {
+    pub grace: chrono::Duration,
+    /// Servers handled per tick at most (the rest wait for the next tick).
+    pub batch: i64,
+}
+
+pub struct Dispatcher {
+    store: Store,
+    clock: Arc<dyn Clock>,
+    deliver: Arc<dyn Deliver>,
+    metrics: Arc<Metrics>,
+    settings: DispatcherSettings,
+}
+
+impl Dispatcher {
+    pub fn new(
+        store: Store,
+        clock: Arc<dyn Clock>,
+        deliver: Arc<dyn Deliver>,
+        metrics: Arc<Metrics>,
+        settings: DispatcherSettings,
+    ) -> Dispatcher {
+        Dispatcher {
+            store,
+            clock,
+            deliver,
+            metrics,
+            settings,
+        }
+    }
+
+    /// Handles every server whose daily post is due now, then retries failed posts whose
+    /// backoff has passed.
+    pub async fn tick(&self) -> Result<TickReport, StoreError> {
+        let now = self.clock.now();
+        let mut report = TickReport::default();
+        let due = self
+            .store
+            .due_daily(now.timestamp_millis(), self.settings.batch)
+            .await?;
+        for config in due {
+            if let Err(error) = self.handle_server(&config, now, &mut report).await {
+                tracing::error!(guild = config.guild_id, error = %error, "daily post failed");
+            }
+        }
+        self.retry_failed(now, &mut report).await?;
+        Ok(report)
+    }
+
+    /// When the next tick should happen: the earliest due time, or `None` if nothing is set.
+    pub async fn next_due(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        Ok(self
+            .store
+            .earliest_daily_due()
+            .await?
+            .and_then(DateTime::from_timestamp_millis))
+    }
+
+    async fn handle_server(
+        &self,
+        config: &DailyConfig,
+        now: DateTime<Utc>,
+        report: &mut TickReport,
+    ) -> anyhow::Result<()> {
+        let (Some(schedule_text), Some(channel_id)) = (&config.schedule, config.channel_id) else {
+            return Ok(());
+        };
+        let schedule = Schedule::from_storage(schedule_text)?;
+        let tz = parse_timezone(&config.timezone)?;
+        let done_through = config
+            .next_at
+            .map(|ms| DateTime::from_timestamp_millis(ms - 1).unwrap_or(now));
+        // Work out the next due time first, so the server is not looked at again this minute
+        // whatever happens below.
+        let next = schedule
+            .next_after(tz, now)
+            .map(|f| f.at.timestamp_millis());
+        let paused = config
+            .paused_until
+            .is_some_and(|until| until > now.timestamp_millis());
+        match catch_up(&schedule, tz, done_through, now, self.settings.grace) {
+            CatchUp::Nothing => {}
+            _ if paused => tracing::info!(guild = config.guild_id, "daily post paused"),
+            CatchUp::TooLate(firing) => {
+                let claim = self
+                    .store
+                    .claim_post(
+                        config.guild_id,
+                        DAILY_JOB,
+                        &firing.slot,
+                        None,
+                        Some(channel_id as i64),
+                        firing.at.timestamp_millis(),
+                        now.timestamp_millis(),
+                    )
+                    .await?;
+                if let Claim::Won(post_id) = claim {
+                    let reason = format!(
+                        "skipped: due at {} but the bot was down until {} (more than the grace window, or a new day)",
+                        firing.at, now
+                    );
+                    self.store.mark_post_skipped(post_id, &reason).await?;
+                    tracing::warn!(guild = config.guild_id, slot = %firing.slot, "{reason}");
+                    report.skipped_late += 1;
+                }
+            }
+            CatchUp::Post(firing) => {
+                self.post_daily(config, tz, channel_id, &firing, now, report)
+                    .await?
+            }
+        }
+        self.store.set_daily_next_at(config.guild_id, next).await?;
+        Ok(())
+    }
+
+    async fn post_daily(
+        &self,
+        config: &DailyConfig,
+        tz: Tz,
+        channel_id: u64,
+        firing: &Firing,
+        now: DateTime<Utc>,
+        report: &mut TickReport,
+    ) -> anyhow::Result<()> {
+        let date = firing.local.date();
+        let week = awareness_week(config, date);
+        let acts = self.store.active_acts(Some(config.guild_id)).await?;
+        let history = self
+            .store
+            .posted_act_slugs(config.guild_id, DAILY_JOB)
+            .await?;
+        let Some(act) = choose_for_day(&acts, config, date, week, &firing.slot, &history) else {
+            tracing::warn!(guild = config.guild_id, "no act fits this server's filters");
+            return Ok(());
+        };
+        let claim = self
+            .store
+            .claim_post(
+                config.guild_id,
+                DAILY_JOB,
+                &firing.slot,
+                Some(act.id),
+                Some(channel_id as i64),
+                firing.at.timestamp_millis(),
+                now.timestamp_millis(),
+            )
+            .await?;
+        let Claim::Won(post_id) = claim else {
+            report.already_claimed += 1;
+            return Ok(());
+        };
+        if let Some(week) = week
+            && week.day_index(date) == Some(0)
+        {
+            self.announce(
+                config,
+                KICKOFF_JOB,
+                &firing.slot,
+                channel_id,
+                now,
+                |post_id| Outgoing::AwarenessKickoff {
+                    post_id,
+                    channel_id,
+                    week,
+                },
+            )
+            .await?;
+        }
+        let outgoing = Outgoing::Daily(DailyPost {
+            post_id,
+            guild_id: config.guild_id,
+            channel_id,
+            act,
+            local_date: date,
+            awareness_day: week.and_then(|w| w.day_index(date)),
+        });
+        if self.send(config, post_id, &outgoing).await? {
+            report.posted += 1;
+        } else {
+            report.failed += 1;
+        }
+        if let Some(week) = week
+            && week.day_index(date) == Some(6)
+        {
+            let (from, to) = week_bounds_ms(week, tz);
+            let acts_done = self
+                .store
+                .count_done_between(config.guild_id, from, to)
+                .await?;
+            self.announce(
+                config,
+                CLOSING_JOB,
+                &firing.slot,
+                channel_id,
+                now,
+                |post_id| Outgoing::AwarenessClosing {
+                    post_id,
+                    channel_id,
+                    week,
+                    acts_done,
+                },
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Claims and sends a campaign post that goes with the day's post.
+    async fn announce(
+        &self,
+        config: &DailyConfig,
+        job: &str,
+        slot: &str,
+        channel_id: u64,
+        now: DateTime<Utc>,
+        build: impl FnOnce(i64) -> Outgoing,
+    ) -> anyhow::Result<()> {
+        let now_ms = now.timestamp_millis();
+        if let Claim::Won(post_id) = self
+            .store
+            .claim_post(
+                config.guild_id,
+                job,
+                slot,
+                None,
+                Some(channel_id as i64),
+                now_ms,
+                now_ms,
+            )
+            .await?
+        {
+            self.send(config, post_id, &build(post_id)).await?;
+        }
+        Ok(())
+    }
+
+    /// Delivers a claimed post and records the outcome. Returns whether it went out.
+    async fn send(
+        &self,
+        config: &DailyConfig,
+        post_id: i64,
+        outgoing: &Outgoing,
+    ) -> anyhow::Result<bool> {
+        let now_ms = self.clock.now_ms();
+        match self.deliver.deliver(outgoing).await {
+            Ok(delivered) => {
+                self.store
+                    .mark_post_sent(
+                        post_id,
+                        delivered.message_id as i64,
+                        delivered.thread_id.map(|t| t as i64),
+                        now_ms,
+                    )
+                    .await?;
+                Metrics::incr(&self.metrics.posts_sent);
+                Ok(true)
+            }
+            Err(error) => {
+                Metrics::incr(&self.metrics.posts_failed);
+                let retry_at = error.retryable().then(|| now_ms + backoff_ms(1));
+                self.store
+                    .mark_post_failed(post_id, &error.to_string(), retry_at)
+                    .await?;
+                tracing::warn!(guild = config.guild_id, post_id, error = %error, "could not deliver a post");
+                if !error.retryable() {
+                    self.alert_admins(config, &error).await;
+                }
+                Ok(false)
+            }
+        }
+    }
+
+    /// Tells the server's admins, in their admin channel if set, else the owner by DM.
+    async fn alert_admins(&self, config: &DailyConfig, error: &DeliveryError) {
+        let channel = config
+            .channel_id
+            .map(|c| format!("<#{c}>"))
+            .unwrap_or_else(|| "the daily channel".into());
+        let fix = match error {
+            DeliveryError::ChannelGone => "Choose a channel again with `/daily setup`.".to_owned(),
+            DeliveryError::MissingPermission(what) => {
+                format!(
+                    "Give the bot {what} there (Server Settings > Roles, or the channel's permissions), then run `/doctor` to check."
+                )
+            }
+            DeliveryError::Transient(_) | DeliveryError::Refused(_) => String::new(),
+        };
+        let alert = Outgoing::AdminAlert {
+            admin_channel_id: config.admin_channel_id,
+            owner_id: config.owner_id,
+            text: format!("I couldn't post today's act of connection in {channel}: {error}. {fix}"),
+        };
+        if let Err(e) = self.deliver.deliver(&alert).await {
+            tracing::warn!(guild = config.guild_id, error = %e, "could not alert the server's admins either");
+        }
+    }
+
+    /// Sends again the posts that failed for a reason retrying can help with.
+    async fn retry_failed(
+        &self,
+        now: DateTime<Utc>,
+        report: &mut TickReport,
+    ) -> Result<(), StoreError> {
+        for post in self.store.posts_to_retry(now.timestamp_millis()).await? {
+            let Some(config) = self.store.daily_config(post.guild_id).await? else {
+                continue;
+            };
+            let (Some(act_id), Some(channel_id)) = (post.act_id, post.channel_id) else {
+                continue;
+            };
+            let Some(act) = self.store.act_by_id(act_id).await? else {
+                continue;
+            };
+            let date = NaiveDate::parse_from_str(&post.slot[..10.min(post.slot.len())], "%Y-%m-%d")
+                .unwrap_or(now.date_naive());
+            let outgoing = Outgoing::Daily(DailyPost {
+                post_id: post.id,
+                guild_id: post.guild_id,
+                channel_id: channel_id as u64,
+                act,
+                local_date: date,
+                awareness_day: awareness_week(&config, date).and_then(|w| w.day_index(date)),
+            });
+            report.retried += 1;
+            let now_ms = self.clock.now_ms();
+            match self.deliver.deliver(&outgoing).await {
+                Ok(delivered) => {
+                    self.store
+                        .mark_post_sent(
+                            post.id,
+                            delivered.message_id as i64,
+                            delivered.thread_id.map(|t| t as i64),
+                            now_ms,
+                        )
+                        .await?;
+                    Metrics::incr(&self.metrics.posts_sent);
+                    report.posted += 1;
+                }
+                Err(error) => {
+                    let attempts = post.attempts + 1;
+                    let retry_at = (error.retryable() && attempts < MAX_ATTEMPTS)
+                        .then(|| now_ms + backoff_ms(attempts));
+                    self.store
+                        .mark_post_failed(post.id, &error.to_string(), retry_at)
+                        .await?;
+                    report.failed += 1;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The act for a server's day: the size from the plan (or the campaign's climb), the
+/// server's setting filter, and no repeat until every eligible act has been posted. The choice
+/// is seeded by (server, slot), so `/daily preview` shows what will really be posted.
+pub fn choose_for_day(
+    acts: &[StoredAct],
+    config: &DailyConfig,
+    date: NaiveDate,
+    week: Option<AwarenessWeek>,
+    slot: &str,
+    history: &[String],
+) -> Option<StoredAct> {
+    let plan = SizePlan::parse(&config.size_plan).unwrap_or(SizePlan::GentleWeek);
+    let size = match week {
+        Some(week) => week.size_for(date),
+        None => plan.size_for(date),
+    };
+    let settings: Vec<Setting> = split_tags(&config.setting_filter);
+    let fits = |act: &StoredAct| {
+        size.is_none_or(|s| act.act.size == s)
+            && (settings.is_empty() || settings.iter().any(|s| act.act.fits(*s)))
+    };
+    let eligible: Vec<crate::acts::Act> = acts
+        .iter()
+        .filter(|a| fits(a))
+        .map(|a| a.act.clone())
+        .collect();
+    let eligible_slugs: HashSet<&str> = eligible.iter().map(|a| a.slug.as_str()).collect();
+    let history: Vec<&str> = history.iter().map(String::as_str).collect();
+    let used = current_round(&history, &eligible_slugs);
+    let mut rng = StdRng::seed_from_u64(seed(config.guild_id, slot));
+    let pick = choose_fresh(&eligible, &ActFilter::default(), &used, &mut rng)?;
+    acts.iter().find(|a| a.act.slug == pick.act.slug).cloned()
+}
+
+/// A stable seed from a server and a slot (FNV-1a: the same on every platform and version).
+fn seed(guild_id: i64, slot: &str) -> u64 {
+    let mut hash: u64 = 0xcbf29ce484222325;
+    for byte in guild_id.to_le_bytes().iter().chain(slot.as_bytes()) {
+        hash ^= u64::from(*byte);
+        hash = hash.wrapping_mul(0x100000001b3);
+    }
+    hash
+}
+
+/// The campaign week a server takes part in on `date`, if any.
+pub fn awareness_week(config: &DailyConfig, date: NaiveDate) -> Option<AwarenessWeek> {
+    if !config.awareness_week {
+        return None;
+    }
+    let overrides: Vec<AwarenessWeek> = config
+        .awareness_start
+        .as_deref()
+        .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+        .and_then(|d| AwarenessWeek::starting(d).ok())
+        .into_iter()
+        .collect();
+    AwarenessWeek::containing(date, &overrides)
+}
+
+/// The week's first and last instants in the server's zone, in milliseconds.
+fn week_bounds_ms(week: AwarenessWeek, tz: Tz) -> (i64, i64) {
+    use chrono::TimeZone;
+    let start = tz
+        .from_local_datetime(&week.monday.and_hms_opt(0, 0, 0).expect("midnight"))
+        .earliest()
+        .map(|d| d.timestamp_millis())
+        .unwrap_or(0);
+    let end = tz
+        .from_local_datetime(
+            &(week.sunday() + chrono::Days::new(1))
+                .and_hms_opt(0, 0, 0)
+                .expect("midnight"),
+        )
+        .earliest()
+        .map(|d| d.timestamp_millis())
+        .unwrap_or(i64::MAX);
+    (start, end)
+}
+
+/// 1, 4, 16 minutes...
+fn backoff_ms(attempts: i64) -> i64 {
+    let minutes = 4_i64.saturating_pow(attempts.saturating_sub(1).clamp(0, 5) as u32);
+    Duration::from_secs(60).as_millis() as i64 * minutes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows() {
+        assert_eq!(backoff_ms(1), 60_000);
+        assert_eq!(backoff_ms(2), 240_000);
+        assert_eq!(backoff_ms(3), 960_000);
+    }
+
+    #[test]
+    fn seeds_are_stable_and_differ_by_slot() {
+        assert_eq!(seed(1, "2026-06-08"), seed(1, "2026-06-08"));
+        assert_ne!(seed(1, "2026-06-08"), seed(1, "2026-06-09"));
+        assert_ne!(seed(1, "2026-06-08"), seed(2, "2026-06-08"));
+    }
+}

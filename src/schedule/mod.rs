@@ -1,0 +1,280 @@
+//! The daily act of connection, without Discord: when it fires (`rules`), which size it is
+//! (`plan`), the dispatcher that posts it exactly once, and the admin operations behind
+//! `/daily`.
+
+mod dispatcher;
+pub mod plan;
+pub mod rules;
+
+use std::sync::Arc;
+
+use chrono::{NaiveDate, TimeZone};
+
+pub use dispatcher::{
+    CLOSING_JOB, DAILY_JOB, DailyPost, Deliver, Delivered, DeliveryError, DeliveryFuture,
+    Dispatcher, DispatcherSettings, KICKOFF_JOB, Outgoing, TickReport, awareness_week,
+    choose_for_day,
+};
+pub use plan::{AwarenessWeek, CAMPAIGN_HASHTAG, SizePlan};
+pub use rules::{
+    CatchUp, Firing, Schedule, ScheduleError, catch_up, parse_timezone, timezone_suggestions,
+};
+
+use crate::clock::Clock;
+use crate::store::{DailyChange, DailyConfig, Store, StoreError, StoredAct};
+
+/// Why an admin's change could not be made; each says what to do instead.
+#[derive(Debug, thiserror::Error)]
+pub enum AdminError {
+    #[error("{0}")]
+    Schedule(#[from] ScheduleError),
+    #[error(
+        "The daily post isn't set up yet. Start with `/daily setup`, choosing a channel and a time."
+    )]
+    NotSetUp,
+    #[error("{0:?} is not a date I can use. Write it as YYYY-MM-DD, e.g. 2026-06-08.")]
+    BadDate(String),
+    #[error(
+        "{0:?} is not a date in the future. Choose a later day, or leave it empty to pause until you resume."
+    )]
+    PastDate(String),
+    #[error("{0}")]
+    BadPlan(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A server's daily post as an admin sees it.
+#[derive(Debug, Clone)]
+pub struct DailySummary {
+    pub config: DailyConfig,
+    pub schedule: Option<Schedule>,
+    pub next: Option<Firing>,
+}
+
+/// The admin operations behind `/daily` and `/settings`.
+pub struct DailyAdmin {
+    store: Store,
+    clock: Arc<dyn Clock>,
+    default_timezone: String,
+}
+
+impl DailyAdmin {
+    pub fn new(store: Store, clock: Arc<dyn Clock>, default_timezone: String) -> DailyAdmin {
+        DailyAdmin {
+            store,
+            clock,
+            default_timezone,
+        }
+    }
+
+    /// Where and when the daily act is posted.
+    pub async fn setup(
+        &self,
+        guild_id: i64,
+        channel_id: u64,
+        time: &str,
+        timezone: Option<&str>,
+        days: Option<&str>,
+    ) -> Result<DailySummary, AdminError> {
+        let schedule = Schedule::daily(time, days.unwrap_or("every"))?;
+        let current = self.config(guild_id).await?;
+        let zone = match timezone {
+            Some(name) => parse_timezone(name)?.name().to_owned(),
+            None => current
+                .map(|c| c.timezone)
+                .unwrap_or_else(|| self.default_timezone.clone()),
+        };
+        self.save_schedule(guild_id, Some(channel_id), schedule, Some(zone))
+            .await
+    }
+
+    /// A cron expression instead of a daily time (the channel must be set up already).
+    pub async fn set_cron(
+        &self,
+        guild_id: i64,
+        expression: &str,
+    ) -> Result<DailySummary, AdminError> {
+        let schedule = Schedule::cron(expression)?;
+        let config = self.config(guild_id).await?.ok_or(AdminError::NotSetUp)?;
+        if config.channel_id.is_none() {
+            return Err(AdminError::NotSetUp);
+        }
+        self.save_schedule(guild_id, None, schedule, None).await
+    }
+
+    async fn save_schedule(
+        &self,
+        guild_id: i64,
+        channel_id: Option<u64>,
+        schedule: Schedule,
+        timezone: Option<String>,
+    ) -> Result<DailySummary, AdminError> {
+        let zone_name = match &timezone {
+            Some(zone) => zone.clone(),
+            None => self
+                .config(guild_id)
+                .await?
+                .map(|c| c.timezone)
+                .unwrap_or_else(|| self.default_timezone.clone()),
+        };
+        let tz = parse_timezone(&zone_name)?;
+        let next = schedule.next_after(tz, self.clock.now());
+        let change = DailyChange {
+            channel_id,
+            schedule: Some(schedule.to_storage()),
+            timezone,
+            next_at: Some(next.as_ref().map(|f| f.at.timestamp_millis())),
+            ..Default::default()
+        };
+        self.store
+            .change_daily(guild_id, &change, self.clock.now_ms())
+            .await?;
+        self.summary(guild_id).await
+    }
+
+    /// Pauses until a local date (`YYYY-MM-DD`), or until resumed.
+    pub async fn pause(
+        &self,
+        guild_id: i64,
+        until: Option<&str>,
+    ) -> Result<DailySummary, AdminError> {
+        let config = self.config(guild_id).await?.ok_or(AdminError::NotSetUp)?;
+        let tz = parse_timezone(&config.timezone)?;
+        let until_ms = match until.map(str::trim).filter(|s| !s.is_empty()) {
+            None => i64::MAX,
+            Some(text) => {
+                let date = NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                    .map_err(|_| AdminError::BadDate(text.to_owned()))?;
+                let start = tz
+                    .from_local_datetime(&date.and_hms_opt(0, 0, 0).expect("midnight"))
+                    .earliest()
+                    .ok_or_else(|| AdminError::BadDate(text.to_owned()))?;
+                if start <= self.clock.now() {
+                    return Err(AdminError::PastDate(text.to_owned()));
+                }
+                start.timestamp_millis()
+            }
+        };
+        let change = DailyChange {
+            paused_until: Some(Some(until_ms)),
+            ..Default::default()
+        };
+        self.store
+            .change_daily(guild_id, &change, self.clock.now_ms())
+            .await?;
+        self.summary(guild_id).await
+    }
+
+    /// Ends a pause; the next post is the next firing from now (nothing missed is replayed).
+    pub async fn resume(&self, guild_id: i64) -> Result<DailySummary, AdminError> {
+        let config = self.config(guild_id).await?.ok_or(AdminError::NotSetUp)?;
+        let schedule = config
+            .schedule
+            .as_deref()
+            .map(Schedule::from_storage)
+            .transpose()?;
+        let tz = parse_timezone(&config.timezone)?;
+        let next = schedule
+            .and_then(|s| s.next_after(tz, self.clock.now()))
+            .map(|f| f.at.timestamp_millis());
+        let change = DailyChange {
+            paused_until: Some(None),
+            next_at: Some(next),
+            ..Default::default()
+        };
+        self.store
+            .change_daily(guild_id, &change, self.clock.now_ms())
+            .await?;
+        self.summary(guild_id).await
+    }
+
+    /// Size plan, setting filter, campaign week and admin channel.
+    pub async fn set_options(
+        &self,
+        guild_id: i64,
+        mut change: DailyChange,
+    ) -> Result<DailySummary, AdminError> {
+        if let Some(plan) = &change.size_plan {
+            change.size_plan = Some(SizePlan::parse(plan).map_err(AdminError::BadPlan)?.as_str());
+        }
+        if let Some(Some(start)) = &change.awareness_start {
+            let date = NaiveDate::parse_from_str(start, "%Y-%m-%d")
+                .map_err(|_| AdminError::BadDate(start.clone()))?;
+            AwarenessWeek::starting(date).map_err(AdminError::BadPlan)?;
+        }
+        self.store
+            .change_daily(guild_id, &change, self.clock.now_ms())
+            .await?;
+        self.summary(guild_id).await
+    }
+
+    pub async fn config(&self, guild_id: i64) -> Result<Option<DailyConfig>, StoreError> {
+        self.store.daily_config(guild_id).await
+    }
+
+    /// The settings with the schedule parsed and the next firing worked out.
+    pub async fn summary(&self, guild_id: i64) -> Result<DailySummary, AdminError> {
+        let config = self.config(guild_id).await?.ok_or(AdminError::NotSetUp)?;
+        let schedule = config
+            .schedule
+            .as_deref()
+            .map(Schedule::from_storage)
+            .transpose()?;
+        let tz = parse_timezone(&config.timezone)?;
+        let paused_until = config
+            .paused_until
+            .and_then(chrono::DateTime::from_timestamp_millis);
+        let from = match paused_until {
+            Some(until) if until > self.clock.now() => until - chrono::Duration::milliseconds(1),
+            _ => self.clock.now(),
+        };
+        let next = schedule.as_ref().and_then(|s| {
+            if config.paused_until == Some(i64::MAX) {
+                None
+            } else {
+                s.next_after(tz, from)
+            }
+        });
+        Ok(DailySummary {
+            config,
+            schedule,
+            next,
+        })
+    }
+
+    /// The next `n` posts as they will go out: the same seeded choice the dispatcher makes.
+    pub async fn preview(
+        &self,
+        guild_id: i64,
+        n: usize,
+    ) -> Result<Vec<(Firing, Option<StoredAct>)>, AdminError> {
+        let summary = self.summary(guild_id).await?;
+        let (Some(schedule), Some(first)) = (summary.schedule, summary.next) else {
+            return Ok(vec![]);
+        };
+        let config = summary.config;
+        let tz = parse_timezone(&config.timezone)?;
+        let acts = self.store.active_acts(Some(guild_id)).await?;
+        let mut history = self.store.posted_act_slugs(guild_id, DAILY_JOB).await?;
+        let mut firings = vec![first.clone()];
+        firings.extend(schedule.upcoming(tz, first.at, n.saturating_sub(1)));
+        let mut out = Vec::with_capacity(n);
+        for firing in firings {
+            let date = firing.local.date();
+            let act = choose_for_day(
+                &acts,
+                &config,
+                date,
+                awareness_week(&config, date),
+                &firing.slot,
+                &history,
+            );
+            if let Some(act) = &act {
+                history.push(act.act.slug.clone());
+            }
+            out.push((firing, act));
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,392 @@
+//! A server's daily-post settings, the acts members did ("I did it"), and suggestions for the
+//! catalogue.
+
+use super::{Store, StoreError};
+use crate::acts::{Act, join_tags, split_tags};
+
+/// Everything the dispatcher and the admin commands need about one server's daily post.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DailyConfig {
+    pub guild_id: i64,
+    pub timezone: String,
+    pub channel_id: Option<u64>,
+    /// `schedule::Schedule` in its storage form.
+    pub schedule: Option<String>,
+    /// When the post is next due (Unix ms); earlier firings were handled.
+    pub next_at: Option<i64>,
+    pub paused_until: Option<i64>,
+    pub size_plan: String,
+    /// Settings acts must fit, comma-separated ("" = any).
+    pub setting_filter: String,
+    pub admin_channel_id: Option<u64>,
+    pub awareness_week: bool,
+    pub awareness_start: Option<String>,
+    pub owner_id: Option<u64>,
+}
+
+#[derive(sqlx::FromRow)]
+struct DailyRow {
+    guild_id: i64,
+    timezone: String,
+    daily_channel_id: Option<i64>,
+    daily_schedule: Option<String>,
+    daily_next_at: Option<i64>,
+    paused_until: Option<i64>,
+    size_plan: String,
+    setting_filter: String,
+    admin_channel_id: Option<i64>,
+    awareness_week: i64,
+    awareness_start: Option<String>,
+    owner_id: Option<i64>,
+}
+
+impl From<DailyRow> for DailyConfig {
+    fn from(row: DailyRow) -> DailyConfig {
+        let id = |v: Option<i64>| v.map(|v| v as u64);
+        DailyConfig {
+            guild_id: row.guild_id,
+            timezone: row.timezone,
+            channel_id: id(row.daily_channel_id),
+            schedule: row.daily_schedule,
+            next_at: row.daily_next_at,
+            paused_until: row.paused_until,
+            size_plan: row.size_plan,
+            setting_filter: row.setting_filter,
+            admin_channel_id: id(row.admin_channel_id),
+            awareness_week: row.awareness_week != 0,
+            awareness_start: row.awareness_start,
+            owner_id: id(row.owner_id),
+        }
+    }
+}
+
+const DAILY_SELECT: &str = "SELECT c.guild_id, c.timezone, c.daily_channel_id, c.daily_schedule, \
+     c.daily_next_at, c.paused_until, c.size_plan, c.setting_filter, c.admin_channel_id, \
+     c.awareness_week, c.awareness_start, s.owner_id \
+     FROM server_settings c JOIN servers s ON s.guild_id = c.guild_id";
+
+/// A change to a server's daily-post settings; `None` leaves a value as it is.
+#[derive(Debug, Clone, Default)]
+pub struct DailyChange {
+    pub channel_id: Option<u64>,
+    pub schedule: Option<String>,
+    pub timezone: Option<String>,
+    /// `Some(None)` clears the pause.
+    pub paused_until: Option<Option<i64>>,
+    pub size_plan: Option<String>,
+    pub setting_filter: Option<String>,
+    /// `Some(None)` clears it.
+    pub admin_channel_id: Option<Option<u64>>,
+    pub awareness_week: Option<bool>,
+    /// `Some(None)` goes back to the second Monday of June.
+    pub awareness_start: Option<Option<String>>,
+    /// The next due time, recomputed by the caller whenever the schedule, zone or pause changes.
+    pub next_at: Option<Option<i64>>,
+}
+
+/// A member's suggestion for the catalogue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Suggestion {
+    pub id: i64,
+    pub guild_id: i64,
+    pub member_id: u64,
+    pub act: Act,
+    pub status: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct SuggestionRow {
+    id: i64,
+    guild_id: i64,
+    member_id: i64,
+    text: String,
+    size: String,
+    way: String,
+    settings: String,
+    status: String,
+}
+
+impl SuggestionRow {
+    fn into_suggestion(self) -> Option<Suggestion> {
+        Some(Suggestion {
+            id: self.id,
+            guild_id: self.guild_id,
+            member_id: self.member_id as u64,
+            act: Act {
+                slug: format!("suggestion-{}", self.id),
+                text: self.text,
+                size: self.size.parse().ok()?,
+                way: self.way.parse().ok()?,
+                settings: split_tags(&self.settings),
+                needs: vec![],
+            },
+            status: self.status,
+        })
+    }
+}
+
+const SUGGESTION_COLUMNS: &str = "id, guild_id, member_id, text, size, way, settings, status";
+
+impl Store {
+    pub async fn daily_config(&self, guild_id: i64) -> Result<Option<DailyConfig>, StoreError> {
+        let row: Option<DailyRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "{DAILY_SELECT} WHERE c.guild_id = $1"
+        )))
+        .bind(guild_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(DailyConfig::from))
+    }
+
+    /// Servers (still joined) whose daily post is due at `now_ms`, earliest first.
+    pub async fn due_daily(&self, now_ms: i64, limit: i64) -> Result<Vec<DailyConfig>, StoreError> {
+        let rows: Vec<DailyRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "{DAILY_SELECT} WHERE s.left_at IS NULL AND c.daily_schedule IS NOT NULL \
+             AND c.daily_channel_id IS NOT NULL AND c.daily_next_at <= $1 \
+             ORDER BY c.daily_next_at LIMIT $2"
+        )))
+        .bind(now_ms)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(DailyConfig::from).collect())
+    }
+
+    /// The earliest time any daily post is due, so the scheduler can sleep until then.
+    pub async fn earliest_daily_due(&self) -> Result<Option<i64>, StoreError> {
+        let (at,): (Option<i64>,) = sqlx::query_as(
+            "SELECT MIN(c.daily_next_at) FROM server_settings c JOIN servers s \
+             ON s.guild_id = c.guild_id WHERE s.left_at IS NULL AND c.daily_schedule IS NOT NULL",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(at)
+    }
+
+    pub async fn set_daily_next_at(
+        &self,
+        guild_id: i64,
+        next_at: Option<i64>,
+    ) -> Result<(), StoreError> {
+        sqlx::query("UPDATE server_settings SET daily_next_at = $1 WHERE guild_id = $2")
+            .bind(next_at)
+            .bind(guild_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Applies a change to a server's settings in one transaction.
+    pub async fn change_daily(
+        &self,
+        guild_id: i64,
+        change: &DailyChange,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        macro_rules! update {
+            ($field:expr, $sql:literal) => {
+                if let Some(value) = $field {
+                    sqlx::query($sql)
+                        .bind(value)
+                        .bind(guild_id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+            };
+        }
+        update!(
+            change.channel_id.map(|c| c as i64),
+            "UPDATE server_settings SET daily_channel_id = $1 WHERE guild_id = $2"
+        );
+        update!(
+            change.schedule.clone(),
+            "UPDATE server_settings SET daily_schedule = $1 WHERE guild_id = $2"
+        );
+        update!(
+            change.timezone.clone(),
+            "UPDATE server_settings SET timezone = $1 WHERE guild_id = $2"
+        );
+        update!(
+            change.paused_until,
+            "UPDATE server_settings SET paused_until = $1 WHERE guild_id = $2"
+        );
+        update!(
+            change.size_plan.clone(),
+            "UPDATE server_settings SET size_plan = $1 WHERE guild_id = $2"
+        );
+        update!(
+            change.setting_filter.clone(),
+            "UPDATE server_settings SET setting_filter = $1 WHERE guild_id = $2"
+        );
+        update!(
+            change.admin_channel_id.map(|c| c.map(|c| c as i64)),
+            "UPDATE server_settings SET admin_channel_id = $1 WHERE guild_id = $2"
+        );
+        update!(
+            change.awareness_week.map(i64::from),
+            "UPDATE server_settings SET awareness_week = $1 WHERE guild_id = $2"
+        );
+        update!(
+            change.awareness_start.clone(),
+            "UPDATE server_settings SET awareness_start = $1 WHERE guild_id = $2"
+        );
+        update!(
+            change.next_at,
+            "UPDATE server_settings SET daily_next_at = $1 WHERE guild_id = $2"
+        );
+        sqlx::query("UPDATE server_settings SET updated_at = $1 WHERE guild_id = $2")
+            .bind(now_ms)
+            .bind(guild_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Records that a member did a posted act. `false` if they already had.
+    pub async fn record_done(
+        &self,
+        guild_id: i64,
+        member_id: u64,
+        post_id: i64,
+        act_id: Option<i64>,
+        now_ms: i64,
+    ) -> Result<bool, StoreError> {
+        let inserted: Option<(i64,)> = sqlx::query_as(
+            "INSERT INTO wins (guild_id, member_id, post_id, act_id, source, visibility, created_at) \
+             VALUES ($1, $2, $3, $4, 'button', 'count', $5) \
+             ON CONFLICT (post_id, member_id) WHERE source = 'button' DO NOTHING RETURNING id",
+        )
+        .bind(guild_id)
+        .bind(member_id as i64)
+        .bind(post_id)
+        .bind(act_id)
+        .bind(now_ms)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(inserted.is_some())
+    }
+
+    /// Acts done in a server between two instants (Unix ms, end exclusive).
+    pub async fn count_done_between(
+        &self,
+        guild_id: i64,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<i64, StoreError> {
+        let (n,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM wins WHERE guild_id = $1 AND created_at >= $2 AND created_at < $3",
+        )
+        .bind(guild_id)
+        .bind(from_ms)
+        .bind(to_ms)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(n)
+    }
+
+    /// Stores a member's suggestion as pending.
+    pub async fn add_suggestion(
+        &self,
+        guild_id: i64,
+        member_id: u64,
+        act: &Act,
+        now_ms: i64,
+    ) -> Result<i64, StoreError> {
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO suggestions (guild_id, member_id, text, size, way, settings, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(guild_id)
+        .bind(member_id as i64)
+        .bind(&act.text)
+        .bind(act.size.as_str())
+        .bind(act.way.as_str())
+        .bind(join_tags(&act.settings))
+        .bind(now_ms)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(id)
+    }
+
+    pub async fn pending_suggestions_by(
+        &self,
+        guild_id: i64,
+        member_id: u64,
+    ) -> Result<i64, StoreError> {
+        let (n,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM suggestions WHERE guild_id = $1 AND member_id = $2 AND status = 'pending'",
+        )
+        .bind(guild_id)
+        .bind(member_id as i64)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(n)
+    }
+
+    /// Pending suggestions in a server, oldest first.
+    pub async fn pending_suggestions(&self, guild_id: i64) -> Result<Vec<Suggestion>, StoreError> {
+        let rows: Vec<SuggestionRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {SUGGESTION_COLUMNS} FROM suggestions WHERE guild_id = $1 AND status = 'pending' ORDER BY id"
+        )))
+        .bind(guild_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(SuggestionRow::into_suggestion)
+            .collect())
+    }
+
+    /// Approves (adding the act to the server's catalogue) or declines a pending suggestion.
+    /// `None` if it was not pending in that server (already decided, or not theirs).
+    pub async fn decide_suggestion(
+        &self,
+        guild_id: i64,
+        suggestion_id: i64,
+        approve: bool,
+        decided_by: u64,
+        now_ms: i64,
+    ) -> Result<Option<Suggestion>, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let row: Option<SuggestionRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {SUGGESTION_COLUMNS} FROM suggestions WHERE id = $1 AND guild_id = $2 AND status = 'pending'"
+        )))
+        .bind(suggestion_id)
+        .bind(guild_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(mut suggestion) = row.and_then(SuggestionRow::into_suggestion) else {
+            return Ok(None);
+        };
+        let act_id = if approve {
+            Some(
+                super::acts::insert_act(
+                    &mut tx,
+                    Some(guild_id),
+                    &suggestion.act,
+                    "suggestion",
+                    now_ms,
+                )
+                .await?,
+            )
+        } else {
+            None
+        };
+        let status = if approve { "approved" } else { "declined" };
+        sqlx::query(
+            "UPDATE suggestions SET status = $1, act_id = $2, decided_at = $3, decided_by = $4 WHERE id = $5",
+        )
+        .bind(status)
+        .bind(act_id)
+        .bind(now_ms)
+        .bind(decided_by as i64)
+        .bind(suggestion_id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        suggestion.status = status.to_owned();
+        Ok(Some(suggestion))
+    }
+}

@@ -1,0 +1,773 @@
+//! The daily act end to end: admin commands, the scheduler with a driven clock, exactly-once
+//! posting across DST, restarts, downtime, failures and 429s, and Loneliness Awareness Week.
+
+use chrono::{DateTime, Duration, Utc};
+use serde_json::{Value, json};
+use smallacts::acts::Size;
+use smallacts::sandbox::{Actor, FakeGuild, FakeUser, Sandbox, permissions};
+
+use crate::bot::TestBot;
+
+fn utc(text: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(text)
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+fn sub(name: &str, options: Value) -> Value {
+    json!([{"name": name, "type": 1, "options": options}])
+}
+
+fn text(name: &str, value: &str) -> Value {
+    json!({"name": name, "type": 3, "value": value})
+}
+
+fn channel(name: &str, id: u64) -> Value {
+    json!({"name": name, "type": 7, "value": id.to_string()})
+}
+
+fn admin(sandbox: &Sandbox, guild: &FakeGuild, user: &FakeUser) -> Actor {
+    Actor {
+        permissions: permissions::MEMBER | permissions::MANAGE_GUILD,
+        ..sandbox.member(guild, user)
+    }
+}
+
+/// A server with an admin and a member, and the bot's `#daily` channel.
+struct Team {
+    guild: FakeGuild,
+    admin: Actor,
+    member: Actor,
+    daily: u64,
+}
+
+async fn team(bot: &TestBot) -> Team {
+    let sandbox = &bot.sandbox;
+    let (owner, member) = (sandbox.new_user("Priya"), sandbox.new_user("Tom"));
+    let guild = sandbox.add_guild("Oak Lodge Care", vec![owner.clone(), member.clone()]);
+    let daily = sandbox.add_channel(guild.id, "daily").id;
+    // Wait until the server reached the database.
+    for _ in 0..100 {
+        if bot
+            .db
+            .store
+            .server(guild.id as i64)
+            .await
+            .unwrap()
+            .is_some()
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    Team {
+        admin: admin(sandbox, &guild, &owner),
+        member: sandbox.member(&guild, &member),
+        guild,
+        daily,
+    }
+}
+
+async fn setup(bot: &TestBot, team: &Team, time: &str, extra: Vec<Value>) -> String {
+    let mut options = vec![channel("channel", team.daily), text("time", time)];
+    options.extend(extra);
+    let reply = bot
+        .sandbox
+        .slash(&team.admin, "daily", sub("setup", Value::Array(options)))
+        .await
+        .unwrap();
+    assert!(reply.ephemeral());
+    reply.text()
+}
+
+/// The daily posts in a channel (not campaign or other messages).
+fn daily_posts(sandbox: &Sandbox, channel_id: u64) -> Vec<Value> {
+    sandbox
+        .channel_messages(channel_id)
+        .into_iter()
+        .filter(|m| m["components"][0]["components"][0]["label"] == "I did it")
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admin_commands_need_manage_server_declared_and_at_run_time() {
+    let bot = TestBot::start().await;
+    let commands = bot.sandbox.registered_commands();
+    for command in commands.as_array().unwrap() {
+        let name = command["name"].as_str().unwrap();
+        let expected = if ["daily", "settings", "acts", "doctor"].contains(&name) {
+            json!("32")
+        } else {
+            Value::Null
+        };
+        assert_eq!(command["default_member_permissions"], expected, "/{name}");
+    }
+    let team = team(&bot).await;
+    // A member without Manage Server (e.g. a stale client, or permissions changed since) is
+    // refused at run time too.
+    let reply = bot
+        .sandbox
+        .slash(
+            &team.member,
+            "daily",
+            sub(
+                "setup",
+                json!([channel("channel", team.daily), text("time", "09:00")]),
+            ),
+        )
+        .await
+        .unwrap();
+    assert!(reply.ephemeral());
+    assert!(
+        reply.text().contains("Manage Server")
+            || reply.text().contains("MANAGE_GUILD")
+            || reply.text().contains("is for server admins"),
+        "{}",
+        reply.text()
+    );
+    assert!(
+        bot.db
+            .store
+            .daily_config(team.guild.id as i64)
+            .await
+            .unwrap()
+            .unwrap()
+            .schedule
+            .is_none()
+    );
+    bot.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invalid_times_zones_days_and_cron_say_what_is_wrong_with_an_example() {
+    let bot = TestBot::start().await;
+    let team = team(&bot).await;
+    for (time, extra, needle) in [
+        ("9am", vec![], "09:00"),
+        ("25:00", vec![], "09:00"),
+        (
+            "09:00",
+            vec![text("timezone", "Europe/Lndon")],
+            "Europe/London",
+        ),
+        ("09:00", vec![text("days", "funday")], "weekdays"),
+    ] {
+        let answer = setup(&bot, &team, time, extra).await;
+        assert!(answer.contains(needle), "{time}: {answer}");
+        assert!(!answer.contains("Done"), "{answer}");
+    }
+    for (cron, needle) in [
+        ("* * * * *", "0 9 * * 1-5"),
+        ("0 9 * *", "0 9 * * 1-5"),
+        ("61 9 * * *", "0 9 * * 1-5"),
+    ] {
+        let reply = bot
+            .sandbox
+            .slash(
+                &team.admin,
+                "daily",
+                sub("schedule", json!([text("cron", cron)])),
+            )
+            .await
+            .unwrap();
+        assert!(reply.text().contains(needle), "{cron}: {}", reply.text());
+    }
+    let zones = bot
+        .sandbox
+        .autocomplete(
+            &team.admin,
+            "daily",
+            json!([{"name": "setup", "type": 1, "options": [{"name": "timezone", "type": 3, "value": "lond", "focused": true}]}]),
+        )
+        .await
+        .unwrap();
+    assert!(
+        zones.iter().any(|c| c["value"] == "Europe/London"),
+        "{zones:?}"
+    );
+    bot.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fortnight_across_the_spring_clock_change_posts_at_exactly_the_right_instants() {
+    let bot = TestBot::start_at(utc("2026-03-20T12:00:00Z"), |_| {}).await;
+    let team = team(&bot).await;
+    let answer = setup(
+        &bot,
+        &team,
+        "09:00",
+        vec![text("timezone", "Europe/London")],
+    )
+    .await;
+    assert!(answer.contains("Done"), "{answer}");
+    let mut expected = 0;
+    for day in 21..=31 {
+        // 09:00 local is 09:00 UTC before 29 March and 08:00 UTC from then on.
+        let hour = if day < 29 { 9 } else { 8 };
+        let at = utc(&format!("2026-03-{day:02}T{hour:02}:00:00Z"));
+        assert_eq!(
+            bot.tick_at(at - Duration::minutes(1)).await.posted,
+            0,
+            "nothing early on {day}"
+        );
+        assert_eq!(
+            bot.tick_at(at).await.posted,
+            1,
+            "posted at 09:00 local on {day}"
+        );
+        assert_eq!(
+            bot.tick_at(at + Duration::hours(3)).await.posted,
+            0,
+            "once only on {day}"
+        );
+        expected += 1;
+        assert_eq!(daily_posts(&bot.sandbox, team.daily).len(), expected);
+    }
+    // Each post started its day's wins thread.
+    let threads = bot.sandbox.threads();
+    assert!(
+        threads
+            .iter()
+            .any(|(_, t)| t.name == "Wins \u{2014} Sun 29 March"),
+        "{threads:?}"
+    );
+    bot.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_autumn_clock_change_posts_an_ambiguous_time_once() {
+    let bot = TestBot::start_at(utc("2026-10-24T12:00:00Z"), |_| {}).await;
+    let team = team(&bot).await;
+    setup(&bot, &team, "01:30", vec![]).await;
+    // 25 October: 01:30 happens twice in London; the first (BST, 00:30 UTC) is the one.
+    assert_eq!(bot.tick_at(utc("2026-10-25T00:30:00Z")).await.posted, 1);
+    assert_eq!(bot.tick_at(utc("2026-10-25T01:30:00Z")).await.posted, 0);
+    assert_eq!(
+        bot.tick_at(utc("2026-10-26T01:30:00Z")).await.posted,
+        1,
+        "GMT from then on"
+    );
+    assert_eq!(daily_posts(&bot.sandbox, team.daily).len(), 2);
+    bot.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_mid_day_does_not_post_again() {
+    let mut bot = TestBot::start_at(utc("2026-05-04T07:00:00Z"), |_| {}).await;
+    let team = team(&bot).await;
+    setup(&bot, &team, "09:00", vec![]).await;
+    assert_eq!(bot.tick_at(utc("2026-05-04T08:00:00Z")).await.posted, 1);
+    bot.restart().await;
+    assert_eq!(bot.tick_at(utc("2026-05-04T08:30:00Z")).await.posted, 0);
+    assert_eq!(bot.tick_at(utc("2026-05-04T10:00:00Z")).await.posted, 0);
+    assert_eq!(daily_posts(&bot.sandbox, team.daily).len(), 1);
+    bot.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn downtime_past_the_grace_window_posts_nothing_late_and_the_next_day_is_normal() {
+    let bot = TestBot::start_at(utc("2026-05-04T07:00:00Z"), |_| {}).await;
+    let team = team(&bot).await;
+    setup(&bot, &team, "09:00", vec![]).await;
+    // Down from before 08:00 UTC (09:00 BST) until 11:30 UTC: 3.5 hours late.
+    let report = bot.tick_at(utc("2026-05-04T11:30:00Z")).await;
+    assert_eq!((report.posted, report.skipped_late), (0, 1));
+    assert!(daily_posts(&bot.sandbox, team.daily).is_empty());
+    let posts = bot.db.store.posts_for(team.guild.id as i64).await.unwrap();
+    assert_eq!(posts[0].status, "skipped");
+    assert_eq!(bot.tick_at(utc("2026-05-05T08:00:00Z")).await.posted, 1);
+    // Within the grace window, a late post still goes out (once).
+    assert_eq!(bot.tick_at(utc("2026-05-06T09:45:00Z")).await.posted, 1);
+    assert_eq!(daily_posts(&bot.sandbox, team.daily).len(), 2);
+    bot.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deleted_channel_is_recorded_and_reported_to_the_owner() {
+    let bot = TestBot::start_at(utc("2026-05-04T07:00:00Z"), |_| {}).await;
+    let team = team(&bot).await;
+    setup(&bot, &team, "09:00", vec![]).await;
+    bot.sandbox.delete_channel(team.daily);
+    let report = bot.tick_at(utc("2026-05-04T08:00:00Z")).await;
+    assert_eq!((report.posted, report.failed), (0, 1));
+    let posts = bot.db.store.posts_for(team.guild.id as i64).await.unwrap();
+    assert_eq!(posts[0].status, "failed");
+    assert!(
+        posts[0]
+            .failure
+            .as_deref()
+            .unwrap()
+            .contains("no longer exists"),
+        "{:?}",
+        posts[0].failure
+    );
+    // Not retried: retrying cannot bring a channel back.
+    assert_eq!(bot.tick_at(utc("2026-05-04T09:00:00Z")).await.retried, 0);
+    let dms = bot.sandbox.dms_to(team.admin.user.id);
+    assert_eq!(dms.len(), 1, "the owner hears about it once");
+    assert!(
+        dms[0]["content"].as_str().unwrap().contains("/daily setup"),
+        "{}",
+        dms[0]
+    );
+    bot.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_permission_goes_to_the_admin_channel_and_doctor_names_it() {
+    let bot = TestBot::start_at(utc("2026-05-04T07:00:00Z"), |_| {}).await;
+    let team = team(&bot).await;
+    setup(&bot, &team, "09:00", vec![]).await;
+    let admin_channel = bot.sandbox.add_channel(team.guild.id, "admins").id;
+    bot.sandbox
+        .slash(
+            &team.admin,
+            "daily",
+            sub("options", json!([channel("admin_channel", admin_channel)])),
+        )
+        .await
+        .unwrap();
+    let healthy = bot
+        .sandbox
+        .slash(&team.admin, "doctor", json!([]))
+        .await
+        .unwrap();
+    assert!(
+        healthy.text().contains("everything I need"),
+        "{}",
+        healthy.text()
+    );
+    bot.sandbox.set_bot_can_send(team.daily, false);
+    let doctor = bot
+        .sandbox
+        .slash(&team.admin, "doctor", json!([]))
+        .await
+        .unwrap();
+    assert!(doctor.text().contains("Send Messages"), "{}", doctor.text());
+    bot.tick_at(utc("2026-05-04T08:00:00Z")).await;
+    let alerts = bot.sandbox.channel_messages(admin_channel);
+    assert_eq!(alerts.len(), 1);
+    assert!(
+        alerts[0]["content"]
+            .as_str()
+            .unwrap()
+            .contains("missing a permission"),
+        "{}",
+        alerts[0]
+    );
+    bot.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_429_is_waited_out_and_the_post_lands_once() {
+    let bot = TestBot::start_at(utc("2026-05-04T07:00:00Z"), |_| {}).await;
+    let team = team(&bot).await;
+    setup(&bot, &team, "09:00", vec![]).await;
+    bot.sandbox.set_rate_limit(Some(1));
+    let report = bot.tick_at(utc("2026-05-04T08:00:00Z")).await;
+    assert_eq!(report.posted, 1);
+    assert!(
+        bot.sandbox.rate_limited_count() >= 1,
+        "the thread request met a 429"
+    );
+    assert_eq!(daily_posts(&bot.sandbox, team.daily).len(), 1);
+    assert_eq!(
+        bot.sandbox.threads().len(),
+        1,
+        "and the thread was still made after waiting"
+    );
+    bot.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_post_has_its_act_buttons_and_thread_and_i_did_it_counts_once() {
+    let bot = TestBot::start_at(utc("2026-06-01T07:00:00Z"), |_| {}).await;
+    let team = team(&bot).await;
+    setup(&bot, &team, "09:00", vec![]).await;
+    bot.tick_at(utc("2026-06-01T08:00:00Z")).await;
+    let post = daily_posts(&bot.sandbox, team.daily).pop().unwrap();
+    let embed = &post["embeds"][0];
+    assert_eq!(embed["title"], "Today's small act of connection");
+    // Monday of a gentle week: the smallest size.
+    assert_eq!(embed["fields"][0]["value"], Size::Smallest.label());
+    assert!(embed["footer"]["text"].as_str().unwrap().contains("wins"));
+    assert!(
+        bot.sandbox
+            .threads()
+            .iter()
+            .any(|(parent, t)| *parent == team.daily && t.name == "Wins \u{2014} Mon 1 June")
+    );
+
+    let id = smallacts::sandbox::buttons_of(&post)[0].0.clone();
+    let done = bot.sandbox.click(&team.member, &post, &id).await.unwrap();
+    assert!(done.ephemeral());
+    assert!(done.text().contains("counted"), "{}", done.text());
+    let again = bot.sandbox.click(&team.member, &post, &id).await.unwrap();
+    assert!(again.text().contains("Already counted"), "{}", again.text());
+    let day = (
+        utc("2026-06-01T00:00:00Z").timestamp_millis(),
+        utc("2026-06-02T00:00:00Z").timestamp_millis(),
+    );
+    assert_eq!(
+        bot.db
+            .store
+            .count_done_between(team.guild.id as i64, day.0, day.1)
+            .await
+            .unwrap(),
+        1
+    );
+
+    let smaller_id = smallacts::sandbox::buttons_of(&post)[1].0.clone();
+    let smaller = bot
+        .sandbox
+        .click(&team.member, &post, &smaller_id)
+        .await
+        .unwrap();
+    assert_eq!(
+        smaller.kind, 4,
+        "a new private message, the shared post stays as it is"
+    );
+    assert!(smaller.ephemeral());
+    assert!(
+        smaller.text().contains("already as small"),
+        "{}",
+        smaller.text()
+    );
+    let idea_id = smallacts::sandbox::buttons_of(&post)[2].0.clone();
+    let idea = bot
+        .sandbox
+        .click(&team.member, &post, &idea_id)
+        .await
+        .unwrap();
+    assert!(idea.ephemeral() && idea.button("Another idea").is_some());
+    assert_eq!(
+        daily_posts(&bot.sandbox, team.daily)[0]["embeds"],
+        post["embeds"],
+        "the post itself is unchanged"
+    );
+    bot.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn preview_shows_exactly_what_the_next_seven_days_post() {
+    let bot = TestBot::start_at(utc("2026-09-06T12:00:00Z"), |_| {}).await;
+    let team = team(&bot).await;
+    setup(&bot, &team, "08:15", vec![text("days", "weekdays")]).await;
+    let preview = bot
+        .sandbox
+        .slash(&team.admin, "daily", sub("preview", json!([])))
+        .await
+        .unwrap();
+    assert!(preview.ephemeral());
+    let fields = preview.message.as_ref().unwrap()["embeds"][0]["fields"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(fields.len(), 7);
+    assert!(
+        fields[0]["name"]
+            .as_str()
+            .unwrap()
+            .starts_with("Mon 7 Sep, 08:15"),
+        "{}",
+        fields[0]
+    );
+    assert!(
+        fields[5]["name"]
+            .as_str()
+            .unwrap()
+            .starts_with("Mon 14 Sep"),
+        "weekdays only: {}",
+        fields[5]
+    );
+    let mut posted = Vec::new();
+    let mut at = utc("2026-09-06T12:00:00Z");
+    while posted.len() < 7 {
+        at += Duration::minutes(15);
+        if bot.tick_at(at).await.posted == 1 {
+            let post = daily_posts(&bot.sandbox, team.daily).pop().unwrap();
+            posted.push(
+                post["embeds"][0]["description"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned(),
+            );
+        }
+    }
+    for (field, text) in fields.iter().zip(&posted) {
+        assert!(
+            field["value"].as_str().unwrap().starts_with(text.as_str()),
+            "preview {} vs posted {text}",
+            field["value"]
+        );
+    }
+    bot.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pause_and_resume() {
+    let bot = TestBot::start_at(utc("2026-05-04T07:00:00Z"), |_| {}).await;
+    let team = team(&bot).await;
+    setup(&bot, &team, "09:00", vec![]).await;
+    let paused = bot
+        .sandbox
+        .slash(
+            &team.admin,
+            "daily",
+            sub("pause", json!([text("until", "2026-05-06")])),
+        )
+        .await
+        .unwrap();
+    assert!(paused.text().contains("Paused"), "{}", paused.text());
+    assert_eq!(bot.tick_at(utc("2026-05-04T08:00:00Z")).await.posted, 0);
+    assert_eq!(bot.tick_at(utc("2026-05-05T08:00:00Z")).await.posted, 0);
+    assert_eq!(
+        bot.tick_at(utc("2026-05-06T08:00:00Z")).await.posted,
+        1,
+        "the pause ends on its date"
+    );
+    bot.sandbox
+        .slash(&team.admin, "daily", sub("pause", json!([])))
+        .await
+        .unwrap();
+    assert_eq!(bot.tick_at(utc("2026-05-07T08:00:00Z")).await.posted, 0);
+    bot.sandbox
+        .slash(&team.admin, "daily", sub("resume", json!([])))
+        .await
+        .unwrap();
+    assert_eq!(bot.tick_at(utc("2026-05-08T08:00:00Z")).await.posted, 1);
+    let bad = bot
+        .sandbox
+        .slash(
+            &team.admin,
+            "daily",
+            sub("pause", json!([text("until", "next week")])),
+        )
+        .await
+        .unwrap();
+    assert!(bad.text().contains("YYYY-MM-DD"), "{}", bad.text());
+    let settings = bot
+        .sandbox
+        .slash(&team.admin, "settings", json!([]))
+        .await
+        .unwrap();
+    assert!(
+        settings.text().contains("09:00") && settings.text().contains("Europe/London"),
+        "{}",
+        settings.text()
+    );
+    bot.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn loneliness_awareness_week_kicks_off_climbs_and_closes_with_the_count() {
+    let bot = TestBot::start_at(utc("2026-06-07T12:00:00Z"), |_| {}).await;
+    let team = team(&bot).await;
+    setup(&bot, &team, "09:00", vec![]).await;
+    let mut sizes = Vec::new();
+    for day in 8..=14 {
+        bot.tick_at(utc(&format!("2026-06-{day:02}T08:00:00Z")))
+            .await;
+        let post = daily_posts(&bot.sandbox, team.daily).pop().unwrap();
+        let embed = &post["embeds"][0];
+        assert_eq!(
+            embed["title"],
+            format!("Loneliness Awareness Week, day {} of 7", day - 7)
+        );
+        assert!(
+            embed["description"]
+                .as_str()
+                .unwrap()
+                .ends_with("#RandomActsofConnection")
+        );
+        sizes.push(embed["fields"][0]["value"].as_str().unwrap().to_owned());
+        if day == 10 || day == 12 {
+            let id = smallacts::sandbox::buttons_of(&post)[0].0.clone();
+            bot.sandbox.click(&team.member, &post, &id).await.unwrap();
+        }
+    }
+    assert_eq!(sizes.first().unwrap(), "Smallest");
+    assert_eq!(sizes.last().unwrap(), "Small");
+    let messages = bot.sandbox.channel_messages(team.daily);
+    let titles: Vec<&str> = messages
+        .iter()
+        .filter_map(|m| m["embeds"][0]["title"].as_str())
+        .collect();
+    assert_eq!(
+        titles.first(),
+        Some(&"Loneliness Awareness Week starts today")
+    );
+    let closing = messages
+        .iter()
+        .find(|m| m["embeds"][0]["title"] == "That's Loneliness Awareness Week")
+        .expect("closing post");
+    assert!(
+        closing["embeds"][0]["description"]
+            .as_str()
+            .unwrap()
+            .contains("2 acts of connection"),
+        "{closing}"
+    );
+    // The next Monday is an ordinary day again.
+    bot.tick_at(utc("2026-06-15T08:00:00Z")).await;
+    let monday = daily_posts(&bot.sandbox, team.daily).pop().unwrap();
+    assert_eq!(
+        monday["embeds"][0]["title"],
+        "Today's small act of connection"
+    );
+    bot.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_can_opt_out_of_the_campaign_week() {
+    let bot = TestBot::start_at(utc("2026-06-07T12:00:00Z"), |_| {}).await;
+    let team = team(&bot).await;
+    setup(&bot, &team, "09:00", vec![]).await;
+    bot.sandbox
+        .slash(
+            &team.admin,
+            "daily",
+            sub(
+                "options",
+                json!([{"name": "awareness_week", "type": 5, "value": false}]),
+            ),
+        )
+        .await
+        .unwrap();
+    bot.tick_at(utc("2026-06-08T08:00:00Z")).await;
+    let messages = bot.sandbox.channel_messages(team.daily);
+    assert_eq!(messages.len(), 1);
+    assert_eq!(
+        messages[0]["embeds"][0]["title"],
+        "Today's small act of connection"
+    );
+    bot.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn own_acts_suggestions_and_the_review_queue() {
+    let bot = TestBot::start().await;
+    let team = team(&bot).await;
+    let sandbox = &bot.sandbox;
+    for n in 0..3 {
+        let reply = sandbox
+            .slash(
+                &team.member,
+                "suggest",
+                json!([text(
+                    "text",
+                    &format!("Bring a plant for the staff room, number {n}.")
+                )]),
+            )
+            .await
+            .unwrap();
+        assert!(
+            reply.text().contains("waiting for an admin"),
+            "{}",
+            reply.text()
+        );
+    }
+    let fourth = sandbox
+        .slash(
+            &team.member,
+            "suggest",
+            json!([text("text", "One more suggestion from me.")]),
+        )
+        .await
+        .unwrap();
+    assert!(
+        fourth.text().contains("3 suggestions waiting"),
+        "{}",
+        fourth.text()
+    );
+    let short = sandbox
+        .slash(&team.member, "suggest", json!([text("text", "hi")]))
+        .await
+        .unwrap();
+    assert!(short.text().contains("at least"), "{}", short.text());
+
+    let review = sandbox
+        .slash(&team.admin, "acts", sub("review", json!([])))
+        .await
+        .unwrap();
+    assert!(
+        review.text().contains("Suggestion 1 of 3"),
+        "{}",
+        review.text()
+    );
+    let message = review.message.clone().unwrap();
+    // A member who is not an admin cannot use the buttons even if they get hold of them.
+    let approve = review.button("Approve").unwrap();
+    let refused = sandbox
+        .click(&team.member, &message, &approve)
+        .await
+        .unwrap();
+    assert!(
+        refused.text().contains("Manage Server"),
+        "{}",
+        refused.text()
+    );
+    let approved = sandbox
+        .click(&team.admin, &message, &approve)
+        .await
+        .unwrap();
+    assert!(
+        approved.text().contains("Approved") && approved.text().contains("Suggestion 1 of 2"),
+        "{}",
+        approved.text()
+    );
+    let decline = approved.button("Decline").unwrap();
+    let declined = sandbox
+        .click(&team.admin, &message, &decline)
+        .await
+        .unwrap();
+    assert!(declined.text().contains("Declined"), "{}", declined.text());
+    let dms = sandbox.wait_for_dms(team.member.user.id, 2).await.unwrap();
+    assert_eq!(dms.len(), 2, "the suggester hears each outcome privately");
+    assert!(dms[0]["content"].as_str().unwrap().contains("approved"));
+    assert!(dms[1]["content"].as_str().unwrap().contains("wasn't added"));
+    let acts = bot
+        .db
+        .store
+        .active_acts(Some(team.guild.id as i64))
+        .await
+        .unwrap();
+    assert!(
+        acts.iter()
+            .any(|a| a.act.text == "Bring a plant for the staff room, number 0.")
+    );
+    assert!(
+        !acts
+            .iter()
+            .any(|a| a.act.text == "Bring a plant for the staff room, number 1.")
+    );
+
+    let added = sandbox
+        .slash(
+            &team.admin,
+            "acts",
+            sub(
+                "add",
+                json!([
+                    text("text", "Ask a resident about the **best** day of their life."),
+                    {"name": "size", "type": 4, "value": 2},
+                    {"name": "way", "type": 4, "value": 0},
+                ]),
+            ),
+        )
+        .await
+        .unwrap();
+    assert!(added.text().contains("Added"), "{}", added.text());
+    let acts = bot
+        .db
+        .store
+        .active_acts(Some(team.guild.id as i64))
+        .await
+        .unwrap();
+    let own = acts
+        .iter()
+        .find(|a| a.act.text == "Ask a resident about the **best** day of their life.")
+        .unwrap();
+    assert_eq!(own.act.size, Size::Small);
+    bot.finish().await;
+}
