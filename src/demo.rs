@@ -11,7 +11,9 @@ use anyhow::Context as _;
 use secrecy::SecretString;
 use serde_json::{Value, json};
 
-use crate::clock::SystemClock;
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::clock::ManualClock;
 use crate::sandbox::{Actor, FakeGuild, FakeUser, Reply, Sandbox, SandboxOptions, buttons_of};
 use crate::settings::{DatabaseUrl, Settings};
 use crate::startup::{Application, Running};
@@ -19,8 +21,26 @@ use crate::startup::{Application, Running};
 /// Width of the transcript's text.
 const WIDTH: usize = 76;
 
+/// What the demo plays.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DemoOptions {
+    /// Simulate Loneliness Awareness Week (8-14 June 2026) instead of an ordinary week.
+    pub awareness_week: bool,
+}
+
+impl DemoOptions {
+    /// The Monday the simulated week starts.
+    fn monday(&self) -> NaiveDate {
+        if self.awareness_week {
+            NaiveDate::from_ymd_opt(2026, 6, 8).expect("a date")
+        } else {
+            NaiveDate::from_ymd_opt(2026, 11, 23).expect("a date")
+        }
+    }
+}
+
 /// Runs the demo, writing the transcript to `out`.
-pub async fn run(out: &mut (dyn Write + Send)) -> anyhow::Result<()> {
+pub async fn run(out: &mut (dyn Write + Send), options: DemoOptions) -> anyhow::Result<()> {
     let dir = tempfile::tempdir().context("creating a temporary folder for the demo database")?;
     let sandbox = Sandbox::start(SandboxOptions { openapi: true }).await?;
     let mut settings = Settings::defaults();
@@ -28,7 +48,11 @@ pub async fn run(out: &mut (dyn Write + Send)) -> anyhow::Result<()> {
         DatabaseUrl::new(format!("sqlite://{}", dir.path().join("demo.db").display()));
     settings.discord.api_url = sandbox.api_url();
     settings.http.listen = String::new();
+    // The demo drives the scheduler itself, with a clock it moves through the week.
+    settings.schedule.tick_seconds = 0;
     settings.token = Some(SecretString::from(sandbox.token()));
+    let start = london(options.monday().pred_opt().expect("a date"), 18, 0);
+    let clock = Arc::new(ManualClock::new(start));
 
     writeln!(
         out,
@@ -38,13 +62,16 @@ pub async fn run(out: &mut (dyn Write + Send)) -> anyhow::Result<()> {
         out,
         "Nothing leaves this computer; the database is a temporary file.\n"
     )?;
-    let app = Application::build(settings, Arc::new(SystemClock)).await?;
+    let app = Application::build(settings, clock.clone()).await?;
     let running = app.start().await?;
     sandbox.wait_until_ready().await?;
     let mut stage = Stage {
         sandbox,
         out,
         running: Some(running),
+        clock,
+        options,
+        guild_channels: Vec::new(),
     };
     let outcome = scene(&mut stage).await;
     stage.stop().await;
@@ -68,7 +95,90 @@ async fn scene(stage: &mut Stage<'_>) -> anyhow::Result<()> {
     stage.bot_is_ready()?;
     let (guild, people) = stage.server_joins("Rosewood Care Home", &["Asha", "Ben", "Cara"])?;
     ideas(stage, &guild, &people).await?;
+    daily_week(stage, &guild, &people).await?;
     Ok(())
+}
+
+/// The admin sets up the daily act, and a week of posts goes out at 09:00 local time.
+async fn daily_week(
+    stage: &mut Stage<'_>,
+    guild: &FakeGuild,
+    people: &[FakeUser],
+) -> anyhow::Result<()> {
+    let channel = stage.sandbox.add_channel(guild.id, "daily-act");
+    stage
+        .guild_channels
+        .push((channel.id, channel.name.clone()));
+    let admin = Actor {
+        permissions: crate::sandbox::permissions::MEMBER
+            | crate::sandbox::permissions::MANAGE_GUILD,
+        ..stage.sandbox.member(guild, &people[0])
+    };
+    let heading = if stage.options.awareness_week {
+        "Asha (an admin) sets up the daily act, just before Loneliness Awareness Week"
+    } else {
+        "Asha (an admin) sets up the daily act for the team"
+    };
+    stage.heading(heading)?;
+    let setup = json!([{"name": "setup", "type": 1, "options": [
+        {"name": "channel", "type": 7, "value": channel.id.to_string()},
+        {"name": "time", "type": 3, "value": "09:00"},
+        {"name": "timezone", "type": 3, "value": "Europe/London"},
+    ]}]);
+    stage
+        .command(
+            &admin,
+            "/daily setup channel: #daily-act time: 09:00 timezone: Europe/London",
+            "daily",
+            setup,
+        )
+        .await?;
+
+    stage.heading("A week of daily acts (the demo moves the clock)")?;
+    let ben = stage.sandbox.member(guild, &people[1]);
+    let mut seen = 0;
+    for day in 0..7 {
+        let date = stage.options.monday() + chrono::Days::new(day);
+        let at = london(date, 9, 0);
+        stage.clock.set(at);
+        let running = stage.running.as_ref().context("the bot is running")?;
+        running.dispatcher.tick().await?;
+        let messages = stage.sandbox.channel_messages(channel.id);
+        for message in &messages[seen..] {
+            writeln!(
+                stage.out,
+                "\n  {} 09:00, in #daily-act:",
+                date.format("%A %-d %B")
+            )?;
+            stage.show_message(message, "posted in the channel")?;
+        }
+        seen = messages.len();
+        // Ben does one on Tuesday and Thursday.
+        if day == 1 || day == 3 {
+            let post = messages
+                .iter()
+                .rev()
+                .find(|m| buttons_of(m).iter().any(|(_, l)| l == "I did it"))
+                .cloned();
+            if let Some(post) = post {
+                stage.click(&ben, &post, "I did it").await?;
+            }
+        }
+    }
+    let threads = stage.sandbox.threads().len();
+    writeln!(
+        stage.out,
+        "\n  Each post opened a thread for the day's wins ({threads} this week)."
+    )?;
+    Ok(())
+}
+
+/// A London wall time as an instant.
+fn london(date: NaiveDate, hour: u32, minute: u32) -> DateTime<Utc> {
+    crate::schedule::rules::resolve_local(
+        chrono_tz::Europe::London,
+        date.and_hms_opt(hour, minute, 0).expect("a time"),
+    )
 }
 
 /// Members ask for ideas and use the buttons.
@@ -122,6 +232,9 @@ struct Stage<'a> {
     sandbox: Sandbox,
     out: &'a mut (dyn Write + Send),
     running: Option<Running>,
+    clock: Arc<ManualClock>,
+    options: DemoOptions,
+    guild_channels: Vec<(u64, String)>,
 }
 
 impl Stage<'_> {
@@ -210,7 +323,7 @@ impl Stage<'_> {
         Ok(reply)
     }
 
-    /// Writes a bot message as a person would see it.
+    /// Writes the bot's answer as the person who asked sees it.
     fn show(&mut self, reply: &Reply, viewer: &FakeUser) -> anyhow::Result<()> {
         let Some(message) = &reply.message else {
             return Ok(());
@@ -220,9 +333,15 @@ impl Stage<'_> {
         } else {
             "posted in the channel".to_owned()
         };
+        self.show_message(message, &audience)
+    }
+
+    /// Writes a bot message as a person would see it.
+    fn show_message(&mut self, message: &Value, audience: &str) -> anyhow::Result<()> {
         writeln!(self.out, "  smallacts ({audience}):")?;
         if let Some(content) = message["content"].as_str().filter(|c| !c.is_empty()) {
-            for line in wrap(content, WIDTH - 6) {
+            let content = humanise(content, &self.guild_channels);
+            for line in wrap(&content, WIDTH - 6) {
                 writeln!(self.out, "    {line}")?;
             }
         }
@@ -267,6 +386,50 @@ impl Stage<'_> {
     }
 }
 
+/// Shows Discord's markup as a person would see it: `<#id>` as the channel's name,
+/// `<t:unix:F>` as a London date and time, and relative times (`<t:unix:R>`) left out.
+fn humanise(text: &str, guild_channels: &[(u64, String)]) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find('<') {
+        out.push_str(&rest[..start]);
+        let after = &rest[start..];
+        let Some(end) = after.find('>') else {
+            out.push_str(after);
+            return out;
+        };
+        let tag = &after[1..end];
+        if let Some(id) = tag.strip_prefix('#').and_then(|id| id.parse::<u64>().ok()) {
+            let name = guild_channels
+                .iter()
+                .find(|(c, _)| *c == id)
+                .map_or("channel", |(_, n)| n.as_str());
+            out.push_str(&format!("#{name}"));
+        } else if let Some(stamp) = tag.strip_prefix("t:") {
+            let mut parts = stamp.split(':');
+            let seconds = parts.next().and_then(|s| s.parse::<i64>().ok());
+            let style = parts.next().unwrap_or("f");
+            if let (Some(seconds), false) = (seconds, style == "R") {
+                if let Some(at) = DateTime::from_timestamp(seconds, 0) {
+                    let local = at.with_timezone(&chrono_tz::Europe::London);
+                    out.push_str(&local.format("%A %-d %B %Y %H:%M").to_string());
+                }
+            } else if style == "R" {
+                // "(in 3 hours)" reads oddly in a transcript with a moving clock.
+                out = out.trim_end_matches(" (").to_owned();
+                rest = &after[end + 1..];
+                rest = rest.strip_prefix(')').unwrap_or(rest);
+                continue;
+            }
+        } else {
+            out.push_str(&after[..=end]);
+        }
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
 fn display(user: &FakeUser) -> String {
     user.global_name
         .clone()
@@ -295,6 +458,19 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn discord_markup_reads_as_people_see_it() {
+        let channels = vec![(42, "daily-act".to_owned())];
+        assert_eq!(
+            humanise(
+                "In <#42>. Next post: <t:1795424400:F> (<t:1795424400:R>).",
+                &channels
+            ),
+            "In #daily-act. Next post: Monday 23 November 2026 09:00."
+        );
+        assert_eq!(humanise("a < b", &channels), "a < b");
+    }
 
     #[test]
     fn wrapping_keeps_words_whole() {

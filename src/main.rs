@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 use rand::SeedableRng;
 use smallacts::acts::{ActFilter, Setting, Size, Way, choose_fresh};
 use smallacts::clock::SystemClock;
+use smallacts::demo::DemoOptions;
 use smallacts::settings::Settings;
 use smallacts::startup::{self, Application};
 use smallacts::{invite, telemetry};
@@ -29,9 +30,13 @@ struct Cli {
 enum Command {
     /// Connect to Discord and run the bot (the default). Needs DISCORD_TOKEN.
     Run,
-    /// Watch the real bot at work offline: a fake Discord, a temporary database, a short scene.
-    /// Needs no token and no network.
-    Demo,
+    /// Watch the real bot at work offline: a fake Discord, a temporary database, a short scene
+    /// and a simulated week of daily posts. Needs no token and no network.
+    Demo {
+        /// Simulate Loneliness Awareness Week (8-14 June 2026) instead of an ordinary week.
+        #[arg(long)]
+        awareness_week: bool,
+    },
     /// Create or update the database schema, then exit.
     Migrate,
     /// Check the configuration and the acts catalogue and print a summary; exits non-zero on
@@ -76,7 +81,9 @@ fn main() -> ExitCode {
             }
             block_on(run(settings))
         }
-        Command::Demo => block_on(demo(settings)),
+        Command::Demo { awareness_week } => {
+            block_on(demo(settings, DemoOptions { awareness_week }))
+        }
         Command::Migrate => block_on(migrate(settings)),
         Command::Check => block_on(check(settings)),
         Command::Preview {
@@ -109,12 +116,12 @@ async fn run(settings: Settings) -> anyhow::Result<()> {
     app.run_until_stopped().await
 }
 
-async fn demo(settings: Settings) -> anyhow::Result<()> {
+async fn demo(settings: Settings, options: DemoOptions) -> anyhow::Result<()> {
     // Only warnings: the transcript is the point. The demo ignores the configured database and
     // token on purpose, so it can never touch a real server or a real Discord.
     telemetry::init(settings.log.format, "warn");
     let mut stdout = std::io::stdout();
-    smallacts::demo::run(&mut stdout).await
+    smallacts::demo::run(&mut stdout, options).await
 }
 
 async fn migrate(settings: Settings) -> anyhow::Result<()> {

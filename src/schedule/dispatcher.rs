@@ -14,7 +14,7 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 
 use super::plan::{AwarenessWeek, SizePlan};
-use super::rules::{CatchUp, Firing, Schedule, catch_up, parse_timezone};
+use super::rules::{CatchUp, Firing, Schedule, catch_up, parse_timezone, resolve_local};
 use crate::acts::{ActFilter, Setting, choose_fresh, current_round, split_tags};
 use crate::clock::Clock;
 use crate::ops::Metrics;
@@ -537,22 +537,13 @@ pub fn awareness_week(config: &DailyConfig, date: NaiveDate) -> Option<Awareness
 
 /// The week's first and last instants in the server's zone, in milliseconds.
 fn week_bounds_ms(week: AwarenessWeek, tz: Tz) -> (i64, i64) {
-    use chrono::TimeZone;
-    let start = tz
-        .from_local_datetime(&week.monday.and_hms_opt(0, 0, 0).expect("midnight"))
-        .earliest()
-        .map(|d| d.timestamp_millis())
-        .unwrap_or(0);
-    let end = tz
-        .from_local_datetime(
-            &(week.sunday() + chrono::Days::new(1))
-                .and_hms_opt(0, 0, 0)
-                .expect("midnight"),
-        )
-        .earliest()
-        .map(|d| d.timestamp_millis())
-        .unwrap_or(i64::MAX);
-    (start, end)
+    let midnight = |date: NaiveDate| {
+        resolve_local(tz, date.and_time(chrono::NaiveTime::MIN)).timestamp_millis()
+    };
+    (
+        midnight(week.monday),
+        midnight(week.sunday() + chrono::Days::new(1)),
+    )
 }
 
 /// 1, 4, 16 minutes...

@@ -8,7 +8,7 @@ pub mod rules;
 
 use std::sync::Arc;
 
-use chrono::{NaiveDate, TimeZone};
+use chrono::NaiveDate;
 
 pub use dispatcher::{
     CLOSING_JOB, DAILY_JOB, DailyPost, Deliver, Delivered, DeliveryError, DeliveryFuture,
@@ -146,10 +146,7 @@ impl DailyAdmin {
             Some(text) => {
                 let date = NaiveDate::parse_from_str(text, "%Y-%m-%d")
                     .map_err(|_| AdminError::BadDate(text.to_owned()))?;
-                let start = tz
-                    .from_local_datetime(&date.and_hms_opt(0, 0, 0).expect("midnight"))
-                    .earliest()
-                    .ok_or_else(|| AdminError::BadDate(text.to_owned()))?;
+                let start = rules::resolve_local(tz, date.and_time(chrono::NaiveTime::MIN));
                 if start <= self.clock.now() {
                     return Err(AdminError::PastDate(text.to_owned()));
                 }

@@ -262,6 +262,13 @@ fn demo_plays_the_scene_offline_with_the_real_bot() {
         "Asha shared an idea",
         "posted in the channel",
         "Cara types /help",
+        "Asha (an admin) sets up the daily act",
+        "Next post: Monday 23 November 2026 09:00.",
+        "Monday 23 November 09:00, in #daily-act:",
+        "Sunday 29 November 09:00, in #daily-act:",
+        "Today's small act of connection",
+        "Ben clicks [I did it]",
+        "(7 this week)",
     ] {
         assert!(stdout.contains(needle), "missing {needle:?} in:\n{stdout}");
     }
@@ -273,4 +280,22 @@ fn demo_plays_the_scene_offline_with_the_real_bot() {
         !dir.path().join("data").exists(),
         "the demo uses a temporary database"
     );
+}
+
+#[test]
+fn demo_with_the_awareness_week_flag_plays_the_campaign() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = smallacts(dir.path(), &["demo", "--awareness-week"], &[]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", text(&out.stderr));
+    for needle in [
+        "Loneliness Awareness Week starts today",
+        "Loneliness Awareness Week, day 1 of 7",
+        "Loneliness Awareness Week, day 7 of 7",
+        "#RandomActsofConnection",
+        "That's Loneliness Awareness Week",
+        "This week the team did 2 acts of connection",
+    ] {
+        assert!(stdout.contains(needle), "missing {needle:?} in:\n{stdout}");
+    }
 }

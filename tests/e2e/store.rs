@@ -288,7 +288,90 @@ async fn servers_join_leave_and_own_acts(db: TestDb) {
     assert_eq!(back.timezone, "Australia/Sydney");
 }
 
+/// Two bot processes sharing one database, ticking at the same moment, post once: the claim
+/// in the database decides, whichever process gets there first.
+async fn two_processes_never_post_the_same_slot_twice(db: TestDb) {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use smallacts::clock::ManualClock;
+    use smallacts::ops::Metrics;
+    use smallacts::schedule::{
+        Deliver, Delivered, DeliveryFuture, Dispatcher, DispatcherSettings, Outgoing, Schedule,
+    };
+    use smallacts::store::DailyChange;
+
+    struct Counting(AtomicUsize);
+    impl Deliver for Counting {
+        fn deliver<'a>(&'a self, outgoing: &'a Outgoing) -> DeliveryFuture<'a> {
+            Box::pin(async move {
+                if matches!(outgoing, Outgoing::Daily(_)) {
+                    self.0.fetch_add(1, Ordering::SeqCst);
+                }
+                // Slow enough that both processes are mid-flight together.
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                Ok(Delivered {
+                    message_id: 1,
+                    thread_id: None,
+                })
+            })
+        }
+    }
+
+    let servers = 20;
+    let due = chrono::DateTime::parse_from_rfc3339("2026-05-04T08:00:00Z")
+        .unwrap()
+        .to_utc();
+    for n in 0..servers {
+        db.store
+            .upsert_server(GUILD + n, "Team", None, "Europe/London", T0)
+            .await
+            .unwrap();
+        let change = DailyChange {
+            channel_id: Some(42),
+            schedule: Some(Schedule::daily("09:00", "every").unwrap().to_storage()),
+            next_at: Some(Some(due.timestamp_millis())),
+            ..Default::default()
+        };
+        db.store.change_daily(GUILD + n, &change, T0).await.unwrap();
+    }
+    db.store
+        .sync_catalogue(&Catalogue::built_in().unwrap().acts, T0)
+        .await
+        .unwrap();
+    let delivered = Arc::new(Counting(AtomicUsize::new(0)));
+    let clock = Arc::new(ManualClock::new(due));
+    let process = |store: smallacts::store::Store| {
+        Dispatcher::new(
+            store,
+            clock.clone(),
+            delivered.clone(),
+            Arc::new(Metrics::default()),
+            DispatcherSettings {
+                grace: chrono::Duration::hours(2),
+                batch: 500,
+            },
+        )
+    };
+    // Each "process" has a pool of its own on the same database.
+    let other = smallacts::store::Store::connect_url(&db.url).await.unwrap();
+    let (a, b) = (process(db.store.clone()), process(other));
+    let (ra, rb) = tokio::join!(a.tick(), b.tick());
+    let (ra, rb) = (ra.unwrap(), rb.unwrap());
+    assert_eq!(ra.posted + rb.posted, servers as usize, "{ra:?} {rb:?}");
+    assert_eq!(
+        delivered.0.load(Ordering::SeqCst),
+        servers as usize,
+        "each server delivered once"
+    );
+    // And again later the same day: nothing.
+    clock.set(due + chrono::Duration::minutes(30));
+    let (ra, rb) = tokio::join!(a.tick(), b.tick());
+    assert_eq!(ra.unwrap().posted + rb.unwrap().posted, 0);
+}
+
 on_both_backends!(
+    two_processes_never_post_the_same_slot_twice,
     schema_has_every_table_and_column,
     catalogue_sync_adds_updates_and_retires,
     history_survives_retirement,
