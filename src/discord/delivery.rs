@@ -97,23 +97,37 @@ impl DiscordDelivery {
         }
     }
 
+    /// Posts one message (paced, 429s waited out).
+    async fn post(
+        &self,
+        channel: serenity::ChannelId,
+        message: serenity::CreateMessage,
+    ) -> Result<Delivered, DeliveryError> {
+        let sent = self
+            .paced(|| channel.send_message(&self.http, message.clone()))
+            .await
+            .map_err(classify)?;
+        Ok(Delivered {
+            message_id: sent.id.get(),
+            thread_id: None,
+        })
+    }
+
     async fn send(&self, outgoing: &Outgoing) -> Result<Delivered, DeliveryError> {
         match outgoing {
             Outgoing::Daily(post) => {
                 let channel = serenity::ChannelId::new(post.channel_id);
-                let message = self
-                    .paced(|| {
-                        channel.send_message(&self.http, render::daily_post(post, outgoing.nonce()))
-                    })
-                    .await
-                    .map_err(classify)?;
+                let posted = self
+                    .post(channel, render::daily_post(post, outgoing.nonce()))
+                    .await?;
                 // A thread for the day's wins, where the bot may create one; a post without
                 // one is still a post.
+                let message_id = serenity::MessageId::new(posted.message_id);
                 let thread = self
                     .paced(|| {
                         channel.create_thread_from_message(
                             &self.http,
-                            message.id,
+                            message_id,
                             serenity::CreateThread::new(render::wins_thread_name(post.local_date))
                                 .auto_archive_duration(serenity::AutoArchiveDuration::OneDay),
                         )
@@ -127,27 +141,16 @@ impl DiscordDelivery {
                     }
                 };
                 Ok(Delivered {
-                    message_id: message.id.get(),
                     thread_id,
+                    ..posted
                 })
             }
             Outgoing::AwarenessKickoff {
                 channel_id, week, ..
             } => {
-                let channel = serenity::ChannelId::new(*channel_id);
-                let message = self
-                    .paced(|| {
-                        channel.send_message(
-                            &self.http,
-                            render::awareness_kickoff(*week, outgoing.nonce()),
-                        )
-                    })
+                let message = render::awareness_kickoff(*week, outgoing.nonce());
+                self.post(serenity::ChannelId::new(*channel_id), message)
                     .await
-                    .map_err(classify)?;
-                Ok(Delivered {
-                    message_id: message.id.get(),
-                    thread_id: None,
-                })
             }
             Outgoing::AwarenessClosing {
                 channel_id,
@@ -155,20 +158,9 @@ impl DiscordDelivery {
                 acts_done,
                 ..
             } => {
-                let channel = serenity::ChannelId::new(*channel_id);
-                let message = self
-                    .paced(|| {
-                        channel.send_message(
-                            &self.http,
-                            render::awareness_closing(*week, *acts_done, outgoing.nonce()),
-                        )
-                    })
+                let message = render::awareness_closing(*week, *acts_done, outgoing.nonce());
+                self.post(serenity::ChannelId::new(*channel_id), message)
                     .await
-                    .map_err(classify)?;
-                Ok(Delivered {
-                    message_id: message.id.get(),
-                    thread_id: None,
-                })
             }
             Outgoing::AdminAlert {
                 admin_channel_id,
@@ -185,14 +177,7 @@ impl DiscordDelivery {
                     }
                     (None, None) => return Err(DeliveryError::Refused("nobody to tell".into())),
                 };
-                let message = self
-                    .paced(|| channel.send_message(&self.http, render::admin_alert(text)))
-                    .await
-                    .map_err(classify)?;
-                Ok(Delivered {
-                    message_id: message.id.get(),
-                    thread_id: None,
-                })
+                self.post(channel, render::admin_alert(text)).await
             }
         }
     }

@@ -250,6 +250,18 @@ impl World {
         Ok(())
     }
 
+    /// Adds a channel the bot can see and post in.
+    fn insert_channel(&mut self, channel: FakeChannel) {
+        self.channels.insert(
+            channel.id,
+            ChannelState {
+                channel,
+                bot_can_view: true,
+                bot_can_send: true,
+            },
+        );
+    }
+
     fn has_intent(&self, bit: u64) -> bool {
         self.session.as_ref().is_some_and(|s| s.intents & bit != 0)
     }
@@ -408,14 +420,7 @@ impl Sandbox {
             channels: vec![general.clone()],
             members,
         };
-        world.channels.insert(
-            channel_id,
-            ChannelState {
-                channel: general,
-                bot_can_view: true,
-                bot_can_send: true,
-            },
-        );
+        world.insert_channel(general.clone());
         world.guilds.insert(guild_id, guild.clone());
         if world.session.is_some() {
             let d = payloads::guild_create(&guild, &world.bot.clone(), &now_iso());
@@ -438,14 +443,7 @@ impl Sandbox {
             parent_id: None,
             recipient: None,
         };
-        world.channels.insert(
-            id,
-            ChannelState {
-                channel: channel.clone(),
-                bot_can_view: true,
-                bot_can_send: true,
-            },
-        );
+        world.insert_channel(channel.clone());
         if let Some(guild) = world.guilds.get_mut(&guild_id) {
             guild.channels.push(channel.clone());
         }
@@ -577,14 +575,7 @@ impl Sandbox {
             parent_id: None,
             recipient: Some(user.clone()),
         };
-        world.channels.insert(
-            id,
-            ChannelState {
-                channel: channel.clone(),
-                bot_can_view: true,
-                bot_can_send: true,
-            },
-        );
+        world.insert_channel(channel.clone());
         channel
     }
 

@@ -340,14 +340,7 @@ fn route(
                         parent_id: None,
                         recipient: Some(user),
                     };
-                    world.channels.insert(
-                        channel.id,
-                        super::ChannelState {
-                            channel: channel.clone(),
-                            bot_can_view: true,
-                            bot_can_send: true,
-                        },
-                    );
+                    world.insert_channel(channel.clone());
                     channel
                 }
             };
@@ -446,14 +439,7 @@ fn start_thread(world: &mut World, channel_id: u64, message_id: u64, body: &Valu
         parent_id: Some(channel_id),
         recipient: None,
     };
-    world.channels.insert(
-        message_id,
-        super::ChannelState {
-            channel: thread.clone(),
-            bot_can_view: true,
-            bot_can_send: true,
-        },
-    );
+    world.insert_channel(thread.clone());
     let mut answer = payloads::channel(&thread);
     answer["owner_id"] = json!(world.bot.id.to_string());
     let _ = world.dispatch("THREAD_CREATE", answer.clone());

@@ -127,10 +127,7 @@ impl DailyAdmin {
             next_at: Some(next.as_ref().map(|f| f.at.timestamp_millis())),
             ..Default::default()
         };
-        self.store
-            .change_daily(guild_id, &change, self.clock.now_ms())
-            .await?;
-        self.summary(guild_id).await
+        self.apply(guild_id, &change).await
     }
 
     /// Pauses until a local date (`YYYY-MM-DD`), or until resumed.
@@ -157,21 +154,12 @@ impl DailyAdmin {
             paused_until: Some(Some(until_ms)),
             ..Default::default()
         };
-        self.store
-            .change_daily(guild_id, &change, self.clock.now_ms())
-            .await?;
-        self.summary(guild_id).await
+        self.apply(guild_id, &change).await
     }
 
     /// Ends a pause; the next post is the next firing from now (nothing missed is replayed).
     pub async fn resume(&self, guild_id: i64) -> Result<DailySummary, AdminError> {
-        let config = self.config(guild_id).await?.ok_or(AdminError::NotSetUp)?;
-        let schedule = config
-            .schedule
-            .as_deref()
-            .map(Schedule::from_storage)
-            .transpose()?;
-        let tz = parse_timezone(&config.timezone)?;
+        let (_, schedule, tz) = self.parsed(guild_id).await?;
         let next = schedule
             .and_then(|s| s.next_after(tz, self.clock.now()))
             .map(|f| f.at.timestamp_millis());
@@ -180,10 +168,7 @@ impl DailyAdmin {
             next_at: Some(next),
             ..Default::default()
         };
-        self.store
-            .change_daily(guild_id, &change, self.clock.now_ms())
-            .await?;
-        self.summary(guild_id).await
+        self.apply(guild_id, &change).await
     }
 
     /// Size plan, setting filter, campaign week and admin channel.
@@ -200,8 +185,13 @@ impl DailyAdmin {
                 .map_err(|_| AdminError::BadDate(start.clone()))?;
             AwarenessWeek::starting(date).map_err(AdminError::BadPlan)?;
         }
+        self.apply(guild_id, &change).await
+    }
+
+    /// Saves a change and answers with the settings as they now stand.
+    async fn apply(&self, guild_id: i64, change: &DailyChange) -> Result<DailySummary, AdminError> {
         self.store
-            .change_daily(guild_id, &change, self.clock.now_ms())
+            .change_daily(guild_id, change, self.clock.now_ms())
             .await?;
         self.summary(guild_id).await
     }
@@ -210,8 +200,11 @@ impl DailyAdmin {
         self.store.daily_config(guild_id).await
     }
 
-    /// The settings with the schedule parsed and the next firing worked out.
-    pub async fn summary(&self, guild_id: i64) -> Result<DailySummary, AdminError> {
+    /// The settings, with the schedule and the zone parsed.
+    async fn parsed(
+        &self,
+        guild_id: i64,
+    ) -> Result<(DailyConfig, Option<Schedule>, chrono_tz::Tz), AdminError> {
         let config = self.config(guild_id).await?.ok_or(AdminError::NotSetUp)?;
         let schedule = config
             .schedule
@@ -219,6 +212,12 @@ impl DailyAdmin {
             .map(Schedule::from_storage)
             .transpose()?;
         let tz = parse_timezone(&config.timezone)?;
+        Ok((config, schedule, tz))
+    }
+
+    /// The settings with the schedule parsed and the next firing worked out.
+    pub async fn summary(&self, guild_id: i64) -> Result<DailySummary, AdminError> {
+        let (config, schedule, tz) = self.parsed(guild_id).await?;
         let paused_until = config
             .paused_until
             .and_then(chrono::DateTime::from_timestamp_millis);

@@ -2,8 +2,8 @@
 
 use poise::serenity_prelude as serenity;
 
-use super::daily::private;
 use super::idea::{SettingChoice, SizeChoice, WayChoice};
+use super::private;
 use crate::acts::{Act, Setting, Size, Way};
 use crate::discord::{Context, Data, Error, no_mentions, render};
 use crate::store::{Suggestion, snowflake_to_db};

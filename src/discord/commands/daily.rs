@@ -2,21 +2,10 @@
 
 use poise::serenity_prelude as serenity;
 
-use crate::discord::{Context, Error, no_mentions};
+use super::{private, private_embed};
+use crate::discord::{Context, Error};
 use crate::schedule::{AdminError, DailySummary, SizePlan, timezone_suggestions};
 use crate::store::{DailyChange, snowflake_to_db};
-
-/// Sends an ephemeral answer.
-pub(super) async fn private(ctx: Context<'_>, text: impl Into<String>) -> Result<(), Error> {
-    ctx.send(
-        poise::CreateReply::default()
-            .content(text)
-            .ephemeral(true)
-            .allowed_mentions(no_mentions()),
-    )
-    .await?;
-    Ok(())
-}
 
 fn guild(ctx: Context<'_>) -> Result<i64, Error> {
     ctx.guild_id()
@@ -181,14 +170,7 @@ async fn preview(ctx: Context<'_>) -> Result<(), Error> {
         };
         embed = embed.field(name, crate::discord::render::truncate(&value, 1024), false);
     }
-    ctx.send(
-        poise::CreateReply::default()
-            .embed(embed)
-            .ephemeral(true)
-            .allowed_mentions(no_mentions()),
-    )
-    .await?;
-    Ok(())
+    private_embed(ctx, embed).await
 }
 
 #[derive(Debug, Clone, Copy, poise::ChoiceParameter)]
@@ -311,12 +293,5 @@ pub async fn settings(ctx: Context<'_>) -> Result<(), Error> {
         .footer(serenity::CreateEmbedFooter::new(
             "Change these with /daily setup, /daily schedule and /daily options.",
         ));
-    ctx.send(
-        poise::CreateReply::default()
-            .embed(embed)
-            .ephemeral(true)
-            .allowed_mentions(no_mentions()),
-    )
-    .await?;
-    Ok(())
+    private_embed(ctx, embed).await
 }

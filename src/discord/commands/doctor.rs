@@ -3,7 +3,7 @@
 
 use poise::serenity_prelude as serenity;
 
-use super::daily::private;
+use super::private;
 use crate::discord::{Context, Error};
 use crate::invite::NEEDED_PERMISSIONS;
 use crate::store::snowflake_to_db;

@@ -2,7 +2,8 @@
 
 use poise::serenity_prelude as serenity;
 
-use crate::discord::{Context, Error, no_mentions};
+use super::private_embed;
+use crate::discord::{Context, Error};
 
 /// See every command and what it does.
 #[poise::command(slash_command)]
@@ -17,14 +18,7 @@ pub async fn help(ctx: Context<'_>) -> Result<(), Error> {
         .footer(serenity::CreateEmbedFooter::new(
             "Start with /idea. Nothing you do here pings anyone.",
         ));
-    ctx.send(
-        poise::CreateReply::default()
-            .embed(embed)
-            .ephemeral(true)
-            .allowed_mentions(no_mentions()),
-    )
-    .await?;
-    Ok(())
+    private_embed(ctx, embed).await
 }
 
 fn push_command(
@@ -72,12 +66,5 @@ pub async fn about(ctx: Context<'_>) -> Result<(), Error> {
             "`/idea` for an act to try, `/help` for every command.",
             false,
         );
-    ctx.send(
-        poise::CreateReply::default()
-            .embed(embed)
-            .ephemeral(true)
-            .allowed_mentions(no_mentions()),
-    )
-    .await?;
-    Ok(())
+    private_embed(ctx, embed).await
 }

@@ -8,7 +8,7 @@ mod idea;
 
 use poise::serenity_prelude as serenity;
 
-use super::{Data, Error, no_mentions};
+use super::{Context, Data, Error, no_mentions};
 use crate::ops::Metrics;
 
 /// Every command the bot registers.
@@ -23,6 +23,25 @@ pub fn all() -> Vec<poise::Command<Data, Error>> {
         acts::acts(),
         doctor::doctor(),
     ]
+}
+
+/// Answers privately (ephemerally) with text.
+pub(super) async fn private(ctx: Context<'_>, text: impl Into<String>) -> Result<(), Error> {
+    send_private(ctx, poise::CreateReply::default().content(text)).await
+}
+
+/// Answers privately with an embed.
+pub(super) async fn private_embed(
+    ctx: Context<'_>,
+    embed: serenity::CreateEmbed,
+) -> Result<(), Error> {
+    send_private(ctx, poise::CreateReply::default().embed(embed)).await
+}
+
+async fn send_private(ctx: Context<'_>, reply: poise::CreateReply) -> Result<(), Error> {
+    ctx.send(reply.ephemeral(true).allowed_mentions(no_mentions()))
+        .await?;
+    Ok(())
 }
 
 /// Tells the user, privately, what went wrong and what to do; logs the whole cause chain.

@@ -1,0 +1,152 @@
+//! 10,000 servers whose daily post is due in the same minute, against a fake Discord that
+//! enforces 50 requests per second. Prints whether every server got exactly one post, how
+//! many 429s the bot met, the request rate it kept, and the bot's CPU time per post.
+//!
+//!     cargo bench --bench daily_rush
+//!
+//! A real `smallacts run` process (release build, SQLite, default pacing of 45 requests/s).
+//! Each post is two requests: the message, and the thread for the day's wins. Figures only.
+
+use std::collections::HashMap;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use smallacts::sandbox::{Sandbox, SandboxOptions};
+use smallacts::schedule::Schedule;
+use smallacts::store::{DailyChange, Store};
+
+const SERVERS: usize = 10_000;
+const ENFORCED_PER_SECOND: u32 = 50;
+const CONFIGURED_PER_SECOND: u32 = 45;
+
+struct KillOnDrop(Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// User + system CPU time of a process, from /proc (clock ticks of 10 ms on Linux).
+fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let after_name = stat.rsplit_once(')').map(|(_, rest)| rest).unwrap_or("");
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // utime and stime are fields 14 and 15 of the whole line: 12 and 13 after the name.
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() -> anyhow::Result<()> {
+    let sandbox = Sandbox::start(SandboxOptions { openapi: false }).await?;
+    let dir = tempfile::tempdir()?;
+    let url = format!("sqlite://{}", dir.path().join("rush.db").display());
+    let child = Command::new(env!("CARGO_BIN_EXE_smallacts"))
+        .arg("run")
+        .env("DISCORD_TOKEN", sandbox.token())
+        .env("DISCORD_API_URL", sandbox.api_url())
+        .env("DATABASE_URL", &url)
+        .env("SMALLACTS__HTTP__LISTEN", "")
+        .env("SMALLACTS__LOG__LEVEL", "warn")
+        .env(
+            "SMALLACTS__DISCORD__REQUESTS_PER_SECOND",
+            CONFIGURED_PER_SECOND.to_string(),
+        )
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .spawn()?;
+    let bot = KillOnDrop(child);
+    let pid = bot.0.id();
+    sandbox.wait_until_ready().await?;
+
+    let joined = Instant::now();
+    let mut channels = HashMap::new();
+    for n in 0..SERVERS {
+        let guild = sandbox.add_guild(&format!("Team {n}"), vec![]);
+        channels.insert(guild.id, guild.channels[0].id);
+    }
+    let store = Store::connect_url(&url).await?;
+    while (store.active_server_count().await? as usize) < SERVERS {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    eprintln!(
+        "{SERVERS} servers joined in {:.1} s",
+        joined.elapsed().as_secs_f64()
+    );
+
+    // Everyone's post is due at the same instant, a few seconds from now.
+    let due = chrono::Utc::now() + chrono::Duration::seconds(5);
+    let schedule = Schedule::daily(&due.format("%H:%M").to_string(), "every")?.to_storage();
+    for (guild, channel) in &channels {
+        let change = DailyChange {
+            channel_id: Some(*channel),
+            schedule: Some(schedule.clone()),
+            timezone: Some("UTC".into()),
+            next_at: Some(Some(due.timestamp_millis())),
+            ..Default::default()
+        };
+        store
+            .change_daily(*guild as i64, &change, due.timestamp_millis())
+            .await?;
+    }
+    let cpu_before = cpu_seconds(pid);
+    let requests_before = sandbox.requests().len();
+    tokio::time::sleep((due - chrono::Utc::now()).to_std().unwrap_or_default()).await;
+
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs(900);
+    let posts = loop {
+        let posts = sandbox.bot_messages().len();
+        if posts >= SERVERS || Instant::now() > deadline {
+            break posts;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
+    // Let the last posts' threads finish.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let elapsed = started.elapsed().as_secs_f64() - 2.0;
+    let cpu = cpu_seconds(pid) - cpu_before;
+    let requests = sandbox.requests().len() - requests_before;
+
+    let mut per_channel: HashMap<u64, usize> = HashMap::new();
+    for message in sandbox.bot_messages() {
+        if let Some(channel) = message["channel_id"].as_str().and_then(|c| c.parse().ok()) {
+            *per_channel.entry(channel).or_default() += 1;
+        }
+    }
+    let exactly_once = channels
+        .values()
+        .filter(|c| per_channel.get(c) == Some(&1))
+        .count();
+    let duplicates = per_channel.values().filter(|n| **n > 1).count();
+    let rate = requests as f64 / elapsed;
+    println!(
+        "daily_rush: {SERVERS} servers due at the same instant, fake Discord enforcing {ENFORCED_PER_SECOND} requests/s, bot pacing at {CONFIGURED_PER_SECOND}/s"
+    );
+    println!(
+        "  posted       {posts} posts; {exactly_once} servers exactly once; {duplicates} with duplicates"
+    );
+    println!("  429s         {}", sandbox.rate_limited_count());
+    println!(
+        "  requests     {requests} in {elapsed:.1} s = {rate:.1}/s ({:.1} % of the configured {CONFIGURED_PER_SECOND}/s)",
+        100.0 * rate / f64::from(CONFIGURED_PER_SECOND)
+    );
+    println!("  posts/s      {:.1}", posts as f64 / elapsed);
+    println!(
+        "  bot CPU      {cpu:.2} s in all, {:.3} ms per post",
+        1000.0 * cpu / posts.max(1) as f64
+    );
+    println!(
+        "  refused by the fake Discord: {}",
+        sandbox.violations().len()
+    );
+    drop(bot);
+    Ok(())
+}
