@@ -8,6 +8,8 @@
 //! Each post is two requests: the message, and the thread for the day's wins. Figures only.
 
 use std::collections::HashMap;
+
+use chrono::Timelike;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -81,8 +83,12 @@ async fn main() -> anyhow::Result<()> {
         joined.elapsed().as_secs_f64()
     );
 
-    // Everyone's post is due at the same instant, a few seconds from now.
-    let due = chrono::Utc::now() + chrono::Duration::seconds(5);
+    // Everyone's post is due at the same instant: the start of a minute about four minutes away, after the set-up below
+    // (a daily time is a whole minute).
+    let soon = chrono::Utc::now() + chrono::Duration::seconds(240);
+    let due = soon
+        - chrono::Duration::seconds(i64::from(soon.second()))
+        - chrono::Duration::nanoseconds(i64::from(soon.nanosecond()));
     let schedule = Schedule::daily(&due.format("%H:%M").to_string(), "every")?.to_storage();
     for (guild, channel) in &channels {
         let change = DailyChange {
@@ -96,6 +102,7 @@ async fn main() -> anyhow::Result<()> {
             .change_daily(*guild as i64, &change, due.timestamp_millis())
             .await?;
     }
+    eprintln!("{SERVERS} daily posts set for {due}");
     let cpu_before = cpu_seconds(pid);
     let requests_before = sandbox.requests().len();
     tokio::time::sleep((due - chrono::Utc::now()).to_std().unwrap_or_default()).await;

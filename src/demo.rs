@@ -72,6 +72,7 @@ pub async fn run(out: &mut (dyn Write + Send), options: DemoOptions) -> anyhow::
         clock,
         options,
         guild_channels: Vec::new(),
+        users: Vec::new(),
     };
     let outcome = scene(&mut stage).await;
     stage.stop().await;
@@ -136,6 +137,7 @@ async fn daily_week(
 
     stage.heading("A week of daily acts (the demo moves the clock)")?;
     let ben = stage.sandbox.member(guild, &people[1]);
+    let cara = stage.sandbox.member(guild, &people[2]);
     let mut seen = 0;
     for day in 0..7 {
         let date = stage.options.monday() + chrono::Days::new(day);
@@ -153,15 +155,18 @@ async fn daily_week(
             stage.show_message(message, "posted in the channel")?;
         }
         seen = messages.len();
-        // Ben does one on Tuesday and Thursday.
-        if day == 1 || day == 3 {
-            let post = messages
-                .iter()
-                .rev()
-                .find(|m| buttons_of(m).iter().any(|(_, l)| l == "I did it"))
-                .cloned();
-            if let Some(post) = post {
-                stage.click(&ben, &post, "I did it").await?;
+        // Tuesday: Ben says how it went; Thursday: Cara replies in the day's thread.
+        let post = messages.iter().rev().find(|m| buttons_of(m).iter().any(|(_, l)| l == "I did it")).cloned();
+        if let Some(post) = post {
+            if day == 1 {
+                let form = stage.click(&ben, &post, "I did it").await?;
+                let form_id = form.data["custom_id"].as_str().context("the form's id")?.to_owned();
+                let words = "Asked Mrs Patel about her garden at the tea round; she lit up and told me all about her roses.";
+                let reply = stage.submit(&ben, &form_id, words).await?;
+                stage.click(&ben, reply.message.as_ref().context("the thanks")?, "Share with my name").await?;
+            }
+            if day == 3 {
+                stage.reply_in_thread(&cara, post_id(&post)?, "Did it on my break, and we had a proper laugh.").await?;
             }
         }
     }
@@ -170,7 +175,16 @@ async fn daily_week(
         stage.out,
         "\n  Each post opened a thread for the day's wins ({threads} this week)."
     )?;
+
+    stage.heading("Asha looks at what the team shared")?;
+    let recent = json!([{"name": "recent", "type": 1, "options": []}]);
+    stage.command(&admin, "/wins recent", "wins", recent).await?;
     Ok(())
+}
+
+/// A message's id as a number.
+fn post_id(message: &Value) -> anyhow::Result<u64> {
+    message["id"].as_str().and_then(|id| id.parse().ok()).context("a message id")
 }
 
 /// A London wall time as an instant.
@@ -235,6 +249,8 @@ struct Stage<'a> {
     clock: Arc<ManualClock>,
     options: DemoOptions,
     guild_channels: Vec<(u64, String)>,
+    /// (id, display name) of the people in the scene, for showing mentions as names.
+    users: Vec<(u64, String)>,
 }
 
 impl Stage<'_> {
@@ -277,6 +293,7 @@ impl Stage<'_> {
         people: &[&str],
     ) -> anyhow::Result<(FakeGuild, Vec<FakeUser>)> {
         let users: Vec<FakeUser> = people.iter().map(|p| self.sandbox.new_user(p)).collect();
+        self.users.extend(users.iter().map(|u| (u.id, display(u))));
         let guild = self.sandbox.add_guild(name, users.clone());
         self.heading(&format!("{name} adds the bot"))?;
         writeln!(
@@ -323,8 +340,36 @@ impl Stage<'_> {
         Ok(reply)
     }
 
+    /// Fills in and sends the form the bot opened.
+    async fn submit(&mut self, actor: &Actor, custom_id: &str, text: &str) -> anyhow::Result<Reply> {
+        writeln!(self.out, "\n  {} writes: \u{201c}{text}\u{201d}", display(&actor.user))?;
+        let reply = self.sandbox.submit_modal(actor, custom_id, &[("text", text)]).await?;
+        self.show(&reply, &actor.user)?;
+        Ok(reply)
+    }
+
+    /// A member replies in the thread of a daily post, and the bot's acknowledgement is shown.
+    async fn reply_in_thread(&mut self, actor: &Actor, post_id: u64, text: &str) -> anyhow::Result<()> {
+        writeln!(self.out, "\n  {} replies in the day's thread: \u{201c}{text}\u{201d}", display(&actor.user))?;
+        let in_thread = Actor { channel_id: post_id, ..actor.clone() };
+        let before = self.sandbox.channel_messages(post_id).len();
+        self.sandbox.post_message(&in_thread, text, None)?;
+        let reply = self.sandbox.wait_for_channel_messages(post_id, before + 2).await?;
+        if let Some(ack) = reply.last() {
+            writeln!(self.out, "  (this bot runs without the Message Content intent, so it can't read the words)")?;
+            self.show_message(ack, "replying in the thread")?;
+        }
+        Ok(())
+    }
+
     /// Writes the bot's answer as the person who asked sees it.
     fn show(&mut self, reply: &Reply, viewer: &FakeUser) -> anyhow::Result<()> {
+        if reply.kind == 9 {
+            let title = reply.data["title"].as_str().unwrap_or_default();
+            let field = reply.data["components"][0]["components"][0]["label"].as_str().unwrap_or_default();
+            writeln!(self.out, "  smallacts opens a form for {}: \u{201c}{title}\u{201d}, asking \u{201c}{field}\u{201d}", display(viewer))?;
+            return Ok(());
+        }
         let Some(message) = &reply.message else {
             return Ok(());
         };
@@ -340,7 +385,7 @@ impl Stage<'_> {
     fn show_message(&mut self, message: &Value, audience: &str) -> anyhow::Result<()> {
         writeln!(self.out, "  smallacts ({audience}):")?;
         if let Some(content) = message["content"].as_str().filter(|c| !c.is_empty()) {
-            let content = humanise(content, &self.guild_channels);
+            let content = humanise(content, &self.guild_channels, &self.users);
             for line in wrap(&content, WIDTH - 6) {
                 writeln!(self.out, "    {line}")?;
             }
@@ -354,7 +399,7 @@ impl Stage<'_> {
             }
             for line in embed["description"]
                 .as_str()
-                .map(|d| wrap(d, WIDTH - 8))
+                .map(|d| wrap(&humanise(d, &self.guild_channels, &self.users), WIDTH - 8))
                 .unwrap_or_default()
             {
                 writeln!(self.out, "    │   {line}")?;
@@ -388,7 +433,7 @@ impl Stage<'_> {
 
 /// Shows Discord's markup as a person would see it: `<#id>` as the channel's name,
 /// `<t:unix:F>` as a London date and time, and relative times (`<t:unix:R>`) left out.
-fn humanise(text: &str, guild_channels: &[(u64, String)]) -> String {
+fn humanise(text: &str, guild_channels: &[(u64, String)], users: &[(u64, String)]) -> String {
     let mut out = String::new();
     let mut rest = text;
     while let Some(start) = rest.find('<') {
@@ -399,7 +444,11 @@ fn humanise(text: &str, guild_channels: &[(u64, String)]) -> String {
             return out;
         };
         let tag = &after[1..end];
-        if let Some(id) = tag.strip_prefix('#').and_then(|id| id.parse::<u64>().ok()) {
+        let user = tag.strip_prefix('@').map(|t| t.trim_start_matches('!')).and_then(|id| id.parse::<u64>().ok());
+        if let Some(id) = user {
+            let name = users.iter().find(|(u, _)| *u == id).map_or("someone", |(_, n)| n.as_str());
+            out.push_str(&format!("@{name}"));
+        } else if let Some(id) = tag.strip_prefix('#').and_then(|id| id.parse::<u64>().ok()) {
             let name = guild_channels
                 .iter()
                 .find(|(c, _)| *c == id)
@@ -465,11 +514,13 @@ mod tests {
         assert_eq!(
             humanise(
                 "In <#42>. Next post: <t:1795424400:F> (<t:1795424400:R>).",
-                &channels
+                &channels,
+                &[]
             ),
             "In #daily-act. Next post: Monday 23 November 2026 09:00."
         );
-        assert_eq!(humanise("a < b", &channels), "a < b");
+        assert_eq!(humanise("a < b", &channels, &[]), "a < b");
+        assert_eq!(humanise("<@7>: hi", &channels, &[(7, "Ben".into())]), "@Ben: hi");
     }
 
     #[test]

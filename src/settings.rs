@@ -24,6 +24,7 @@ pub struct Settings {
     pub log: LogSettings,
     pub catalogue: CatalogueSettings,
     pub schedule: ScheduleSettings,
+    pub privacy: PrivacySettings,
     /// From `DISCORD_TOKEN`; `None` when unset or empty.
     #[serde(skip)]
     pub token: Option<SecretString>,
@@ -78,6 +79,15 @@ pub struct ScheduleSettings {
     pub grace_minutes: u32,
     pub tick_seconds: u64,
     pub batch: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrivacySettings {
+    pub wins_retention_days: u32,
+    pub left_server_retention_days: u32,
+    pub max_wins_per_hour: u32,
+    pub acknowledge_emoji: String,
 }
 
 /// A database URL that may carry a password: Debug and Display show it with the password
@@ -245,6 +255,9 @@ impl Settings {
                     self.schedule.default_timezone
                 ),
             );
+        }
+        if self.privacy.wins_retention_days == 0 {
+            problem("privacy.wins_retention_days", "must be at least 1 day".into());
         }
         if self.schedule.batch == 0 {
             problem("schedule.batch", "must be at least 1".into());

@@ -11,6 +11,7 @@ use crate::clock::Clock;
 use crate::discord::delivery::DiscordDelivery;
 use crate::discord::{Bot, BotState};
 use crate::ideas::Ideas;
+use crate::wins::Wins;
 use crate::ops::{self, Metrics};
 use crate::schedule::{DailyAdmin, Dispatcher, DispatcherSettings};
 use crate::settings::Settings;
@@ -114,6 +115,7 @@ impl Application {
         let state = Arc::new(BotState {
             store: self.store.clone(),
             ideas: Ideas::new(self.store.clone()),
+            wins: Wins::new(self.store.clone(), self.clock.clone(), settings.privacy.max_wins_per_hour),
             daily: DailyAdmin::new(
                 self.store.clone(),
                 self.clock.clone(),
@@ -146,6 +148,8 @@ impl Application {
             DispatcherSettings {
                 grace: chrono::Duration::minutes(i64::from(settings.schedule.grace_minutes)),
                 batch: i64::from(settings.schedule.batch),
+                wins_retention: chrono::Duration::days(i64::from(settings.privacy.wins_retention_days)),
+                left_server_retention: chrono::Duration::days(i64::from(settings.privacy.left_server_retention_days)),
             },
         ));
         let bot_task = tokio::spawn(bot.run());

@@ -112,8 +112,23 @@ CREATE TABLE wins (
     -- 'named', 'anonymous' or 'count' (counted, never shown).
     visibility  TEXT    NOT NULL DEFAULT 'count',
     text        TEXT,
-    created_at  BIGINT NOT NULL
+    -- The message a collected reply came from, so edits and deletions follow it.
+    message_id  BIGINT,
+    created_at  BIGINT NOT NULL,
+    updated_at  BIGINT
 );
 CREATE INDEX wins_guild_time ON wins (guild_id, created_at);
+CREATE INDEX wins_member ON wins (member_id);
+CREATE UNIQUE INDEX wins_message ON wins (message_id) WHERE message_id IS NOT NULL;
 -- One "I did it" per member per post.
 CREATE UNIQUE INDEX wins_one_button_per_post ON wins (post_id, member_id) WHERE source = 'button';
+
+-- A member's own choices, across servers.
+CREATE TABLE member_prefs (
+    member_id          BIGINT PRIMARY KEY,
+    -- 0 = "don't collect my replies": nothing of theirs is stored while off.
+    collect            BIGINT NOT NULL DEFAULT 1,
+    -- How their collected replies are shared: 'named', 'anonymous' or 'count'.
+    default_visibility TEXT    NOT NULL DEFAULT 'anonymous',
+    updated_at         BIGINT NOT NULL
+);

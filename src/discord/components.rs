@@ -7,6 +7,7 @@ use super::render;
 use super::{Data, Error};
 use crate::acts::ActFilter;
 use crate::ideas::Smaller;
+use crate::wins::{Recorded, Visibility};
 use crate::ops::Metrics;
 use crate::store::snowflake_to_db;
 
@@ -173,6 +174,105 @@ pub async fn handle(
     Ok(())
 }
 
+/// Handles the buttons about wins and privacy; `false` if the button is not one of them.
+pub async fn handle_wins(
+    ctx: &serenity::Context,
+    data: &Data,
+    interaction: &serenity::ComponentInteraction,
+) -> Result<bool, Error> {
+    let member_id = interaction.user.id.get();
+    let parts: Vec<&str> = interaction.data.custom_id.split(':').collect();
+    let response = match parts.as_slice() {
+        ["win", "vis", id, visibility] => {
+            let (Ok(win_id), Some(visibility)) = (id.parse::<i64>(), Visibility::parse(visibility)) else {
+                return Ok(false);
+            };
+            let saved = data.wins.set_visibility(win_id, member_id, visibility).await?;
+            let text = if saved {
+                format!("Saved: it will be {}. You can change it any time with `/wins mine`.", visibility.outcome())
+            } else {
+                "That win is gone or isn't yours.".to_owned()
+            };
+            render::update(render::notice(&text))
+        }
+        ["win", "delete", id] => {
+            let Ok(win_id) = id.parse::<i64>() else { return Ok(false) };
+            data.wins.delete_mine(win_id, member_id).await?;
+            let guild_id = interaction.guild_id.map(|g| snowflake_to_db(g.get())).unwrap_or_default();
+            let wins = data.wins.mine(guild_id, member_id, 5).await?;
+            let (embed, rows) = render::my_wins(&wins);
+            render::update(
+                serenity::CreateInteractionResponseMessage::new()
+                    .content("Deleted.")
+                    .embed(embed)
+                    .components(rows)
+                    .allowed_mentions(super::no_mentions()),
+            )
+        }
+        ["privacy", "forget", id] => {
+            // Only the member themselves can erase their data, whoever got hold of the button.
+            if id.parse::<u64>().ok() != Some(member_id) {
+                render::update(render::notice("Only the person who asked can confirm this."))
+            } else {
+                let report = data.store.forget_member(member_id).await?;
+                data.ideas.forget_member(member_id);
+                render::update(render::notice(&format!(
+                    "Done. I erased everything I kept about you ({} row(s)). If you take part again, it starts afresh.",
+                    report.total()
+                )))
+            }
+        }
+        ["privacy", "keep"] => render::update(render::notice("Nothing was erased.")),
+        _ => return Ok(false),
+    };
+    Metrics::incr(&data.metrics.commands);
+    interaction.create_response(&ctx.http, response).await?;
+    Ok(true)
+}
+
+/// Handles the "I did it" modal: counts the win with its words, then asks who may see them.
+pub async fn handle_modal(
+    ctx: &serenity::Context,
+    data: &Data,
+    modal: &serenity::ModalInteraction,
+) -> Result<(), Error> {
+    let Some(post_id) = modal.data.custom_id.strip_prefix("win:modal:").and_then(|id| id.parse::<i64>().ok()) else {
+        return Ok(());
+    };
+    Metrics::incr(&data.metrics.commands);
+    let text: Option<String> = modal
+        .data
+        .components
+        .iter()
+        .flat_map(|row| row.components.iter())
+        .find_map(|c| match c {
+            serenity::ActionRowComponent::InputText(input) if input.custom_id == "text" => input.value.clone(),
+            _ => None,
+        });
+    let guild_id = modal.guild_id.map(|g| snowflake_to_db(g.get()));
+    let post = data.store.post_by_id(post_id).await?.filter(|p| Some(p.guild_id) == guild_id);
+    let message = match post {
+        None => render::notice(render::POST_GONE),
+        Some(post) => {
+            let recorded = data
+                .wins
+                .did_it(post.guild_id, modal.user.id.get(), post.id, post.act_id, text.as_deref())
+                .await?;
+            match recorded {
+                Recorded::Stored(win_id) if text.as_deref().is_some_and(|t| !t.trim().is_empty()) => {
+                    render::notice("Counted as one of today's wins, thank you. Who may see your words?")
+                        .components(render::visibility_buttons(win_id))
+                }
+                Recorded::Stored(_) => render::notice(render::DONE_COUNTED),
+                Recorded::NotCollecting => render::notice(render::NOT_COLLECTING),
+                Recorded::TooMany { limit } => render::notice(&render::too_many(limit)),
+            }
+        }
+    };
+    modal.create_response(&ctx.http, serenity::CreateInteractionResponse::Message(message)).await?;
+    Ok(())
+}
+
 /// Answers a daily-post button with a new private message.
 async fn daily_button(
     data: &Data,
@@ -190,23 +290,8 @@ async fn daily_button(
                 .filter(|p| Some(p.guild_id) == guild_id);
             match post {
                 None => render::notice(render::POST_GONE),
-                Some(post) => {
-                    let counted = data
-                        .store
-                        .record_done(
-                            post.guild_id,
-                            member_id,
-                            post.id,
-                            post.act_id,
-                            data.clock.now_ms(),
-                        )
-                        .await?;
-                    render::notice(if counted {
-                        render::DONE_COUNTED
-                    } else {
-                        render::DONE_ALREADY
-                    })
-                }
+                // Ask how it went (optional) before counting it.
+                Some(post) => return Ok(serenity::CreateInteractionResponse::Modal(render::did_it_modal(post.id))),
             }
         }
         DailyButton::Smaller { act_id } => {

@@ -6,6 +6,7 @@ use std::sync::atomic::Ordering;
 use poise::serenity_prelude as serenity;
 
 use super::{Data, Error, components};
+use crate::wins::Recorded;
 use crate::store::snowflake_to_db;
 
 pub async fn handle(
@@ -56,11 +57,15 @@ pub async fn handle(
         serenity::FullEvent::InteractionCreate {
             interaction: serenity::Interaction::Component(component),
         } => {
-            let handled = match super::commands::acts::handle_review(ctx, data, component).await {
-                Ok(true) => Ok(()),
-                Ok(false) => components::handle(ctx, data, component).await,
-                Err(error) => Err(error),
-            };
+            let handled = async {
+                if super::commands::acts::handle_review(ctx, data, component).await?
+                    || components::handle_wins(ctx, data, component).await?
+                {
+                    return Ok(());
+                }
+                components::handle(ctx, data, component).await
+            }
+            .await;
             if let Err(error) = handled {
                 tracing::error!(custom_id = %component.data.custom_id, error = format!("{error:#}"), "button failed");
                 let reply = serenity::CreateInteractionResponse::Message(super::render::notice(
@@ -69,7 +74,66 @@ pub async fn handle(
                 let _ = component.create_response(&ctx.http, reply).await;
             }
         }
+        serenity::FullEvent::InteractionCreate {
+            interaction: serenity::Interaction::Modal(modal),
+        } => {
+            if let Err(error) = components::handle_modal(ctx, data, modal).await {
+                tracing::error!(custom_id = %modal.data.custom_id, error = format!("{error:#}"), "form failed");
+                let reply = serenity::CreateInteractionResponse::Message(super::render::notice(
+                    "Sorry, I couldn't save that just now. Please try again in a minute.",
+                ));
+                let _ = modal.create_response(&ctx.http, reply).await;
+            }
+        }
+        serenity::FullEvent::Message { new_message } => collect_reply(ctx, data, new_message).await?,
+        serenity::FullEvent::MessageUpdate { event, .. } => {
+            // Without the MESSAGE_CONTENT intent an edit arrives without its words: keep the win.
+            if data.settings.discord.message_content_intent
+                && let Some(content) = &event.content
+            {
+                data.wins.edited(event.id.get(), Some(content)).await?;
+            }
+        }
+        serenity::FullEvent::MessageDelete { deleted_message_id, .. } => {
+            data.wins.deleted(deleted_message_id.get()).await?;
+        }
         _ => {}
+    }
+    Ok(())
+}
+
+/// A member's reply in the day's thread, or to the day's post, becomes a win (if they
+/// collect). The bot acknowledges it with a reaction; without the MESSAGE_CONTENT intent it
+/// says instead that words can be added through the button.
+async fn collect_reply(ctx: &serenity::Context, data: &Data, message: &serenity::Message) -> Result<(), Error> {
+    let Some(guild_id) = message.guild_id else { return Ok(()) };
+    if message.author.bot || message.author.system {
+        return Ok(());
+    }
+    let referenced = message.message_reference.as_ref().and_then(|r| r.message_id).map(|m| m.get());
+    let text = Some(message.content.as_str()).filter(|t| !t.trim().is_empty());
+    let recorded = data
+        .wins
+        .from_reply(
+            snowflake_to_db(guild_id.get()),
+            message.author.id.get(),
+            message.channel_id.get(),
+            message.id.get(),
+            referenced,
+            text,
+        )
+        .await?;
+    if !matches!(recorded, Some(Recorded::Stored(_))) {
+        return Ok(());
+    }
+    if text.is_none() && !data.settings.discord.message_content_intent {
+        let reply = serenity::CreateMessage::new()
+            .content(super::render::COUNTED_WITHOUT_WORDS)
+            .reference_message(message)
+            .allowed_mentions(super::no_mentions().replied_user(false));
+        message.channel_id.send_message(&ctx.http, reply).await?;
+    } else if let Some(emoji) = Some(data.settings.privacy.acknowledge_emoji.as_str()).filter(|e| !e.is_empty()) {
+        message.react(&ctx.http, serenity::ReactionType::Unicode(emoji.to_owned())).await?;
     }
     Ok(())
 }

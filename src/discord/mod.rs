@@ -18,6 +18,7 @@ use crate::clock::Clock;
 use crate::ideas::Ideas;
 use crate::ops::Metrics;
 use crate::schedule::DailyAdmin;
+use crate::wins::Wins;
 use crate::settings::Settings;
 use crate::store::Store;
 
@@ -25,6 +26,7 @@ use crate::store::Store;
 pub struct BotState {
     pub store: Store,
     pub ideas: Ideas,
+    pub wins: Wins,
     pub daily: DailyAdmin,
     pub metrics: Arc<Metrics>,
     pub clock: Arc<dyn Clock>,

@@ -9,7 +9,8 @@ use super::components::{DailyButton, IdeaButton};
 use super::no_mentions;
 use crate::acts::{ActFilter, Size};
 use crate::schedule::{AwarenessWeek, CAMPAIGN_HASHTAG, DailyPost};
-use crate::store::StoredAct;
+use crate::store::{StoredAct, WinRecord};
+use crate::wins::Visibility;
 
 pub const NOTHING_MATCHES: &str = "No act matches all of those choices yet. Try `/idea` with fewer options: \
      size, way and setting each narrow it down.";
@@ -17,7 +18,16 @@ pub const ALREADY_SMALLEST: &str = "This one is already as small as they come, a
      Even a smile at someone counts.";
 pub const DONE_COUNTED: &str =
     "Lovely. That's counted as one of today's wins for the team. Thank you.";
-pub const DONE_ALREADY: &str = "Already counted: thank you! Every act adds up.";
+pub const COUNTED_WITHOUT_WORDS: &str = "Counted as a win for the team, thank you! I can't read \
+     replies' words here, so if you'd like to say how it went, press \u{201c}I did it\u{201d} on \
+     today's post and add a line.";
+pub const NOT_COLLECTING: &str = "You've turned collection off, so I haven't kept anything. \
+     `/privacy collect on` turns it back on.";
+
+/// The hourly limit, kindly.
+pub fn too_many(limit: u32) -> String {
+    format!("That's {limit} wins this hour already, which is wonderful. I'll keep count again in a little while.")
+}
 pub const POST_GONE: &str = "I can't find that post any more, so I couldn't count it. Today's post will have a fresh button.";
 pub const ACT_GONE: &str = "That act has left the catalogue since this message was sent. \
      Run `/idea` for a fresh one.";
@@ -126,8 +136,8 @@ pub fn daily_post(post: &DailyPost, nonce: Option<String>) -> serenity::CreateMe
         .field("Size", act.act.size.label(), true)
         .field("Way to Wellbeing", act.act.way.label(), true)
         .footer(serenity::CreateEmbedFooter::new(
-            "Done it? Press \u{201c}I did it\u{201d} or reply in the thread: it counts towards the team's wins. \
-             What the bot keeps: /about.",
+            "Done it? Press \u{201c}I did it\u{201d} or reply in the thread: it counts towards the team's wins, \
+             shared only as you choose. What the bot keeps and how to change it: /privacy.",
         ));
     let buttons = vec![
         serenity::CreateButton::new(
@@ -254,6 +264,83 @@ pub fn escape_markdown(text: &str) -> String {
     out
 }
 
+/// Member-written text made safe to show again: markdown shown as written, anything that
+/// looks like a mention (`@everyone`, `<@id>`, `<@&role>`) shown as text rather than as a
+/// mention, and cut to `max` characters with an ellipsis. (Messages also parse no mentions,
+/// so nothing could ping even without this.)
+pub fn safe_user_text(text: &str, max: usize) -> String {
+    let escaped = escape_markdown(text).replace('@', "@\u{200B}");
+    truncate(&escaped, max)
+}
+
+/// The modal "I did it" opens: optional words about how it went.
+pub fn did_it_modal(post_id: i64) -> serenity::CreateModal {
+    let input = serenity::CreateInputText::new(serenity::InputTextStyle::Paragraph, "How did it go? (optional)", "text")
+        .placeholder("A line or two, if you like. You choose who sees it next.")
+        .required(false)
+        .max_length(1000);
+    serenity::CreateModal::new(format!("win:modal:{post_id}"), "Nice one! You did today's act")
+        .components(vec![serenity::CreateActionRow::InputText(input)])
+}
+
+/// Buttons to choose who may see a win.
+pub fn visibility_buttons(win_id: i64) -> Vec<serenity::CreateActionRow> {
+    let buttons = Visibility::ALL
+        .into_iter()
+        .map(|v| {
+            serenity::CreateButton::new(format!("win:vis:{win_id}:{}", v.as_str()))
+                .label(v.label())
+                .style(if v == Visibility::Count { serenity::ButtonStyle::Secondary } else { serenity::ButtonStyle::Primary })
+        })
+        .collect();
+    vec![serenity::CreateActionRow::Buttons(buttons)]
+}
+
+/// A server's recent shared wins: named ones with the member, anonymous ones without.
+pub fn shared_wins(wins: &[WinRecord]) -> serenity::CreateEmbed {
+    let mut lines = Vec::new();
+    let mut used = 0;
+    for win in wins {
+        let who = if win.visibility == "named" { format!("<@{}>", win.member_id as u64) } else { "Someone".to_owned() };
+        let line = format!("{who}: {}", safe_user_text(win.text.as_deref().unwrap_or_default(), 300));
+        // Stay well inside an embed description (4096).
+        if used + line.len() > 3800 {
+            break;
+        }
+        used += line.len() + 1;
+        lines.push(line);
+    }
+    let description = if lines.is_empty() {
+        "No shared wins yet. When you do an act, reply in the day's thread or use `/win`, and choose to share it.".to_owned()
+    } else {
+        lines.join("\n")
+    };
+    serenity::CreateEmbed::new()
+        .title("Recent wins from the team")
+        .description(description)
+        .footer(serenity::CreateEmbedFooter::new("Only wins their authors chose to share. Counted-only wins are never shown."))
+}
+
+/// A member's own wins, each with a delete button (up to five).
+pub fn my_wins(wins: &[WinRecord]) -> (serenity::CreateEmbed, Vec<serenity::CreateActionRow>) {
+    let mut embed = serenity::CreateEmbed::new().title("Your wins here");
+    if wins.is_empty() {
+        embed = embed.description("Nothing yet. `/win` records one, and so does \u{201c}I did it\u{201d} on the daily post.");
+    }
+    let mut rows = Vec::new();
+    for (n, win) in wins.iter().take(5).enumerate() {
+        let shown = Visibility::parse(&win.visibility).map_or("", |v| v.label());
+        let words = win.text.as_deref().map(|t| safe_user_text(t, 900)).unwrap_or_else(|| "(no words)".into());
+        embed = embed.field(format!("{}. <t:{}:d> \u{b7} {shown}", n + 1, win.created_at / 1000), words, false);
+        rows.push(serenity::CreateActionRow::Buttons(vec![
+            serenity::CreateButton::new(format!("win:delete:{}", win.id))
+                .label(format!("Delete {}", n + 1))
+                .style(serenity::ButtonStyle::Danger),
+        ]));
+    }
+    (embed, rows)
+}
+
 /// Cuts text to `max` characters, ending with an ellipsis when cut.
 pub fn truncate(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
@@ -286,6 +373,18 @@ mod tests {
             escape_markdown("[click](http://x)"),
             "\\[click\\](http://x)"
         );
+    }
+
+    #[test]
+    fn user_text_cannot_mention_or_break_out() {
+        let shown = safe_user_text("@everyone look <@&123> and <@456> ```code``` **bold**", 200);
+        assert!(!shown.contains("@everyone"), "{shown}");
+        assert!(!shown.contains("<@&123>") && !shown.contains("<@456>"), "{shown}");
+        assert!(shown.contains("\\`\\`\\`code"), "{shown}");
+        assert!(shown.contains("\\*\\*bold"), "{shown}");
+        let long = safe_user_text(&"x".repeat(5000), 300);
+        assert_eq!(long.chars().count(), 300);
+        assert!(long.ends_with('\u{2026}'));
     }
 
     #[test]

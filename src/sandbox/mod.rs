@@ -54,8 +54,8 @@ pub struct RecordedRequest {
     pub path: String,
     pub query: String,
     pub body: Option<Value>,
-    /// Names and sizes of attached files (multipart requests).
-    pub files: Vec<(String, usize)>,
+    /// Names and contents of attached files (multipart requests).
+    pub files: Vec<(String, Vec<u8>)>,
     pub status: u16,
 }
 
@@ -870,6 +870,48 @@ impl Sandbox {
         }
         world.dispatch("MESSAGE_CREATE", delivered)?;
         Ok(message)
+    }
+
+    /// A member edits their message (the bot receives MESSAGE_UPDATE, blanked without the
+    /// MESSAGE_CONTENT intent as on Discord).
+    pub fn edit_message(&self, actor: &Actor, message_id: u64, content: &str) -> anyhow::Result<()> {
+        let mut world = self.shared.world();
+        let stored = world.messages.get_mut(&message_id).ok_or_else(|| anyhow!("no message {message_id}"))?;
+        if stored.json["author"]["id"] != actor.user.id.to_string().as_str() {
+            bail!("{} did not write message {message_id}", actor.user.username);
+        }
+        stored.json["content"] = json!(content);
+        stored.json["edited_timestamp"] = json!(now_iso());
+        let mut delivered = stored.json.clone();
+        if delivered["guild_id"].is_string() && !world.has_intent(INTENT_MESSAGE_CONTENT) {
+            delivered["content"] = json!("");
+        }
+        world.dispatch("MESSAGE_UPDATE", delivered)
+    }
+
+    /// A member deletes their message (the bot receives MESSAGE_DELETE).
+    pub fn delete_message(&self, actor: &Actor, message_id: u64) -> anyhow::Result<()> {
+        let mut world = self.shared.world();
+        let stored = world.messages.remove(&message_id).ok_or_else(|| anyhow!("no message {message_id}"))?;
+        let mut d = json!({"id": message_id.to_string(), "channel_id": stored.json["channel_id"]});
+        if let Some(guild) = actor.guild_id {
+            d["guild_id"] = json!(guild.to_string());
+        }
+        world.dispatch("MESSAGE_DELETE", d)
+    }
+
+    /// Waits until a channel holds at least `count` messages.
+    pub async fn wait_for_channel_messages(&self, channel_id: u64, count: usize) -> anyhow::Result<Vec<Value>> {
+        self.wait_for("messages in the channel", |w| {
+            let messages: Vec<Value> = w
+                .messages
+                .values()
+                .filter(|m| m.channel_id == Some(channel_id))
+                .map(|m| m.json.clone())
+                .collect();
+            (messages.len() >= count).then_some(messages)
+        })
+        .await
     }
 
     /// Messages in a channel (not ephemeral ones), oldest first.

@@ -15,7 +15,7 @@ use super::{ChannelKind, RecordedRequest, Shared, StoredMessage, World, now_iso,
 
 type Answer = Result<(u16, Option<Value>), DiscordError>;
 /// A request body: its JSON (or multipart `payload_json`) and any files, by name and size.
-type ParsedBody = (Option<Value>, Vec<(String, usize)>);
+type ParsedBody = (Option<Value>, Vec<(String, Vec<u8>)>);
 
 pub(super) async fn handle(
     State(shared): State<Arc<Shared>>,
@@ -79,7 +79,7 @@ fn finish(
     path: &str,
     query: &str,
     body: Option<Value>,
-    files: Vec<(String, usize)>,
+    files: Vec<(String, Vec<u8>)>,
     answer: Answer,
 ) -> Response {
     let (status, response_body) = match answer {
@@ -161,7 +161,7 @@ fn parse_multipart(body: &[u8], boundary: &str) -> Result<ParsedBody, String> {
             );
         } else {
             let filename = attribute(&head, "filename").unwrap_or(name);
-            files.push((filename, content.len()));
+            files.push((filename, content.to_vec()));
         }
     }
     Ok((payload, files))
@@ -634,6 +634,6 @@ mod tests {
         let body = b"--XyZ\r\nContent-Disposition: form-data; name=\"files[0]\"; filename=\"chart.png\"\r\nContent-Type: image/png\r\n\r\n\x89PNGdata\r\n--XyZ\r\nContent-Disposition: form-data; name=\"payload_json\"\r\n\r\n{\"content\":\"hi\"}\r\n--XyZ--\r\n";
         let (payload, files) = parse_multipart(body, "XyZ").unwrap();
         assert_eq!(payload.unwrap()["content"], "hi");
-        assert_eq!(files, vec![("chart.png".to_owned(), 8)]);
+        assert_eq!(files, vec![("chart.png".to_owned(), b"\x89PNGdata".to_vec())]);
     }
 }

@@ -119,6 +119,9 @@ pub struct TickReport {
     pub failed: usize,
     pub already_claimed: usize,
     pub retried: usize,
+    /// Rows deleted by the retention job, when it ran in this tick.
+    pub expired_wins: u64,
+    pub expired_servers: u64,
 }
 
 /// Settings the dispatcher needs from configuration.
@@ -127,6 +130,10 @@ pub struct DispatcherSettings {
     pub grace: chrono::Duration,
     /// Servers handled per tick at most (the rest wait for the next tick).
     pub batch: i64,
+    /// Wins older than this are deleted (the daily retention job).
+    pub wins_retention: chrono::Duration,
+    /// A server's data is deleted this long after the bot left it.
+    pub left_server_retention: chrono::Duration,
 }
 
 pub struct Dispatcher {
@@ -135,6 +142,8 @@ pub struct Dispatcher {
     deliver: Arc<dyn Deliver>,
     metrics: Arc<Metrics>,
     settings: DispatcherSettings,
+    /// When the retention job last ran (it runs once a day).
+    last_retention: std::sync::Mutex<Option<DateTime<Utc>>>,
 }
 
 impl Dispatcher {
@@ -151,11 +160,12 @@ impl Dispatcher {
             deliver,
             metrics,
             settings,
+            last_retention: std::sync::Mutex::new(None),
         }
     }
 
-    /// Handles every server whose daily post is due now, then retries failed posts whose
-    /// backoff has passed.
+    /// Handles every server whose daily post is due now, retries failed posts whose backoff
+    /// has passed, and (once a day) deletes data past its retention.
     pub async fn tick(&self) -> Result<TickReport, StoreError> {
         let now = self.clock.now();
         let mut report = TickReport::default();
@@ -169,7 +179,32 @@ impl Dispatcher {
             }
         }
         self.retry_failed(now, &mut report).await?;
+        self.apply_retention(now, &mut report).await?;
         Ok(report)
+    }
+
+    /// Once a day: deletes wins past their retention, and the data of servers the bot left
+    /// long enough ago (everything of theirs goes with them).
+    async fn apply_retention(&self, now: DateTime<Utc>, report: &mut TickReport) -> Result<(), StoreError> {
+        {
+            let mut last = self.last_retention.lock().expect("retention clock");
+            if last.is_some_and(|at| now - at < chrono::Duration::days(1)) {
+                return Ok(());
+            }
+            *last = Some(now);
+        }
+        report.expired_wins = self
+            .store
+            .delete_wins_before((now - self.settings.wins_retention).timestamp_millis())
+            .await?;
+        report.expired_servers = self
+            .store
+            .delete_servers_left_before((now - self.settings.left_server_retention).timestamp_millis())
+            .await?;
+        if report.expired_wins + report.expired_servers > 0 {
+            tracing::info!(wins = report.expired_wins, servers = report.expired_servers, "retention: deleted expired data");
+        }
+        Ok(())
     }
 
     /// When the next tick should happen: the earliest due time, or `None` if nothing is set.

@@ -10,6 +10,7 @@ mod acts;
 mod daily;
 mod posts;
 mod servers;
+mod wins;
 
 use std::path::Path;
 use std::time::Duration;
@@ -24,6 +25,7 @@ pub use acts::{StoredAct, SyncReport};
 pub use daily::{DailyChange, DailyConfig, Suggestion};
 pub use posts::{Claim, PostRecord, PostStatus};
 pub use servers::ServerRecord;
+pub use wins::{ForgetReport, MEMBER_COLUMNS, MemberExport, MemberPrefs, NewWin, WinRecord};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");

@@ -50,7 +50,7 @@ pub struct PostRecord {
     pub sent_at: Option<i64>,
 }
 
-const POST_COLUMNS: &str = "id, guild_id, job, slot, act_id, channel_id, message_id, status, failure, \
+pub(super) const POST_COLUMNS: &str = "id, guild_id, job, slot, act_id, channel_id, message_id, status, failure, \
      attempts, thread_id, scheduled_for, claimed_at, sent_at";
 
 impl Store {

@@ -148,7 +148,7 @@ fn migrate_creates_a_working_sqlite_file_under_data() {
     let stdout = text(&out.stdout);
     assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
     assert!(
-        stdout.contains("6 tables: acts, posts, server_settings, servers, suggestions, wins"),
+        stdout.contains("7 tables: acts, member_prefs, posts, server_settings, servers, suggestions, wins"),
         "{stdout}"
     );
     let file = dir.path().join("data/smallacts.db");
@@ -231,7 +231,7 @@ mod postgres {
         assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
         assert!(stdout.starts_with("PostgreSQL database"), "{stdout}");
         assert!(
-            stdout.contains("6 tables: acts, posts, server_settings, servers, suggestions, wins"),
+            stdout.contains("7 tables: acts, member_prefs, posts, server_settings, servers, suggestions, wins"),
             "{stdout}"
         );
     }
@@ -253,7 +253,7 @@ fn demo_plays_the_scene_offline_with_the_real_bot() {
     let stderr = text(&out.stderr);
     assert!(out.status.success(), "{stdout}\n{stderr}");
     for needle in [
-        "registered /idea, /suggest, /help, /about, /daily, /settings, /acts, /doctor",
+        "registered /idea, /suggest, /win, /wins, /privacy, /help, /about, /daily, /settings, /acts, /doctor",
         "Rosewood Care Home adds the bot",
         "Asha types /idea size: Smaller",
         "only Asha can see this",
@@ -268,6 +268,11 @@ fn demo_plays_the_scene_offline_with_the_real_bot() {
         "Sunday 29 November 09:00, in #daily-act:",
         "Today's small act of connection",
         "Ben clicks [I did it]",
+        "Who may see your words?",
+        "Ben clicks [Share with my name]",
+        "Cara replies in the day's thread",
+        "Counted as a win for the team",
+        "@Ben: Asked Mrs Patel about her garden",
         "(7 this week)",
     ] {
         assert!(stdout.contains(needle), "missing {needle:?} in:\n{stdout}");

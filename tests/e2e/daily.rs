@@ -80,6 +80,15 @@ async fn setup(bot: &TestBot, team: &Team, time: &str, extra: Vec<Value>) -> Str
     reply.text()
 }
 
+/// Presses "I did it" on a daily post and sends the form it opens with `words`.
+pub async fn did_it(sandbox: &Sandbox, actor: &Actor, post: &Value, words: &str) -> smallacts::sandbox::Reply {
+    let id = smallacts::sandbox::buttons_of(post)[0].0.clone();
+    let form = sandbox.click(actor, post, &id).await.unwrap();
+    assert_eq!(form.kind, 9, "a form opens");
+    let form_id = form.data["custom_id"].as_str().unwrap().to_owned();
+    sandbox.submit_modal(actor, &form_id, &[("text", words)]).await.unwrap()
+}
+
 /// The daily posts in a channel (not campaign or other messages).
 fn daily_posts(sandbox: &Sandbox, channel_id: u64) -> Vec<Value> {
     sandbox
@@ -398,12 +407,12 @@ async fn the_post_has_its_act_buttons_and_thread_and_i_did_it_counts_once() {
             .any(|(parent, t)| *parent == team.daily && t.name == "Wins \u{2014} Mon 1 June")
     );
 
-    let id = smallacts::sandbox::buttons_of(&post)[0].0.clone();
-    let done = bot.sandbox.click(&team.member, &post, &id).await.unwrap();
+    // "I did it" asks how it went (optional), then counts it, once per member and post.
+    let done = did_it(&bot.sandbox, &team.member, &post, "").await;
     assert!(done.ephemeral());
     assert!(done.text().contains("counted"), "{}", done.text());
-    let again = bot.sandbox.click(&team.member, &post, &id).await.unwrap();
-    assert!(again.text().contains("Already counted"), "{}", again.text());
+    let again = did_it(&bot.sandbox, &team.member, &post, "Went well!").await;
+    assert!(again.text().contains("Who may see your words?"), "{}", again.text());
     let day = (
         utc("2026-06-01T00:00:00Z").timestamp_millis(),
         utc("2026-06-02T00:00:00Z").timestamp_millis(),
@@ -582,8 +591,7 @@ async fn loneliness_awareness_week_kicks_off_climbs_and_closes_with_the_count() 
         );
         sizes.push(embed["fields"][0]["value"].as_str().unwrap().to_owned());
         if day == 10 || day == 12 {
-            let id = smallacts::sandbox::buttons_of(&post)[0].0.clone();
-            bot.sandbox.click(&team.member, &post, &id).await.unwrap();
+            did_it(&bot.sandbox, &team.member, &post, "").await;
         }
     }
     assert_eq!(sizes.first().unwrap(), "Smallest");

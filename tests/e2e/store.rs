@@ -24,17 +24,7 @@ fn act(slug: &str, text: &str) -> Act {
 
 async fn schema_has_every_table_and_column(db: TestDb) {
     let tables = db.store.table_names().await.unwrap();
-    assert_eq!(
-        tables,
-        [
-            "acts",
-            "posts",
-            "server_settings",
-            "servers",
-            "suggestions",
-            "wins"
-        ]
-    );
+    assert_eq!(tables, ["acts", "member_prefs", "posts", "server_settings", "servers", "suggestions", "wins"]);
     // Both dialects' migrations must describe the same columns, in the same order.
     let posts = db.store.column_names("posts").await.unwrap();
     assert_eq!(
@@ -350,6 +340,8 @@ async fn two_processes_never_post_the_same_slot_twice(db: TestDb) {
             DispatcherSettings {
                 grace: chrono::Duration::hours(2),
                 batch: 500,
+                wins_retention: chrono::Duration::days(365),
+                left_server_retention: chrono::Duration::days(30),
             },
         )
     };

@@ -5,6 +5,8 @@ mod daily;
 mod doctor;
 mod help;
 mod idea;
+mod privacy;
+mod wins;
 
 use poise::serenity_prelude as serenity;
 
@@ -16,6 +18,9 @@ pub fn all() -> Vec<poise::Command<Data, Error>> {
     vec![
         idea::idea(),
         acts::suggest(),
+        wins::win(),
+        wins::wins(),
+        privacy::privacy(),
         help::help(),
         help::about(),
         daily::daily(),

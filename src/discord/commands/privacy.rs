@@ -1,0 +1,116 @@
+//! `/privacy`: what the bot keeps about you, a copy of it, erasing it, and whether your
+//! replies are collected at all.
+
+use poise::serenity_prelude as serenity;
+
+use super::private;
+use crate::discord::{Context, Error, no_mentions};
+use crate::wins::Visibility;
+
+use super::wins::VisibilityChoice;
+
+/// See, export or erase what the bot keeps about you.
+#[poise::command(slash_command, subcommands("show", "export", "forget", "collect", "sharing"), subcommand_required)]
+pub async fn privacy(_ctx: Context<'_>) -> Result<(), Error> {
+    Ok(())
+}
+
+/// What the bot keeps about you, in a few lines.
+#[poise::command(slash_command)]
+async fn show(ctx: Context<'_>) -> Result<(), Error> {
+    let member = ctx.author().id.get();
+    let export = ctx.data().store.export_member(member).await?;
+    let prefs = ctx.data().wins.prefs(member).await?;
+    let shared = export.wins.iter().filter(|w| w.visibility != "count").count();
+    let with_words = export.wins.iter().filter(|w| w.text.is_some()).count();
+    let text = format!(
+        "**What I keep about you**\n\
+         - {} win(s) across your servers: {shared} shared, {} only counted; {with_words} with your words.\n\
+         - {} suggestion(s) for a server's acts.\n\
+         - Collecting your replies: **{}**. Your replies are {}.\n\
+         - Nothing else: I don't read or keep your messages except replies to the daily post, \
+         and what `/idea` offered you is forgotten when I restart.\n\
+         Wins are deleted after {} days. `/privacy export` gives you a copy, `/privacy forget` erases it all.",
+        export.wins.len(),
+        export.wins.len() - shared,
+        export.suggestions.len(),
+        if prefs.collect { "on" } else { "off" },
+        Visibility::parse(&prefs.default_visibility).map_or("shared anonymously", |v| v.outcome()),
+        ctx.data().settings.privacy.wins_retention_days,
+    );
+    private(ctx, text).await
+}
+
+/// A file with everything the bot keeps about you. Only you see it.
+#[poise::command(slash_command)]
+async fn export(ctx: Context<'_>) -> Result<(), Error> {
+    let export = ctx.data().store.export_member(ctx.author().id.get()).await?;
+    let json = serde_json::to_vec_pretty(&export)?;
+    ctx.send(
+        poise::CreateReply::default()
+            .content("Here is everything I keep about you.")
+            .attachment(serenity::CreateAttachment::bytes(json, "smallacts-my-data.json"))
+            .ephemeral(true)
+            .allowed_mentions(no_mentions()),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Erase everything the bot keeps about you (asks you to confirm first).
+#[poise::command(slash_command)]
+async fn forget(ctx: Context<'_>) -> Result<(), Error> {
+    let buttons = vec![
+        serenity::CreateButton::new(format!("privacy:forget:{}", ctx.author().id.get()))
+            .label("Erase everything")
+            .style(serenity::ButtonStyle::Danger),
+        serenity::CreateButton::new("privacy:keep")
+            .label("Keep it")
+            .style(serenity::ButtonStyle::Secondary),
+    ];
+    ctx.send(
+        poise::CreateReply::default()
+            .content(
+                "This erases every win, suggestion and choice of yours, in every server, for good. \
+                 The team's totals go down by your wins. Are you sure?",
+            )
+            .components(vec![serenity::CreateActionRow::Buttons(buttons)])
+            .ephemeral(true)
+            .allowed_mentions(no_mentions()),
+    )
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Copy, poise::ChoiceParameter)]
+pub enum OnOff {
+    #[name = "on"]
+    On,
+    #[name = "off"]
+    Off,
+}
+
+/// Turn collection of your replies as wins on or off. While off, nothing of yours is kept.
+#[poise::command(slash_command)]
+async fn collect(ctx: Context<'_>, #[description = "on or off"] setting: OnOff) -> Result<(), Error> {
+    let on = matches!(setting, OnOff::On);
+    ctx.data().wins.set_collecting(ctx.author().id.get(), on).await?;
+    private(
+        ctx,
+        if on {
+            "Collection is on: your replies to the daily post count as wins, shared as you choose."
+        } else {
+            "Collection is off: from now on I keep nothing of yours, not even a count. `/privacy collect on` turns it back on."
+        },
+    )
+    .await
+}
+
+/// How your collected replies are shared unless you say otherwise.
+#[poise::command(slash_command)]
+async fn sharing(ctx: Context<'_>, #[description = "Your usual choice"] visibility: VisibilityChoice) -> Result<(), Error> {
+    let visibility = Visibility::from(visibility);
+    ctx.data().wins.set_default_visibility(ctx.author().id.get(), visibility).await?;
+    private(ctx, format!("Saved: your replies will be {}.", visibility.outcome()))
+    .await
+}

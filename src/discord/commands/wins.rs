@@ -1,0 +1,101 @@
+//! `/win`, `/wins recent` and `/wins mine`: members' wins, as they chose to share them.
+
+use super::{private, private_embed};
+use crate::discord::{Context, Error, no_mentions, render};
+use crate::store::snowflake_to_db;
+use crate::wins::{Recorded, Source, Visibility, WinInput};
+
+/// Who may see a win, as Discord shows the choice.
+#[derive(Debug, Clone, Copy, poise::ChoiceParameter)]
+pub enum VisibilityChoice {
+    #[name = "Share with my name"]
+    Named,
+    #[name = "Share anonymously"]
+    Anonymous,
+    #[name = "Just count it"]
+    Count,
+}
+
+impl From<VisibilityChoice> for Visibility {
+    fn from(choice: VisibilityChoice) -> Visibility {
+        match choice {
+            VisibilityChoice::Named => Visibility::Named,
+            VisibilityChoice::Anonymous => Visibility::Anonymous,
+            VisibilityChoice::Count => Visibility::Count,
+        }
+    }
+}
+
+fn guild(ctx: Context<'_>) -> i64 {
+    snowflake_to_db(ctx.guild_id().expect("guild_only").get())
+}
+
+/// Record a small act you did, and choose who sees it.
+#[poise::command(slash_command, guild_only)]
+pub async fn win(
+    ctx: Context<'_>,
+    #[description = "What you did, and how it went"]
+    #[max_length = 1000]
+    text: String,
+    #[description = "Who may see it (default: your usual choice)"] visibility: Option<VisibilityChoice>,
+) -> Result<(), Error> {
+    let recorded = ctx
+        .data()
+        .wins
+        .record(WinInput {
+            guild_id: guild(ctx),
+            member_id: ctx.author().id.get(),
+            post_id: None,
+            act_id: None,
+            source: Source::Command,
+            visibility: visibility.map(Visibility::from),
+            text: Some(&text),
+            message_id: None,
+        })
+        .await?;
+    let answer = match recorded {
+        Recorded::Stored(_) => {
+            let visibility = match visibility {
+                Some(v) => Visibility::from(v),
+                None => Visibility::parse(&ctx.data().wins.prefs(ctx.author().id.get()).await?.default_visibility)
+                    .unwrap_or(Visibility::Anonymous),
+            };
+            format!(
+                "Counted as a win for the team, {}. Thank you! `/wins mine` shows it, and lets you delete it.",
+                visibility.outcome()
+            )
+        }
+        Recorded::NotCollecting => render::NOT_COLLECTING.to_owned(),
+        Recorded::TooMany { limit } => render::too_many(limit),
+    };
+    private(ctx, answer).await
+}
+
+/// The team's wins.
+#[poise::command(slash_command, guild_only, subcommands("recent", "mine"), subcommand_required)]
+pub async fn wins(_ctx: Context<'_>) -> Result<(), Error> {
+    Ok(())
+}
+
+/// The team's recent wins, shared as their authors chose.
+#[poise::command(slash_command, guild_only)]
+async fn recent(ctx: Context<'_>) -> Result<(), Error> {
+    let wins = ctx.data().wins.shared(guild(ctx), 10).await?;
+    private_embed(ctx, render::shared_wins(&wins)).await
+}
+
+/// Your own wins here, each with a delete button. Only you see this.
+#[poise::command(slash_command, guild_only)]
+async fn mine(ctx: Context<'_>) -> Result<(), Error> {
+    let wins = ctx.data().wins.mine(guild(ctx), ctx.author().id.get(), 5).await?;
+    let (embed, rows) = render::my_wins(&wins);
+    ctx.send(
+        poise::CreateReply::default()
+            .embed(embed)
+            .components(rows)
+            .ephemeral(true)
+            .allowed_mentions(no_mentions()),
+    )
+    .await?;
+    Ok(())
+}

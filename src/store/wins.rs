@@ -1,0 +1,402 @@
+//! Wins (acts members did), members' privacy choices, and what a member can see, export and
+//! erase about themselves.
+
+use serde::Serialize;
+
+use super::{PostRecord, Store, StoreError};
+
+/// A win as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct WinRecord {
+    pub id: i64,
+    pub guild_id: i64,
+    pub member_id: i64,
+    pub post_id: Option<i64>,
+    pub act_id: Option<i64>,
+    pub source: String,
+    pub visibility: String,
+    pub text: Option<String>,
+    pub message_id: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: Option<i64>,
+}
+
+const WIN_COLUMNS: &str = "id, guild_id, member_id, post_id, act_id, source, visibility, text, \
+     message_id, created_at, updated_at";
+
+/// A new win.
+#[derive(Debug, Clone)]
+pub struct NewWin<'a> {
+    pub guild_id: i64,
+    pub member_id: u64,
+    pub post_id: Option<i64>,
+    pub act_id: Option<i64>,
+    pub source: &'a str,
+    pub visibility: &'a str,
+    pub text: Option<&'a str>,
+    pub message_id: Option<u64>,
+}
+
+/// A member's own choices.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MemberPrefs {
+    pub collect: bool,
+    pub default_visibility: String,
+}
+
+impl Default for MemberPrefs {
+    fn default() -> Self {
+        MemberPrefs {
+            collect: true,
+            default_visibility: "anonymous".into(),
+        }
+    }
+}
+
+/// Every (table, column) that can hold a member's Discord id. `/privacy export` reads and
+/// `/privacy forget` erases along this list; a test checks the schema has no other such column.
+pub const MEMBER_COLUMNS: &[(&str, &str)] = &[
+    ("wins", "member_id"),
+    ("suggestions", "member_id"),
+    ("suggestions", "decided_by"),
+    ("member_prefs", "member_id"),
+    ("servers", "owner_id"),
+];
+
+/// What `/privacy forget` erased.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ForgetReport {
+    pub wins: u64,
+    pub suggestions: u64,
+    pub decisions_unlinked: u64,
+    pub preferences: u64,
+    pub servers_unlinked: u64,
+}
+
+impl ForgetReport {
+    pub fn total(&self) -> u64 {
+        self.wins + self.suggestions + self.decisions_unlinked + self.preferences + self.servers_unlinked
+    }
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct SuggestionExport {
+    pub id: i64,
+    pub guild_id: i64,
+    pub text: String,
+    pub size: String,
+    pub way: String,
+    pub status: String,
+    pub created_at: i64,
+    pub decided_at: Option<i64>,
+}
+
+/// Everything stored about one member.
+#[derive(Debug, Clone, Serialize)]
+pub struct MemberExport {
+    pub member_id: String,
+    pub preferences: Option<MemberPrefs>,
+    pub wins: Vec<WinRecord>,
+    pub suggestions: Vec<SuggestionExport>,
+    /// Suggestions this member decided on as an admin (ids only).
+    pub suggestions_decided: Vec<i64>,
+    /// Servers this member owns (ids), kept so problems can be reported to them.
+    pub servers_owned: Vec<String>,
+}
+
+impl Store {
+    pub async fn insert_win(&self, win: &NewWin<'_>, now_ms: i64) -> Result<i64, StoreError> {
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO wins (guild_id, member_id, post_id, act_id, source, visibility, text, \
+             message_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+        )
+        .bind(win.guild_id)
+        .bind(win.member_id as i64)
+        .bind(win.post_id)
+        .bind(win.act_id)
+        .bind(win.source)
+        .bind(win.visibility)
+        .bind(win.text)
+        .bind(win.message_id.map(|m| m as i64))
+        .bind(now_ms)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(id)
+    }
+
+    /// The member's "I did it" win on a post, if any.
+    pub async fn button_win(&self, post_id: i64, member_id: u64) -> Result<Option<WinRecord>, StoreError> {
+        let row = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {WIN_COLUMNS} FROM wins WHERE post_id = $1 AND member_id = $2 AND source = 'button'"
+        )))
+        .bind(post_id)
+        .bind(member_id as i64)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row)
+    }
+
+    pub async fn win_by_id(&self, win_id: i64) -> Result<Option<WinRecord>, StoreError> {
+        let row = sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {WIN_COLUMNS} FROM wins WHERE id = $1")))
+            .bind(win_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row)
+    }
+
+    /// Changes a member's own win: text (`Some(None)` clears it) and/or visibility.
+    /// `false` if it is not theirs or is gone.
+    pub async fn update_member_win(
+        &self,
+        win_id: i64,
+        member_id: u64,
+        text: Option<Option<&str>>,
+        visibility: Option<&str>,
+        now_ms: i64,
+    ) -> Result<bool, StoreError> {
+        let mut changed = false;
+        if let Some(text) = text {
+            changed |= sqlx::query("UPDATE wins SET text = $1, updated_at = $2 WHERE id = $3 AND member_id = $4")
+                .bind(text)
+                .bind(now_ms)
+                .bind(win_id)
+                .bind(member_id as i64)
+                .execute(&self.pool)
+                .await?
+                .rows_affected()
+                > 0;
+        }
+        if let Some(visibility) = visibility {
+            changed |= sqlx::query("UPDATE wins SET visibility = $1, updated_at = $2 WHERE id = $3 AND member_id = $4")
+                .bind(visibility)
+                .bind(now_ms)
+                .bind(win_id)
+                .bind(member_id as i64)
+                .execute(&self.pool)
+                .await?
+                .rows_affected()
+                > 0;
+        }
+        Ok(changed)
+    }
+
+    /// Follows an edit of a collected message. `false` if no win came from it.
+    pub async fn update_win_from_message(&self, message_id: u64, text: Option<&str>, now_ms: i64) -> Result<bool, StoreError> {
+        let result = sqlx::query("UPDATE wins SET text = $1, updated_at = $2 WHERE message_id = $3")
+            .bind(text)
+            .bind(now_ms)
+            .bind(message_id as i64)
+            .execute(&self.pool)
+            .await?;
+        Ok(result.rows_affected() > 0)
+    }
+
+    /// Follows a deletion of a collected message.
+    pub async fn delete_win_from_message(&self, message_id: u64) -> Result<bool, StoreError> {
+        let result = sqlx::query("DELETE FROM wins WHERE message_id = $1")
+            .bind(message_id as i64)
+            .execute(&self.pool)
+            .await?;
+        Ok(result.rows_affected() > 0)
+    }
+
+    pub async fn win_from_message(&self, message_id: u64) -> Result<Option<WinRecord>, StoreError> {
+        let row = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {WIN_COLUMNS} FROM wins WHERE message_id = $1"
+        )))
+        .bind(message_id as i64)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row)
+    }
+
+    /// Deletes one of a member's own wins.
+    pub async fn delete_member_win(&self, win_id: i64, member_id: u64) -> Result<bool, StoreError> {
+        let result = sqlx::query("DELETE FROM wins WHERE id = $1 AND member_id = $2")
+            .bind(win_id)
+            .bind(member_id as i64)
+            .execute(&self.pool)
+            .await?;
+        Ok(result.rows_affected() > 0)
+    }
+
+    /// Wins a member recorded since an instant (for the hourly limit).
+    pub async fn member_wins_since(&self, member_id: u64, since_ms: i64) -> Result<i64, StoreError> {
+        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM wins WHERE member_id = $1 AND created_at >= $2")
+            .bind(member_id as i64)
+            .bind(since_ms)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(n)
+    }
+
+    /// A server's most recent wins that their authors chose to share (named or anonymous)
+    /// and that have words.
+    pub async fn shared_wins(&self, guild_id: i64, limit: i64) -> Result<Vec<WinRecord>, StoreError> {
+        let rows = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {WIN_COLUMNS} FROM wins WHERE guild_id = $1 AND visibility IN ('named', 'anonymous') \
+             AND text IS NOT NULL AND text <> '' ORDER BY created_at DESC, id DESC LIMIT $2"
+        )))
+        .bind(guild_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows)
+    }
+
+    /// A member's own wins in a server, newest first.
+    pub async fn member_wins(&self, guild_id: i64, member_id: u64, limit: i64) -> Result<Vec<WinRecord>, StoreError> {
+        let rows = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {WIN_COLUMNS} FROM wins WHERE guild_id = $1 AND member_id = $2 \
+             ORDER BY created_at DESC, id DESC LIMIT $3"
+        )))
+        .bind(guild_id)
+        .bind(member_id as i64)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows)
+    }
+
+    /// The daily post a message replies to: in the post's thread, or a reply to the post.
+    pub async fn post_for_reply(
+        &self,
+        guild_id: i64,
+        channel_id: u64,
+        referenced_message_id: Option<u64>,
+    ) -> Result<Option<PostRecord>, StoreError> {
+        let row = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {} FROM posts WHERE guild_id = $1 AND job = 'daily' AND status = 'sent' \
+             AND (thread_id = $2 OR message_id = $3) ORDER BY id DESC LIMIT 1",
+            super::posts::POST_COLUMNS
+        )))
+        .bind(guild_id)
+        .bind(channel_id as i64)
+        .bind(referenced_message_id.map(|m| m as i64).unwrap_or(-1))
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row)
+    }
+
+    pub async fn member_prefs(&self, member_id: u64) -> Result<MemberPrefs, StoreError> {
+        let row: Option<(i64, String)> =
+            sqlx::query_as("SELECT collect, default_visibility FROM member_prefs WHERE member_id = $1")
+                .bind(member_id as i64)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row
+            .map(|(collect, default_visibility)| MemberPrefs { collect: collect != 0, default_visibility })
+            .unwrap_or_default())
+    }
+
+    pub async fn set_member_prefs(&self, member_id: u64, prefs: &MemberPrefs, now_ms: i64) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO member_prefs (member_id, collect, default_visibility, updated_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (member_id) DO UPDATE SET collect = excluded.collect, \
+             default_visibility = excluded.default_visibility, updated_at = excluded.updated_at",
+        )
+        .bind(member_id as i64)
+        .bind(i64::from(prefs.collect))
+        .bind(&prefs.default_visibility)
+        .bind(now_ms)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Everything stored about a member, for `/privacy export`.
+    pub async fn export_member(&self, member_id: u64) -> Result<MemberExport, StoreError> {
+        let id = member_id as i64;
+        let has_prefs: Option<(i64,)> = sqlx::query_as("SELECT 1 FROM member_prefs WHERE member_id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        let preferences = match has_prefs {
+            Some(_) => Some(self.member_prefs(member_id).await?),
+            None => None,
+        };
+        let wins = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {WIN_COLUMNS} FROM wins WHERE member_id = $1 ORDER BY id"
+        )))
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
+        let suggestions = sqlx::query_as(
+            "SELECT id, guild_id, text, size, way, status, created_at, decided_at FROM suggestions \
+             WHERE member_id = $1 ORDER BY id",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
+        let decided: Vec<(i64,)> = sqlx::query_as("SELECT id FROM suggestions WHERE decided_by = $1 ORDER BY id")
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await?;
+        let owned: Vec<(i64,)> = sqlx::query_as("SELECT guild_id FROM servers WHERE owner_id = $1 ORDER BY guild_id")
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(MemberExport {
+            member_id: member_id.to_string(),
+            preferences,
+            wins,
+            suggestions,
+            suggestions_decided: decided.into_iter().map(|(i,)| i).collect(),
+            servers_owned: owned.into_iter().map(|(g,)| (g as u64).to_string()).collect(),
+        })
+    }
+
+    /// Erases every row about a member in one transaction: their wins, suggestions and
+    /// preferences are deleted; where their id only marks who decided or owns something, it
+    /// is removed.
+    pub async fn forget_member(&self, member_id: u64) -> Result<ForgetReport, StoreError> {
+        let id = member_id as i64;
+        let mut tx = self.begin_write().await?;
+        let mut run = async |sql: &'static str| -> Result<u64, StoreError> {
+            Ok(sqlx::query(sql).bind(id).execute(&mut *tx).await?.rows_affected())
+        };
+        let report = ForgetReport {
+            wins: run("DELETE FROM wins WHERE member_id = $1").await?,
+            suggestions: run("DELETE FROM suggestions WHERE member_id = $1").await?,
+            decisions_unlinked: run("UPDATE suggestions SET decided_by = NULL WHERE decided_by = $1").await?,
+            preferences: run("DELETE FROM member_prefs WHERE member_id = $1").await?,
+            servers_unlinked: run("UPDATE servers SET owner_id = NULL WHERE owner_id = $1").await?,
+        };
+        tx.commit().await?;
+        Ok(report)
+    }
+
+    /// How many rows name a member, per (table, column) of [`MEMBER_COLUMNS`].
+    pub async fn rows_naming_member(&self, member_id: u64) -> Result<Vec<(String, i64)>, StoreError> {
+        let mut out = Vec::new();
+        for (table, column) in MEMBER_COLUMNS {
+            let (n,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT COUNT(*) FROM {table} WHERE {column} = $1"
+            )))
+            .bind(member_id as i64)
+            .fetch_one(&self.pool)
+            .await?;
+            out.push((format!("{table}.{column}"), n));
+        }
+        Ok(out)
+    }
+
+    /// Retention: deletes wins created before `cutoff_ms`.
+    pub async fn delete_wins_before(&self, cutoff_ms: i64) -> Result<u64, StoreError> {
+        let result = sqlx::query("DELETE FROM wins WHERE created_at < $1")
+            .bind(cutoff_ms)
+            .execute(&self.pool)
+            .await?;
+        Ok(result.rows_affected())
+    }
+
+    /// Retention: deletes every server (and, by cascade, all its data) the bot left before
+    /// `cutoff_ms`.
+    pub async fn delete_servers_left_before(&self, cutoff_ms: i64) -> Result<u64, StoreError> {
+        let result = sqlx::query("DELETE FROM servers WHERE left_at IS NOT NULL AND left_at < $1")
+            .bind(cutoff_ms)
+            .execute(&self.pool)
+            .await?;
+        Ok(result.rows_affected())
+    }
+}
