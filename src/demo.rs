@@ -156,17 +156,36 @@ async fn daily_week(
         }
         seen = messages.len();
         // Tuesday: Ben says how it went; Thursday: Cara replies in the day's thread.
-        let post = messages.iter().rev().find(|m| buttons_of(m).iter().any(|(_, l)| l == "I did it")).cloned();
+        let post = messages
+            .iter()
+            .rev()
+            .find(|m| buttons_of(m).iter().any(|(_, l)| l == "I did it"))
+            .cloned();
         if let Some(post) = post {
             if day == 1 {
                 let form = stage.click(&ben, &post, "I did it").await?;
-                let form_id = form.data["custom_id"].as_str().context("the form's id")?.to_owned();
+                let form_id = form.data["custom_id"]
+                    .as_str()
+                    .context("the form's id")?
+                    .to_owned();
                 let words = "Asked Mrs Patel about her garden at the tea round; she lit up and told me all about her roses.";
                 let reply = stage.submit(&ben, &form_id, words).await?;
-                stage.click(&ben, reply.message.as_ref().context("the thanks")?, "Share with my name").await?;
+                stage
+                    .click(
+                        &ben,
+                        reply.message.as_ref().context("the thanks")?,
+                        "Share with my name",
+                    )
+                    .await?;
             }
             if day == 3 {
-                stage.reply_in_thread(&cara, post_id(&post)?, "Did it on my break, and we had a proper laugh.").await?;
+                stage
+                    .reply_in_thread(
+                        &cara,
+                        post_id(&post)?,
+                        "Did it on my break, and we had a proper laugh.",
+                    )
+                    .await?;
             }
         }
     }
@@ -178,13 +197,18 @@ async fn daily_week(
 
     stage.heading("Asha looks at what the team shared")?;
     let recent = json!([{"name": "recent", "type": 1, "options": []}]);
-    stage.command(&admin, "/wins recent", "wins", recent).await?;
+    stage
+        .command(&admin, "/wins recent", "wins", recent)
+        .await?;
     Ok(())
 }
 
 /// A message's id as a number.
 fn post_id(message: &Value) -> anyhow::Result<u64> {
-    message["id"].as_str().and_then(|id| id.parse().ok()).context("a message id")
+    message["id"]
+        .as_str()
+        .and_then(|id| id.parse().ok())
+        .context("a message id")
 }
 
 /// A London wall time as an instant.
@@ -341,22 +365,52 @@ impl Stage<'_> {
     }
 
     /// Fills in and sends the form the bot opened.
-    async fn submit(&mut self, actor: &Actor, custom_id: &str, text: &str) -> anyhow::Result<Reply> {
-        writeln!(self.out, "\n  {} writes: \u{201c}{text}\u{201d}", display(&actor.user))?;
-        let reply = self.sandbox.submit_modal(actor, custom_id, &[("text", text)]).await?;
+    async fn submit(
+        &mut self,
+        actor: &Actor,
+        custom_id: &str,
+        text: &str,
+    ) -> anyhow::Result<Reply> {
+        writeln!(
+            self.out,
+            "\n  {} writes: \u{201c}{text}\u{201d}",
+            display(&actor.user)
+        )?;
+        let reply = self
+            .sandbox
+            .submit_modal(actor, custom_id, &[("text", text)])
+            .await?;
         self.show(&reply, &actor.user)?;
         Ok(reply)
     }
 
     /// A member replies in the thread of a daily post, and the bot's acknowledgement is shown.
-    async fn reply_in_thread(&mut self, actor: &Actor, post_id: u64, text: &str) -> anyhow::Result<()> {
-        writeln!(self.out, "\n  {} replies in the day's thread: \u{201c}{text}\u{201d}", display(&actor.user))?;
-        let in_thread = Actor { channel_id: post_id, ..actor.clone() };
+    async fn reply_in_thread(
+        &mut self,
+        actor: &Actor,
+        post_id: u64,
+        text: &str,
+    ) -> anyhow::Result<()> {
+        writeln!(
+            self.out,
+            "\n  {} replies in the day's thread: \u{201c}{text}\u{201d}",
+            display(&actor.user)
+        )?;
+        let in_thread = Actor {
+            channel_id: post_id,
+            ..actor.clone()
+        };
         let before = self.sandbox.channel_messages(post_id).len();
         self.sandbox.post_message(&in_thread, text, None)?;
-        let reply = self.sandbox.wait_for_channel_messages(post_id, before + 2).await?;
+        let reply = self
+            .sandbox
+            .wait_for_channel_messages(post_id, before + 2)
+            .await?;
         if let Some(ack) = reply.last() {
-            writeln!(self.out, "  (this bot runs without the Message Content intent, so it can't read the words)")?;
+            writeln!(
+                self.out,
+                "  (this bot runs without the Message Content intent, so it can't read the words)"
+            )?;
             self.show_message(ack, "replying in the thread")?;
         }
         Ok(())
@@ -366,8 +420,14 @@ impl Stage<'_> {
     fn show(&mut self, reply: &Reply, viewer: &FakeUser) -> anyhow::Result<()> {
         if reply.kind == 9 {
             let title = reply.data["title"].as_str().unwrap_or_default();
-            let field = reply.data["components"][0]["components"][0]["label"].as_str().unwrap_or_default();
-            writeln!(self.out, "  smallacts opens a form for {}: \u{201c}{title}\u{201d}, asking \u{201c}{field}\u{201d}", display(viewer))?;
+            let field = reply.data["components"][0]["components"][0]["label"]
+                .as_str()
+                .unwrap_or_default();
+            writeln!(
+                self.out,
+                "  smallacts opens a form for {}: \u{201c}{title}\u{201d}, asking \u{201c}{field}\u{201d}",
+                display(viewer)
+            )?;
             return Ok(());
         }
         let Some(message) = &reply.message else {
@@ -444,9 +504,15 @@ fn humanise(text: &str, guild_channels: &[(u64, String)], users: &[(u64, String)
             return out;
         };
         let tag = &after[1..end];
-        let user = tag.strip_prefix('@').map(|t| t.trim_start_matches('!')).and_then(|id| id.parse::<u64>().ok());
+        let user = tag
+            .strip_prefix('@')
+            .map(|t| t.trim_start_matches('!'))
+            .and_then(|id| id.parse::<u64>().ok());
         if let Some(id) = user {
-            let name = users.iter().find(|(u, _)| *u == id).map_or("someone", |(_, n)| n.as_str());
+            let name = users
+                .iter()
+                .find(|(u, _)| *u == id)
+                .map_or("someone", |(_, n)| n.as_str());
             out.push_str(&format!("@{name}"));
         } else if let Some(id) = tag.strip_prefix('#').and_then(|id| id.parse::<u64>().ok()) {
             let name = guild_channels
@@ -520,7 +586,10 @@ mod tests {
             "In #daily-act. Next post: Monday 23 November 2026 09:00."
         );
         assert_eq!(humanise("a < b", &channels, &[]), "a < b");
-        assert_eq!(humanise("<@7>: hi", &channels, &[(7, "Ben".into())]), "@Ben: hi");
+        assert_eq!(
+            humanise("<@7>: hi", &channels, &[(7, "Ben".into())]),
+            "@Ben: hi"
+        );
     }
 
     #[test]

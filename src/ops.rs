@@ -27,6 +27,8 @@ pub struct Metrics {
     pub discord_rate_limited: AtomicU64,
     pub posts_sent: AtomicU64,
     pub posts_failed: AtomicU64,
+    pub messages_seen: AtomicU64,
+    pub wins_recorded: AtomicU64,
 }
 
 impl Metrics {
@@ -108,6 +110,18 @@ impl Metrics {
             "counter",
             "Scheduled posts delivered.",
             load(&self.posts_sent),
+        );
+        metric(
+            "smallacts_messages_seen_total",
+            "counter",
+            "Server messages the bot looked at for replies to the daily post.",
+            load(&self.messages_seen),
+        );
+        metric(
+            "smallacts_wins_recorded_total",
+            "counter",
+            "Wins recorded (replies, buttons and /win).",
+            load(&self.wins_recorded),
         );
         metric(
             "smallacts_posts_failed_total",

@@ -257,7 +257,10 @@ impl Settings {
             );
         }
         if self.privacy.wins_retention_days == 0 {
-            problem("privacy.wins_retention_days", "must be at least 1 day".into());
+            problem(
+                "privacy.wins_retention_days",
+                "must be at least 1 day".into(),
+            );
         }
         if self.schedule.batch == 0 {
             problem("schedule.batch", "must be at least 1".into());

@@ -11,11 +11,11 @@ use crate::clock::Clock;
 use crate::discord::delivery::DiscordDelivery;
 use crate::discord::{Bot, BotState};
 use crate::ideas::Ideas;
-use crate::wins::Wins;
 use crate::ops::{self, Metrics};
 use crate::schedule::{DailyAdmin, Dispatcher, DispatcherSettings};
 use crate::settings::Settings;
 use crate::store::{Store, SyncReport};
+use crate::wins::Wins;
 
 /// The catalogue named in the settings, or the built-in one.
 pub fn load_catalogue(settings: &Settings) -> anyhow::Result<Catalogue> {
@@ -115,7 +115,12 @@ impl Application {
         let state = Arc::new(BotState {
             store: self.store.clone(),
             ideas: Ideas::new(self.store.clone()),
-            wins: Wins::new(self.store.clone(), self.clock.clone(), settings.privacy.max_wins_per_hour),
+            wins: Wins::new(
+                self.store.clone(),
+                self.clock.clone(),
+                self.metrics.clone(),
+                settings.privacy.max_wins_per_hour,
+            ),
             daily: DailyAdmin::new(
                 self.store.clone(),
                 self.clock.clone(),
@@ -148,8 +153,12 @@ impl Application {
             DispatcherSettings {
                 grace: chrono::Duration::minutes(i64::from(settings.schedule.grace_minutes)),
                 batch: i64::from(settings.schedule.batch),
-                wins_retention: chrono::Duration::days(i64::from(settings.privacy.wins_retention_days)),
-                left_server_retention: chrono::Duration::days(i64::from(settings.privacy.left_server_retention_days)),
+                wins_retention: chrono::Duration::days(i64::from(
+                    settings.privacy.wins_retention_days,
+                )),
+                left_server_retention: chrono::Duration::days(i64::from(
+                    settings.privacy.left_server_retention_days,
+                )),
             },
         ));
         let bot_task = tokio::spawn(bot.run());

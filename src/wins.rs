@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use crate::clock::Clock;
+use crate::ops::Metrics;
 use crate::store::{MemberPrefs, NewWin, Store, StoreError, WinRecord};
 
 /// Who may see a win.
@@ -97,12 +98,23 @@ pub struct WinInput<'a> {
 pub struct Wins {
     store: Store,
     clock: Arc<dyn Clock>,
+    metrics: Arc<Metrics>,
     max_per_hour: u32,
 }
 
 impl Wins {
-    pub fn new(store: Store, clock: Arc<dyn Clock>, max_per_hour: u32) -> Wins {
-        Wins { store, clock, max_per_hour }
+    pub fn new(
+        store: Store,
+        clock: Arc<dyn Clock>,
+        metrics: Arc<Metrics>,
+        max_per_hour: u32,
+    ) -> Wins {
+        Wins {
+            store,
+            clock,
+            metrics,
+            max_per_hour,
+        }
     }
 
     pub async fn prefs(&self, member_id: u64) -> Result<MemberPrefs, StoreError> {
@@ -117,9 +129,14 @@ impl Wins {
             return Ok(Recorded::NotCollecting);
         }
         let now = self.clock.now_ms();
-        let recent = self.store.member_wins_since(win.member_id, now - 3_600_000).await?;
+        let recent = self
+            .store
+            .member_wins_since(win.member_id, now - 3_600_000)
+            .await?;
         if recent >= i64::from(self.max_per_hour) {
-            return Ok(Recorded::TooMany { limit: self.max_per_hour });
+            return Ok(Recorded::TooMany {
+                limit: self.max_per_hour,
+            });
         }
         let visibility = win
             .visibility
@@ -142,6 +159,7 @@ impl Wins {
                 now,
             )
             .await?;
+        Metrics::incr(&self.metrics.wins_recorded);
         Ok(Recorded::Stored(id))
     }
 
@@ -158,7 +176,13 @@ impl Wins {
             let text = text.map(str::trim).filter(|t| !t.is_empty());
             if text.is_some() {
                 self.store
-                    .update_member_win(existing.id, member_id, Some(text), None, self.clock.now_ms())
+                    .update_member_win(
+                        existing.id,
+                        member_id,
+                        Some(text),
+                        None,
+                        self.clock.now_ms(),
+                    )
                     .await?;
             }
             return Ok(Recorded::Stored(existing.id));
@@ -187,7 +211,11 @@ impl Wins {
         referenced_message_id: Option<u64>,
         text: Option<&str>,
     ) -> Result<Option<Recorded>, StoreError> {
-        let Some(post) = self.store.post_for_reply(guild_id, channel_id, referenced_message_id).await? else {
+        let Some(post) = self
+            .store
+            .post_for_reply(guild_id, channel_id, referenced_message_id)
+            .await?
+        else {
             return Ok(None);
         };
         let recorded = self
@@ -208,7 +236,9 @@ impl Wins {
     /// Follows an edit of a collected message.
     pub async fn edited(&self, message_id: u64, text: Option<&str>) -> Result<bool, StoreError> {
         let text = text.map(str::trim).filter(|t| !t.is_empty());
-        self.store.update_win_from_message(message_id, text, self.clock.now_ms()).await
+        self.store
+            .update_win_from_message(message_id, text, self.clock.now_ms())
+            .await
     }
 
     /// Follows a deletion of a collected message.
@@ -216,9 +246,20 @@ impl Wins {
         self.store.delete_win_from_message(message_id).await
     }
 
-    pub async fn set_visibility(&self, win_id: i64, member_id: u64, visibility: Visibility) -> Result<bool, StoreError> {
+    pub async fn set_visibility(
+        &self,
+        win_id: i64,
+        member_id: u64,
+        visibility: Visibility,
+    ) -> Result<bool, StoreError> {
         self.store
-            .update_member_win(win_id, member_id, None, Some(visibility.as_str()), self.clock.now_ms())
+            .update_member_win(
+                win_id,
+                member_id,
+                None,
+                Some(visibility.as_str()),
+                self.clock.now_ms(),
+            )
             .await
     }
 
@@ -226,7 +267,12 @@ impl Wins {
         self.store.shared_wins(guild_id, limit).await
     }
 
-    pub async fn mine(&self, guild_id: i64, member_id: u64, limit: i64) -> Result<Vec<WinRecord>, StoreError> {
+    pub async fn mine(
+        &self,
+        guild_id: i64,
+        member_id: u64,
+        limit: i64,
+    ) -> Result<Vec<WinRecord>, StoreError> {
         self.store.member_wins(guild_id, member_id, limit).await
     }
 
@@ -238,22 +284,40 @@ impl Wins {
     pub async fn set_collecting(&self, member_id: u64, collect: bool) -> Result<(), StoreError> {
         let mut prefs = self.store.member_prefs(member_id).await?;
         prefs.collect = collect;
-        self.store.set_member_prefs(member_id, &prefs, self.clock.now_ms()).await
+        self.store
+            .set_member_prefs(member_id, &prefs, self.clock.now_ms())
+            .await
     }
 
     /// How a member's replies are shared unless they say otherwise.
-    pub async fn set_default_visibility(&self, member_id: u64, visibility: Visibility) -> Result<(), StoreError> {
+    pub async fn set_default_visibility(
+        &self,
+        member_id: u64,
+        visibility: Visibility,
+    ) -> Result<(), StoreError> {
         let mut prefs = self.store.member_prefs(member_id).await?;
         prefs.default_visibility = visibility.as_str().to_owned();
-        self.store.set_member_prefs(member_id, &prefs, self.clock.now_ms()).await
+        self.store
+            .set_member_prefs(member_id, &prefs, self.clock.now_ms())
+            .await
     }
 
     /// Deletes wins past their retention and the data of servers left long enough ago.
-    pub async fn apply_retention(&self, wins_days: u32, left_server_days: u32) -> Result<(u64, u64), StoreError> {
+    pub async fn apply_retention(
+        &self,
+        wins_days: u32,
+        left_server_days: u32,
+    ) -> Result<(u64, u64), StoreError> {
         let now = self.clock.now_ms();
         let day = 86_400_000_i64;
-        let wins = self.store.delete_wins_before(now - i64::from(wins_days) * day).await?;
-        let servers = self.store.delete_servers_left_before(now - i64::from(left_server_days) * day).await?;
+        let wins = self
+            .store
+            .delete_wins_before(now - i64::from(wins_days) * day)
+            .await?;
+        let servers = self
+            .store
+            .delete_servers_left_before(now - i64::from(left_server_days) * day)
+            .await?;
         Ok((wins, servers))
     }
 }

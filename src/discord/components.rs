@@ -7,9 +7,9 @@ use super::render;
 use super::{Data, Error};
 use crate::acts::ActFilter;
 use crate::ideas::Smaller;
-use crate::wins::{Recorded, Visibility};
 use crate::ops::Metrics;
 use crate::store::snowflake_to_db;
+use crate::wins::{Recorded, Visibility};
 
 /// A button on an `/idea` answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -184,21 +184,33 @@ pub async fn handle_wins(
     let parts: Vec<&str> = interaction.data.custom_id.split(':').collect();
     let response = match parts.as_slice() {
         ["win", "vis", id, visibility] => {
-            let (Ok(win_id), Some(visibility)) = (id.parse::<i64>(), Visibility::parse(visibility)) else {
+            let (Ok(win_id), Some(visibility)) = (id.parse::<i64>(), Visibility::parse(visibility))
+            else {
                 return Ok(false);
             };
-            let saved = data.wins.set_visibility(win_id, member_id, visibility).await?;
+            let saved = data
+                .wins
+                .set_visibility(win_id, member_id, visibility)
+                .await?;
             let text = if saved {
-                format!("Saved: it will be {}. You can change it any time with `/wins mine`.", visibility.outcome())
+                format!(
+                    "Saved: it will be {}. You can change it any time with `/wins mine`.",
+                    visibility.outcome()
+                )
             } else {
                 "That win is gone or isn't yours.".to_owned()
             };
             render::update(render::notice(&text))
         }
         ["win", "delete", id] => {
-            let Ok(win_id) = id.parse::<i64>() else { return Ok(false) };
+            let Ok(win_id) = id.parse::<i64>() else {
+                return Ok(false);
+            };
             data.wins.delete_mine(win_id, member_id).await?;
-            let guild_id = interaction.guild_id.map(|g| snowflake_to_db(g.get())).unwrap_or_default();
+            let guild_id = interaction
+                .guild_id
+                .map(|g| snowflake_to_db(g.get()))
+                .unwrap_or_default();
             let wins = data.wins.mine(guild_id, member_id, 5).await?;
             let (embed, rows) = render::my_wins(&wins);
             render::update(
@@ -212,7 +224,9 @@ pub async fn handle_wins(
         ["privacy", "forget", id] => {
             // Only the member themselves can erase their data, whoever got hold of the button.
             if id.parse::<u64>().ok() != Some(member_id) {
-                render::update(render::notice("Only the person who asked can confirm this."))
+                serenity::CreateInteractionResponse::Message(render::notice(
+                    "Only the person who asked can confirm this.",
+                ))
             } else {
                 let report = data.store.forget_member(member_id).await?;
                 data.ideas.forget_member(member_id);
@@ -236,7 +250,12 @@ pub async fn handle_modal(
     data: &Data,
     modal: &serenity::ModalInteraction,
 ) -> Result<(), Error> {
-    let Some(post_id) = modal.data.custom_id.strip_prefix("win:modal:").and_then(|id| id.parse::<i64>().ok()) else {
+    let Some(post_id) = modal
+        .data
+        .custom_id
+        .strip_prefix("win:modal:")
+        .and_then(|id| id.parse::<i64>().ok())
+    else {
         return Ok(());
     };
     Metrics::incr(&data.metrics.commands);
@@ -246,22 +265,38 @@ pub async fn handle_modal(
         .iter()
         .flat_map(|row| row.components.iter())
         .find_map(|c| match c {
-            serenity::ActionRowComponent::InputText(input) if input.custom_id == "text" => input.value.clone(),
+            serenity::ActionRowComponent::InputText(input) if input.custom_id == "text" => {
+                input.value.clone()
+            }
             _ => None,
         });
     let guild_id = modal.guild_id.map(|g| snowflake_to_db(g.get()));
-    let post = data.store.post_by_id(post_id).await?.filter(|p| Some(p.guild_id) == guild_id);
+    let post = data
+        .store
+        .post_by_id(post_id)
+        .await?
+        .filter(|p| Some(p.guild_id) == guild_id);
     let message = match post {
         None => render::notice(render::POST_GONE),
         Some(post) => {
             let recorded = data
                 .wins
-                .did_it(post.guild_id, modal.user.id.get(), post.id, post.act_id, text.as_deref())
+                .did_it(
+                    post.guild_id,
+                    modal.user.id.get(),
+                    post.id,
+                    post.act_id,
+                    text.as_deref(),
+                )
                 .await?;
             match recorded {
-                Recorded::Stored(win_id) if text.as_deref().is_some_and(|t| !t.trim().is_empty()) => {
-                    render::notice("Counted as one of today's wins, thank you. Who may see your words?")
-                        .components(render::visibility_buttons(win_id))
+                Recorded::Stored(win_id)
+                    if text.as_deref().is_some_and(|t| !t.trim().is_empty()) =>
+                {
+                    render::notice(
+                        "Counted as one of today's wins, thank you. Who may see your words?",
+                    )
+                    .components(render::visibility_buttons(win_id))
                 }
                 Recorded::Stored(_) => render::notice(render::DONE_COUNTED),
                 Recorded::NotCollecting => render::notice(render::NOT_COLLECTING),
@@ -269,7 +304,12 @@ pub async fn handle_modal(
             }
         }
     };
-    modal.create_response(&ctx.http, serenity::CreateInteractionResponse::Message(message)).await?;
+    modal
+        .create_response(
+            &ctx.http,
+            serenity::CreateInteractionResponse::Message(message),
+        )
+        .await?;
     Ok(())
 }
 
@@ -291,7 +331,11 @@ async fn daily_button(
             match post {
                 None => render::notice(render::POST_GONE),
                 // Ask how it went (optional) before counting it.
-                Some(post) => return Ok(serenity::CreateInteractionResponse::Modal(render::did_it_modal(post.id))),
+                Some(post) => {
+                    return Ok(serenity::CreateInteractionResponse::Modal(
+                        render::did_it_modal(post.id),
+                    ));
+                }
             }
         }
         DailyButton::Smaller { act_id } => {

@@ -6,8 +6,8 @@ use std::sync::atomic::Ordering;
 use poise::serenity_prelude as serenity;
 
 use super::{Data, Error, components};
-use crate::wins::Recorded;
 use crate::store::snowflake_to_db;
+use crate::wins::Recorded;
 
 pub async fn handle(
     framework: poise::FrameworkContext<'_, Data, Error>,
@@ -85,32 +85,63 @@ pub async fn handle(
                 let _ = modal.create_response(&ctx.http, reply).await;
             }
         }
-        serenity::FullEvent::Message { new_message } => collect_reply(ctx, data, new_message).await?,
+        serenity::FullEvent::Message { new_message } => {
+            seen(data, collect_reply(ctx, data, new_message).await)?
+        }
         serenity::FullEvent::MessageUpdate { event, .. } => {
             // Without the MESSAGE_CONTENT intent an edit arrives without its words: keep the win.
-            if data.settings.discord.message_content_intent
-                && let Some(content) = &event.content
-            {
-                data.wins.edited(event.id.get(), Some(content)).await?;
-            }
+            let edited = match &event.content {
+                Some(content) if data.settings.discord.message_content_intent => data
+                    .wins
+                    .edited(event.id.get(), Some(content))
+                    .await
+                    .map(|_| ()),
+                _ => Ok(()),
+            };
+            seen(data, edited.map_err(Error::from))?;
         }
-        serenity::FullEvent::MessageDelete { deleted_message_id, .. } => {
-            data.wins.deleted(deleted_message_id.get()).await?;
+        serenity::FullEvent::MessageDelete {
+            deleted_message_id, ..
+        } => {
+            let deleted = data
+                .wins
+                .deleted(deleted_message_id.get())
+                .await
+                .map(|_| ());
+            seen(data, deleted.map_err(Error::from))?;
         }
         _ => {}
     }
     Ok(())
 }
 
+/// Counts a handled message event (created, edited or deleted) whatever the outcome, so
+/// operators and tests can tell the bot has dealt with it.
+fn seen(data: &Data, outcome: Result<(), Error>) -> Result<(), Error> {
+    crate::ops::Metrics::incr(&data.metrics.messages_seen);
+    outcome
+}
+
 /// A member's reply in the day's thread, or to the day's post, becomes a win (if they
 /// collect). The bot acknowledges it with a reaction; without the MESSAGE_CONTENT intent it
 /// says instead that words can be added through the button.
-async fn collect_reply(ctx: &serenity::Context, data: &Data, message: &serenity::Message) -> Result<(), Error> {
-    let Some(guild_id) = message.guild_id else { return Ok(()) };
+async fn collect_reply(
+    ctx: &serenity::Context,
+    data: &Data,
+    message: &serenity::Message,
+) -> Result<(), Error> {
+    let Some(guild_id) = message.guild_id else {
+        return Ok(());
+    };
     if message.author.bot || message.author.system {
         return Ok(());
     }
-    let referenced = message.message_reference.as_ref().and_then(|r| r.message_id).map(|m| m.get());
+
+    let referenced = message
+        .message_reference
+        .as_ref()
+        .and_then(|r| r.message_id)
+        .map(|m| m.get());
     let text = Some(message.content.as_str()).filter(|t| !t.trim().is_empty());
     let recorded = data
         .wins
@@ -132,8 +163,12 @@ async fn collect_reply(ctx: &serenity::Context, data: &Data, message: &serenity:
             .reference_message(message)
             .allowed_mentions(super::no_mentions().replied_user(false));
         message.channel_id.send_message(&ctx.http, reply).await?;
-    } else if let Some(emoji) = Some(data.settings.privacy.acknowledge_emoji.as_str()).filter(|e| !e.is_empty()) {
-        message.react(&ctx.http, serenity::ReactionType::Unicode(emoji.to_owned())).await?;
+    } else if let Some(emoji) =
+        Some(data.settings.privacy.acknowledge_emoji.as_str()).filter(|e| !e.is_empty())
+    {
+        message
+            .react(&ctx.http, serenity::ReactionType::Unicode(emoji.to_owned()))
+            .await?;
     }
     Ok(())
 }

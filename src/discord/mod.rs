@@ -18,9 +18,9 @@ use crate::clock::Clock;
 use crate::ideas::Ideas;
 use crate::ops::Metrics;
 use crate::schedule::DailyAdmin;
-use crate::wins::Wins;
 use crate::settings::Settings;
 use crate::store::Store;
+use crate::wins::Wins;
 
 /// What every command and event handler shares.
 pub struct BotState {

@@ -26,7 +26,9 @@ pub const NOT_COLLECTING: &str = "You've turned collection off, so I haven't kep
 
 /// The hourly limit, kindly.
 pub fn too_many(limit: u32) -> String {
-    format!("That's {limit} wins this hour already, which is wonderful. I'll keep count again in a little while.")
+    format!(
+        "That's {limit} wins this hour already, which is wonderful. I'll keep count again in a little while."
+    )
 }
 pub const POST_GONE: &str = "I can't find that post any more, so I couldn't count it. Today's post will have a fresh button.";
 pub const ACT_GONE: &str = "That act has left the catalogue since this message was sent. \
@@ -275,12 +277,19 @@ pub fn safe_user_text(text: &str, max: usize) -> String {
 
 /// The modal "I did it" opens: optional words about how it went.
 pub fn did_it_modal(post_id: i64) -> serenity::CreateModal {
-    let input = serenity::CreateInputText::new(serenity::InputTextStyle::Paragraph, "How did it go? (optional)", "text")
-        .placeholder("A line or two, if you like. You choose who sees it next.")
-        .required(false)
-        .max_length(1000);
-    serenity::CreateModal::new(format!("win:modal:{post_id}"), "Nice one! You did today's act")
-        .components(vec![serenity::CreateActionRow::InputText(input)])
+    let input = serenity::CreateInputText::new(
+        serenity::InputTextStyle::Paragraph,
+        "How did it go? (optional)",
+        "text",
+    )
+    .placeholder("A line or two, if you like. You choose who sees it next.")
+    .required(false)
+    .max_length(1000);
+    serenity::CreateModal::new(
+        format!("win:modal:{post_id}"),
+        "Nice one! You did today's act",
+    )
+    .components(vec![serenity::CreateActionRow::InputText(input)])
 }
 
 /// Buttons to choose who may see a win.
@@ -290,7 +299,11 @@ pub fn visibility_buttons(win_id: i64) -> Vec<serenity::CreateActionRow> {
         .map(|v| {
             serenity::CreateButton::new(format!("win:vis:{win_id}:{}", v.as_str()))
                 .label(v.label())
-                .style(if v == Visibility::Count { serenity::ButtonStyle::Secondary } else { serenity::ButtonStyle::Primary })
+                .style(if v == Visibility::Count {
+                    serenity::ButtonStyle::Secondary
+                } else {
+                    serenity::ButtonStyle::Primary
+                })
         })
         .collect();
     vec![serenity::CreateActionRow::Buttons(buttons)]
@@ -301,8 +314,15 @@ pub fn shared_wins(wins: &[WinRecord]) -> serenity::CreateEmbed {
     let mut lines = Vec::new();
     let mut used = 0;
     for win in wins {
-        let who = if win.visibility == "named" { format!("<@{}>", win.member_id as u64) } else { "Someone".to_owned() };
-        let line = format!("{who}: {}", safe_user_text(win.text.as_deref().unwrap_or_default(), 300));
+        let who = if win.visibility == "named" {
+            format!("<@{}>", win.member_id as u64)
+        } else {
+            "Someone".to_owned()
+        };
+        let line = format!(
+            "{who}: {}",
+            safe_user_text(win.text.as_deref().unwrap_or_default(), 300)
+        );
         // Stay well inside an embed description (4096).
         if used + line.len() > 3800 {
             break;
@@ -318,7 +338,9 @@ pub fn shared_wins(wins: &[WinRecord]) -> serenity::CreateEmbed {
     serenity::CreateEmbed::new()
         .title("Recent wins from the team")
         .description(description)
-        .footer(serenity::CreateEmbedFooter::new("Only wins their authors chose to share. Counted-only wins are never shown."))
+        .footer(serenity::CreateEmbedFooter::new(
+            "Only wins their authors chose to share. Counted-only wins are never shown.",
+        ))
 }
 
 /// A member's own wins, each with a delete button (up to five).
@@ -330,8 +352,16 @@ pub fn my_wins(wins: &[WinRecord]) -> (serenity::CreateEmbed, Vec<serenity::Crea
     let mut rows = Vec::new();
     for (n, win) in wins.iter().take(5).enumerate() {
         let shown = Visibility::parse(&win.visibility).map_or("", |v| v.label());
-        let words = win.text.as_deref().map(|t| safe_user_text(t, 900)).unwrap_or_else(|| "(no words)".into());
-        embed = embed.field(format!("{}. <t:{}:d> \u{b7} {shown}", n + 1, win.created_at / 1000), words, false);
+        let words = win
+            .text
+            .as_deref()
+            .map(|t| safe_user_text(t, 900))
+            .unwrap_or_else(|| "(no words)".into());
+        embed = embed.field(
+            format!("{}. <t:{}:d> \u{b7} {shown}", n + 1, win.created_at / 1000),
+            words,
+            false,
+        );
         rows.push(serenity::CreateActionRow::Buttons(vec![
             serenity::CreateButton::new(format!("win:delete:{}", win.id))
                 .label(format!("Delete {}", n + 1))
@@ -379,7 +409,10 @@ mod tests {
     fn user_text_cannot_mention_or_break_out() {
         let shown = safe_user_text("@everyone look <@&123> and <@456> ```code``` **bold**", 200);
         assert!(!shown.contains("@everyone"), "{shown}");
-        assert!(!shown.contains("<@&123>") && !shown.contains("<@456>"), "{shown}");
+        assert!(
+            !shown.contains("<@&123>") && !shown.contains("<@456>"),
+            "{shown}"
+        );
         assert!(shown.contains("\\`\\`\\`code"), "{shown}");
         assert!(shown.contains("\\*\\*bold"), "{shown}");
         let long = safe_user_text(&"x".repeat(5000), 300);

@@ -874,9 +874,17 @@ impl Sandbox {
 
     /// A member edits their message (the bot receives MESSAGE_UPDATE, blanked without the
     /// MESSAGE_CONTENT intent as on Discord).
-    pub fn edit_message(&self, actor: &Actor, message_id: u64, content: &str) -> anyhow::Result<()> {
+    pub fn edit_message(
+        &self,
+        actor: &Actor,
+        message_id: u64,
+        content: &str,
+    ) -> anyhow::Result<()> {
         let mut world = self.shared.world();
-        let stored = world.messages.get_mut(&message_id).ok_or_else(|| anyhow!("no message {message_id}"))?;
+        let stored = world
+            .messages
+            .get_mut(&message_id)
+            .ok_or_else(|| anyhow!("no message {message_id}"))?;
         if stored.json["author"]["id"] != actor.user.id.to_string().as_str() {
             bail!("{} did not write message {message_id}", actor.user.username);
         }
@@ -892,7 +900,10 @@ impl Sandbox {
     /// A member deletes their message (the bot receives MESSAGE_DELETE).
     pub fn delete_message(&self, actor: &Actor, message_id: u64) -> anyhow::Result<()> {
         let mut world = self.shared.world();
-        let stored = world.messages.remove(&message_id).ok_or_else(|| anyhow!("no message {message_id}"))?;
+        let stored = world
+            .messages
+            .remove(&message_id)
+            .ok_or_else(|| anyhow!("no message {message_id}"))?;
         let mut d = json!({"id": message_id.to_string(), "channel_id": stored.json["channel_id"]});
         if let Some(guild) = actor.guild_id {
             d["guild_id"] = json!(guild.to_string());
@@ -901,7 +912,11 @@ impl Sandbox {
     }
 
     /// Waits until a channel holds at least `count` messages.
-    pub async fn wait_for_channel_messages(&self, channel_id: u64, count: usize) -> anyhow::Result<Vec<Value>> {
+    pub async fn wait_for_channel_messages(
+        &self,
+        channel_id: u64,
+        count: usize,
+    ) -> anyhow::Result<Vec<Value>> {
         self.wait_for("messages in the channel", |w| {
             let messages: Vec<Value> = w
                 .messages

@@ -214,6 +214,7 @@ impl OpenApi {
         }
 
         widen_permission_fields(&mut spec);
+        widen_attachment_ids(&mut spec);
         let registry = Registry::new()
             .draft(Draft::Draft202012)
             .add(BASE_URI, spec)
@@ -421,6 +422,17 @@ fn widen_permission_fields(spec: &mut Value) {
                 });
             }
         }
+    }
+}
+
+/// An attachment being uploaded is referred to by its index in the upload, `"id": 0`, as
+/// Discord's "Uploading Files" documentation shows and serenity sends; the spec only allows a
+/// snowflake string there. Accept a small integer as well.
+fn widen_attachment_ids(spec: &mut Value) {
+    if let Some(id) = spec.pointer_mut("/components/schemas/MessageAttachmentRequest/properties/id")
+    {
+        let original = id.take();
+        *id = json!({"anyOf": [original, {"type": "integer", "minimum": 0, "maximum": 9}]});
     }
 }
 

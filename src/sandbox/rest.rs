@@ -634,6 +634,9 @@ mod tests {
         let body = b"--XyZ\r\nContent-Disposition: form-data; name=\"files[0]\"; filename=\"chart.png\"\r\nContent-Type: image/png\r\n\r\n\x89PNGdata\r\n--XyZ\r\nContent-Disposition: form-data; name=\"payload_json\"\r\n\r\n{\"content\":\"hi\"}\r\n--XyZ--\r\n";
         let (payload, files) = parse_multipart(body, "XyZ").unwrap();
         assert_eq!(payload.unwrap()["content"], "hi");
-        assert_eq!(files, vec![("chart.png".to_owned(), b"\x89PNGdata".to_vec())]);
+        assert_eq!(
+            files,
+            vec![("chart.png".to_owned(), b"\x89PNGdata".to_vec())]
+        );
     }
 }

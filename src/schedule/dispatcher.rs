@@ -185,7 +185,11 @@ impl Dispatcher {
 
     /// Once a day: deletes wins past their retention, and the data of servers the bot left
     /// long enough ago (everything of theirs goes with them).
-    async fn apply_retention(&self, now: DateTime<Utc>, report: &mut TickReport) -> Result<(), StoreError> {
+    async fn apply_retention(
+        &self,
+        now: DateTime<Utc>,
+        report: &mut TickReport,
+    ) -> Result<(), StoreError> {
         {
             let mut last = self.last_retention.lock().expect("retention clock");
             if last.is_some_and(|at| now - at < chrono::Duration::days(1)) {
@@ -199,10 +203,16 @@ impl Dispatcher {
             .await?;
         report.expired_servers = self
             .store
-            .delete_servers_left_before((now - self.settings.left_server_retention).timestamp_millis())
+            .delete_servers_left_before(
+                (now - self.settings.left_server_retention).timestamp_millis(),
+            )
             .await?;
         if report.expired_wins + report.expired_servers > 0 {
-            tracing::info!(wins = report.expired_wins, servers = report.expired_servers, "retention: deleted expired data");
+            tracing::info!(
+                wins = report.expired_wins,
+                servers = report.expired_servers,
+                "retention: deleted expired data"
+            );
         }
         Ok(())
     }

@@ -75,7 +75,11 @@ pub struct ForgetReport {
 
 impl ForgetReport {
     pub fn total(&self) -> u64 {
-        self.wins + self.suggestions + self.decisions_unlinked + self.preferences + self.servers_unlinked
+        self.wins
+            + self.suggestions
+            + self.decisions_unlinked
+            + self.preferences
+            + self.servers_unlinked
     }
 }
 
@@ -125,7 +129,11 @@ impl Store {
     }
 
     /// The member's "I did it" win on a post, if any.
-    pub async fn button_win(&self, post_id: i64, member_id: u64) -> Result<Option<WinRecord>, StoreError> {
+    pub async fn button_win(
+        &self,
+        post_id: i64,
+        member_id: u64,
+    ) -> Result<Option<WinRecord>, StoreError> {
         let row = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {WIN_COLUMNS} FROM wins WHERE post_id = $1 AND member_id = $2 AND source = 'button'"
         )))
@@ -137,10 +145,12 @@ impl Store {
     }
 
     pub async fn win_by_id(&self, win_id: i64) -> Result<Option<WinRecord>, StoreError> {
-        let row = sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {WIN_COLUMNS} FROM wins WHERE id = $1")))
-            .bind(win_id)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {WIN_COLUMNS} FROM wins WHERE id = $1"
+        )))
+        .bind(win_id)
+        .fetch_optional(&self.pool)
+        .await?;
         Ok(row)
     }
 
@@ -156,38 +166,48 @@ impl Store {
     ) -> Result<bool, StoreError> {
         let mut changed = false;
         if let Some(text) = text {
-            changed |= sqlx::query("UPDATE wins SET text = $1, updated_at = $2 WHERE id = $3 AND member_id = $4")
-                .bind(text)
-                .bind(now_ms)
-                .bind(win_id)
-                .bind(member_id as i64)
-                .execute(&self.pool)
-                .await?
-                .rows_affected()
+            changed |= sqlx::query(
+                "UPDATE wins SET text = $1, updated_at = $2 WHERE id = $3 AND member_id = $4",
+            )
+            .bind(text)
+            .bind(now_ms)
+            .bind(win_id)
+            .bind(member_id as i64)
+            .execute(&self.pool)
+            .await?
+            .rows_affected()
                 > 0;
         }
         if let Some(visibility) = visibility {
-            changed |= sqlx::query("UPDATE wins SET visibility = $1, updated_at = $2 WHERE id = $3 AND member_id = $4")
-                .bind(visibility)
-                .bind(now_ms)
-                .bind(win_id)
-                .bind(member_id as i64)
-                .execute(&self.pool)
-                .await?
-                .rows_affected()
+            changed |= sqlx::query(
+                "UPDATE wins SET visibility = $1, updated_at = $2 WHERE id = $3 AND member_id = $4",
+            )
+            .bind(visibility)
+            .bind(now_ms)
+            .bind(win_id)
+            .bind(member_id as i64)
+            .execute(&self.pool)
+            .await?
+            .rows_affected()
                 > 0;
         }
         Ok(changed)
     }
 
     /// Follows an edit of a collected message. `false` if no win came from it.
-    pub async fn update_win_from_message(&self, message_id: u64, text: Option<&str>, now_ms: i64) -> Result<bool, StoreError> {
-        let result = sqlx::query("UPDATE wins SET text = $1, updated_at = $2 WHERE message_id = $3")
-            .bind(text)
-            .bind(now_ms)
-            .bind(message_id as i64)
-            .execute(&self.pool)
-            .await?;
+    pub async fn update_win_from_message(
+        &self,
+        message_id: u64,
+        text: Option<&str>,
+        now_ms: i64,
+    ) -> Result<bool, StoreError> {
+        let result =
+            sqlx::query("UPDATE wins SET text = $1, updated_at = $2 WHERE message_id = $3")
+                .bind(text)
+                .bind(now_ms)
+                .bind(message_id as i64)
+                .execute(&self.pool)
+                .await?;
         Ok(result.rows_affected() > 0)
     }
 
@@ -221,18 +241,27 @@ impl Store {
     }
 
     /// Wins a member recorded since an instant (for the hourly limit).
-    pub async fn member_wins_since(&self, member_id: u64, since_ms: i64) -> Result<i64, StoreError> {
-        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM wins WHERE member_id = $1 AND created_at >= $2")
-            .bind(member_id as i64)
-            .bind(since_ms)
-            .fetch_one(&self.pool)
-            .await?;
+    pub async fn member_wins_since(
+        &self,
+        member_id: u64,
+        since_ms: i64,
+    ) -> Result<i64, StoreError> {
+        let (n,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM wins WHERE member_id = $1 AND created_at >= $2")
+                .bind(member_id as i64)
+                .bind(since_ms)
+                .fetch_one(&self.pool)
+                .await?;
         Ok(n)
     }
 
     /// A server's most recent wins that their authors chose to share (named or anonymous)
     /// and that have words.
-    pub async fn shared_wins(&self, guild_id: i64, limit: i64) -> Result<Vec<WinRecord>, StoreError> {
+    pub async fn shared_wins(
+        &self,
+        guild_id: i64,
+        limit: i64,
+    ) -> Result<Vec<WinRecord>, StoreError> {
         let rows = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {WIN_COLUMNS} FROM wins WHERE guild_id = $1 AND visibility IN ('named', 'anonymous') \
              AND text IS NOT NULL AND text <> '' ORDER BY created_at DESC, id DESC LIMIT $2"
@@ -245,7 +274,12 @@ impl Store {
     }
 
     /// A member's own wins in a server, newest first.
-    pub async fn member_wins(&self, guild_id: i64, member_id: u64, limit: i64) -> Result<Vec<WinRecord>, StoreError> {
+    pub async fn member_wins(
+        &self,
+        guild_id: i64,
+        member_id: u64,
+        limit: i64,
+    ) -> Result<Vec<WinRecord>, StoreError> {
         let rows = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {WIN_COLUMNS} FROM wins WHERE guild_id = $1 AND member_id = $2 \
              ORDER BY created_at DESC, id DESC LIMIT $3"
@@ -279,17 +313,26 @@ impl Store {
     }
 
     pub async fn member_prefs(&self, member_id: u64) -> Result<MemberPrefs, StoreError> {
-        let row: Option<(i64, String)> =
-            sqlx::query_as("SELECT collect, default_visibility FROM member_prefs WHERE member_id = $1")
-                .bind(member_id as i64)
-                .fetch_optional(&self.pool)
-                .await?;
+        let row: Option<(i64, String)> = sqlx::query_as(
+            "SELECT collect, default_visibility FROM member_prefs WHERE member_id = $1",
+        )
+        .bind(member_id as i64)
+        .fetch_optional(&self.pool)
+        .await?;
         Ok(row
-            .map(|(collect, default_visibility)| MemberPrefs { collect: collect != 0, default_visibility })
+            .map(|(collect, default_visibility)| MemberPrefs {
+                collect: collect != 0,
+                default_visibility,
+            })
             .unwrap_or_default())
     }
 
-    pub async fn set_member_prefs(&self, member_id: u64, prefs: &MemberPrefs, now_ms: i64) -> Result<(), StoreError> {
+    pub async fn set_member_prefs(
+        &self,
+        member_id: u64,
+        prefs: &MemberPrefs,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO member_prefs (member_id, collect, default_visibility, updated_at) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (member_id) DO UPDATE SET collect = excluded.collect, \
@@ -307,10 +350,11 @@ impl Store {
     /// Everything stored about a member, for `/privacy export`.
     pub async fn export_member(&self, member_id: u64) -> Result<MemberExport, StoreError> {
         let id = member_id as i64;
-        let has_prefs: Option<(i64,)> = sqlx::query_as("SELECT 1 FROM member_prefs WHERE member_id = $1")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
+        let has_prefs: Option<(i64,)> =
+            sqlx::query_as("SELECT 1 FROM member_prefs WHERE member_id = $1")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
         let preferences = match has_prefs {
             Some(_) => Some(self.member_prefs(member_id).await?),
             None => None,
@@ -328,21 +372,26 @@ impl Store {
         .bind(id)
         .fetch_all(&self.pool)
         .await?;
-        let decided: Vec<(i64,)> = sqlx::query_as("SELECT id FROM suggestions WHERE decided_by = $1 ORDER BY id")
-            .bind(id)
-            .fetch_all(&self.pool)
-            .await?;
-        let owned: Vec<(i64,)> = sqlx::query_as("SELECT guild_id FROM servers WHERE owner_id = $1 ORDER BY guild_id")
-            .bind(id)
-            .fetch_all(&self.pool)
-            .await?;
+        let decided: Vec<(i64,)> =
+            sqlx::query_as("SELECT id FROM suggestions WHERE decided_by = $1 ORDER BY id")
+                .bind(id)
+                .fetch_all(&self.pool)
+                .await?;
+        let owned: Vec<(i64,)> =
+            sqlx::query_as("SELECT guild_id FROM servers WHERE owner_id = $1 ORDER BY guild_id")
+                .bind(id)
+                .fetch_all(&self.pool)
+                .await?;
         Ok(MemberExport {
             member_id: member_id.to_string(),
             preferences,
             wins,
             suggestions,
             suggestions_decided: decided.into_iter().map(|(i,)| i).collect(),
-            servers_owned: owned.into_iter().map(|(g,)| (g as u64).to_string()).collect(),
+            servers_owned: owned
+                .into_iter()
+                .map(|(g,)| (g as u64).to_string())
+                .collect(),
         })
     }
 
@@ -353,12 +402,19 @@ impl Store {
         let id = member_id as i64;
         let mut tx = self.begin_write().await?;
         let mut run = async |sql: &'static str| -> Result<u64, StoreError> {
-            Ok(sqlx::query(sql).bind(id).execute(&mut *tx).await?.rows_affected())
+            Ok(sqlx::query(sql)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected())
         };
         let report = ForgetReport {
             wins: run("DELETE FROM wins WHERE member_id = $1").await?,
             suggestions: run("DELETE FROM suggestions WHERE member_id = $1").await?,
-            decisions_unlinked: run("UPDATE suggestions SET decided_by = NULL WHERE decided_by = $1").await?,
+            decisions_unlinked: run(
+                "UPDATE suggestions SET decided_by = NULL WHERE decided_by = $1",
+            )
+            .await?,
             preferences: run("DELETE FROM member_prefs WHERE member_id = $1").await?,
             servers_unlinked: run("UPDATE servers SET owner_id = NULL WHERE owner_id = $1").await?,
         };
@@ -367,7 +423,10 @@ impl Store {
     }
 
     /// How many rows name a member, per (table, column) of [`MEMBER_COLUMNS`].
-    pub async fn rows_naming_member(&self, member_id: u64) -> Result<Vec<(String, i64)>, StoreError> {
+    pub async fn rows_naming_member(
+        &self,
+        member_id: u64,
+    ) -> Result<Vec<(String, i64)>, StoreError> {
         let mut out = Vec::new();
         for (table, column) in MEMBER_COLUMNS {
             let (n,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(format!(

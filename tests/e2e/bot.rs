@@ -47,6 +47,9 @@ impl TestBot {
         settings.schedule.tick_seconds = 0;
         settings.token = Some(SecretString::from(sandbox.token()));
         configure(&mut settings);
+        if let Ok(filter) = std::env::var("SMALLACTS_TEST_LOG") {
+            smallacts::telemetry::init(smallacts::settings::LogFormat::Pretty, &filter);
+        }
         let clock = Arc::new(ManualClock::new(now));
         let mut bot = TestBot {
             sandbox,

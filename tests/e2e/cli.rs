@@ -148,7 +148,9 @@ fn migrate_creates_a_working_sqlite_file_under_data() {
     let stdout = text(&out.stdout);
     assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
     assert!(
-        stdout.contains("7 tables: acts, member_prefs, posts, server_settings, servers, suggestions, wins"),
+        stdout.contains(
+            "7 tables: acts, member_prefs, posts, server_settings, servers, suggestions, wins"
+        ),
         "{stdout}"
     );
     let file = dir.path().join("data/smallacts.db");
@@ -231,7 +233,9 @@ mod postgres {
         assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
         assert!(stdout.starts_with("PostgreSQL database"), "{stdout}");
         assert!(
-            stdout.contains("7 tables: acts, member_prefs, posts, server_settings, servers, suggestions, wins"),
+            stdout.contains(
+                "7 tables: acts, member_prefs, posts, server_settings, servers, suggestions, wins"
+            ),
             "{stdout}"
         );
     }

@@ -81,12 +81,20 @@ async fn setup(bot: &TestBot, team: &Team, time: &str, extra: Vec<Value>) -> Str
 }
 
 /// Presses "I did it" on a daily post and sends the form it opens with `words`.
-pub async fn did_it(sandbox: &Sandbox, actor: &Actor, post: &Value, words: &str) -> smallacts::sandbox::Reply {
+pub async fn did_it(
+    sandbox: &Sandbox,
+    actor: &Actor,
+    post: &Value,
+    words: &str,
+) -> smallacts::sandbox::Reply {
     let id = smallacts::sandbox::buttons_of(post)[0].0.clone();
     let form = sandbox.click(actor, post, &id).await.unwrap();
     assert_eq!(form.kind, 9, "a form opens");
     let form_id = form.data["custom_id"].as_str().unwrap().to_owned();
-    sandbox.submit_modal(actor, &form_id, &[("text", words)]).await.unwrap()
+    sandbox
+        .submit_modal(actor, &form_id, &[("text", words)])
+        .await
+        .unwrap()
 }
 
 /// The daily posts in a channel (not campaign or other messages).
@@ -412,7 +420,11 @@ async fn the_post_has_its_act_buttons_and_thread_and_i_did_it_counts_once() {
     assert!(done.ephemeral());
     assert!(done.text().contains("counted"), "{}", done.text());
     let again = did_it(&bot.sandbox, &team.member, &post, "Went well!").await;
-    assert!(again.text().contains("Who may see your words?"), "{}", again.text());
+    assert!(
+        again.text().contains("Who may see your words?"),
+        "{}",
+        again.text()
+    );
     let day = (
         utc("2026-06-01T00:00:00Z").timestamp_millis(),
         utc("2026-06-02T00:00:00Z").timestamp_millis(),

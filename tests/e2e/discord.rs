@@ -50,8 +50,8 @@ async fn commands_intents_and_the_openapi_check_are_as_documented() {
     assert_eq!(
         names,
         [
-            "idea", "suggest", "win", "wins", "privacy", "help", "about", "daily", "settings", "acts",
-            "doctor"
+            "idea", "suggest", "win", "wins", "privacy", "help", "about", "daily", "settings",
+            "acts", "doctor"
         ]
     );
     for command in commands.as_array().unwrap() {
@@ -60,7 +60,9 @@ async fn commands_intents_and_the_openapi_check_are_as_documented() {
             !description.is_empty() && description.len() <= 100,
             "{command}"
         );
-        if ["idea", "suggest", "win", "wins", "privacy", "help", "about"].contains(&command["name"].as_str().unwrap()) {
+        if ["idea", "suggest", "win", "wins", "privacy", "help", "about"]
+            .contains(&command["name"].as_str().unwrap())
+        {
             assert!(
                 command["default_member_permissions"].is_null(),
                 "member commands need no permission: {command}"
@@ -427,7 +429,11 @@ async fn help_lists_every_command_and_about_names_the_privacy_notice() {
                 help.text()
             );
         }
-        let admin = if command["default_member_permissions"].is_null() { "" } else { " (admins)" };
+        let admin = if command["default_member_permissions"].is_null() {
+            ""
+        } else {
+            " (admins)"
+        };
         for sub in subcommands {
             let line = format!(
                 "`/{name} {}`{admin}: {}",

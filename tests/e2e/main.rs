@@ -7,3 +7,4 @@ mod daily;
 mod discord;
 mod helpers;
 mod store;
+mod wins;

@@ -24,7 +24,18 @@ fn act(slug: &str, text: &str) -> Act {
 
 async fn schema_has_every_table_and_column(db: TestDb) {
     let tables = db.store.table_names().await.unwrap();
-    assert_eq!(tables, ["acts", "member_prefs", "posts", "server_settings", "servers", "suggestions", "wins"]);
+    assert_eq!(
+        tables,
+        [
+            "acts",
+            "member_prefs",
+            "posts",
+            "server_settings",
+            "servers",
+            "suggestions",
+            "wins"
+        ]
+    );
     // Both dialects' migrations must describe the same columns, in the same order.
     let posts = db.store.column_names("posts").await.unwrap();
     assert_eq!(
@@ -362,7 +373,98 @@ async fn two_processes_never_post_the_same_slot_twice(db: TestDb) {
     assert_eq!(ra.unwrap().posted + rb.unwrap().posted, 0);
 }
 
+/// `/privacy forget` leaves nothing about the member in any table, on either backend, and
+/// every column that can hold a member's id is one forget knows about.
+async fn forget_erases_a_member_from_every_table(db: TestDb) {
+    use smallacts::store::{MEMBER_COLUMNS, MemberPrefs, NewWin};
+    let store = &db.store;
+    let (member, other) = (4_242_u64, 5_353_u64);
+    store
+        .upsert_server(GUILD, "Team", Some(member as i64), "Europe/London", T0)
+        .await
+        .unwrap();
+    store
+        .sync_catalogue(&[act("a-one", "Thank a colleague by name.")], T0)
+        .await
+        .unwrap();
+    for who in [member, other] {
+        let win = NewWin {
+            guild_id: GUILD,
+            member_id: who,
+            post_id: None,
+            act_id: None,
+            source: "command",
+            visibility: "named",
+            text: Some("did a thing"),
+            message_id: Some(who * 10),
+        };
+        store.insert_win(&win, T0).await.unwrap();
+        store
+            .add_suggestion(GUILD, who, &act("s", "Suggest a kind act."), T0)
+            .await
+            .unwrap();
+        store
+            .set_member_prefs(who, &MemberPrefs::default(), T0)
+            .await
+            .unwrap();
+    }
+    let pending = store.pending_suggestions(GUILD).await.unwrap();
+    // The member, as an admin, decided on the other's suggestion.
+    let theirs = pending.iter().find(|s| s.member_id == other).unwrap().id;
+    store
+        .decide_suggestion(GUILD, theirs, true, member, T0)
+        .await
+        .unwrap();
+
+    let export = store.export_member(member).await.unwrap();
+    assert_eq!(export.wins.len(), 1);
+    assert_eq!(export.suggestions.len(), 1);
+    assert_eq!(export.suggestions_decided, vec![theirs]);
+    assert_eq!(export.servers_owned, vec![(GUILD as u64).to_string()]);
+    assert!(export.preferences.is_some());
+
+    let before: i64 = store
+        .rows_naming_member(member)
+        .await
+        .unwrap()
+        .iter()
+        .map(|(_, n)| n)
+        .sum();
+    assert_eq!(before, 5, "one row per member column");
+    let report = store.forget_member(member).await.unwrap();
+    assert_eq!(report.total(), 5);
+    for (column, n) in store.rows_naming_member(member).await.unwrap() {
+        assert_eq!(n, 0, "{column} still names the member");
+    }
+    let others: i64 = store
+        .rows_naming_member(other)
+        .await
+        .unwrap()
+        .iter()
+        .map(|(_, n)| n)
+        .sum();
+    assert_eq!(
+        others, 3,
+        "the other member keeps their win, suggestion and preferences"
+    );
+
+    // Every column that can hold a member's id is covered by forget.
+    for table in store.table_names().await.unwrap() {
+        for column in store.column_names(&table).await.unwrap() {
+            let holds_member =
+                column.contains("member") || column.ends_with("_by") || column == "owner_id";
+            if holds_member {
+                assert!(
+                    MEMBER_COLUMNS.contains(&(table.as_str(), column.as_str())),
+                    "{table}.{column} can hold a member's id but /privacy forget does not know it"
+                );
+            }
+        }
+    }
+}
+
 on_both_backends!(
+    forget_erases_a_member_from_every_table,
     two_processes_never_post_the_same_slot_twice,
     schema_has_every_table_and_column,
     catalogue_sync_adds_updates_and_retires,

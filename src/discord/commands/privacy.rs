@@ -10,7 +10,11 @@ use crate::wins::Visibility;
 use super::wins::VisibilityChoice;
 
 /// See, export or erase what the bot keeps about you.
-#[poise::command(slash_command, subcommands("show", "export", "forget", "collect", "sharing"), subcommand_required)]
+#[poise::command(
+    slash_command,
+    subcommands("show", "export", "forget", "collect", "sharing"),
+    subcommand_required
+)]
 pub async fn privacy(_ctx: Context<'_>) -> Result<(), Error> {
     Ok(())
 }
@@ -21,7 +25,11 @@ async fn show(ctx: Context<'_>) -> Result<(), Error> {
     let member = ctx.author().id.get();
     let export = ctx.data().store.export_member(member).await?;
     let prefs = ctx.data().wins.prefs(member).await?;
-    let shared = export.wins.iter().filter(|w| w.visibility != "count").count();
+    let shared = export
+        .wins
+        .iter()
+        .filter(|w| w.visibility != "count")
+        .count();
     let with_words = export.wins.iter().filter(|w| w.text.is_some()).count();
     let text = format!(
         "**What I keep about you**\n\
@@ -44,12 +52,19 @@ async fn show(ctx: Context<'_>) -> Result<(), Error> {
 /// A file with everything the bot keeps about you. Only you see it.
 #[poise::command(slash_command)]
 async fn export(ctx: Context<'_>) -> Result<(), Error> {
-    let export = ctx.data().store.export_member(ctx.author().id.get()).await?;
+    let export = ctx
+        .data()
+        .store
+        .export_member(ctx.author().id.get())
+        .await?;
     let json = serde_json::to_vec_pretty(&export)?;
     ctx.send(
         poise::CreateReply::default()
             .content("Here is everything I keep about you.")
-            .attachment(serenity::CreateAttachment::bytes(json, "smallacts-my-data.json"))
+            .attachment(serenity::CreateAttachment::bytes(
+                json,
+                "smallacts-my-data.json",
+            ))
             .ephemeral(true)
             .allowed_mentions(no_mentions()),
     )
@@ -92,9 +107,15 @@ pub enum OnOff {
 
 /// Turn collection of your replies as wins on or off. While off, nothing of yours is kept.
 #[poise::command(slash_command)]
-async fn collect(ctx: Context<'_>, #[description = "on or off"] setting: OnOff) -> Result<(), Error> {
+async fn collect(
+    ctx: Context<'_>,
+    #[description = "on or off"] setting: OnOff,
+) -> Result<(), Error> {
     let on = matches!(setting, OnOff::On);
-    ctx.data().wins.set_collecting(ctx.author().id.get(), on).await?;
+    ctx.data()
+        .wins
+        .set_collecting(ctx.author().id.get(), on)
+        .await?;
     private(
         ctx,
         if on {
@@ -108,9 +129,18 @@ async fn collect(ctx: Context<'_>, #[description = "on or off"] setting: OnOff) 
 
 /// How your collected replies are shared unless you say otherwise.
 #[poise::command(slash_command)]
-async fn sharing(ctx: Context<'_>, #[description = "Your usual choice"] visibility: VisibilityChoice) -> Result<(), Error> {
+async fn sharing(
+    ctx: Context<'_>,
+    #[description = "Your usual choice"] visibility: VisibilityChoice,
+) -> Result<(), Error> {
     let visibility = Visibility::from(visibility);
-    ctx.data().wins.set_default_visibility(ctx.author().id.get(), visibility).await?;
-    private(ctx, format!("Saved: your replies will be {}.", visibility.outcome()))
+    ctx.data()
+        .wins
+        .set_default_visibility(ctx.author().id.get(), visibility)
+        .await?;
+    private(
+        ctx,
+        format!("Saved: your replies will be {}.", visibility.outcome()),
+    )
     .await
 }

@@ -34,10 +34,10 @@ fn guild(ctx: Context<'_>) -> i64 {
 #[poise::command(slash_command, guild_only)]
 pub async fn win(
     ctx: Context<'_>,
-    #[description = "What you did, and how it went"]
-    #[max_length = 1000]
-    text: String,
-    #[description = "Who may see it (default: your usual choice)"] visibility: Option<VisibilityChoice>,
+    #[description = "What you did, and how it went"] text: String,
+    #[description = "Who may see it (default: your usual choice)"] visibility: Option<
+        VisibilityChoice,
+    >,
 ) -> Result<(), Error> {
     let recorded = ctx
         .data()
@@ -57,8 +57,14 @@ pub async fn win(
         Recorded::Stored(_) => {
             let visibility = match visibility {
                 Some(v) => Visibility::from(v),
-                None => Visibility::parse(&ctx.data().wins.prefs(ctx.author().id.get()).await?.default_visibility)
-                    .unwrap_or(Visibility::Anonymous),
+                None => Visibility::parse(
+                    &ctx.data()
+                        .wins
+                        .prefs(ctx.author().id.get())
+                        .await?
+                        .default_visibility,
+                )
+                .unwrap_or(Visibility::Anonymous),
             };
             format!(
                 "Counted as a win for the team, {}. Thank you! `/wins mine` shows it, and lets you delete it.",
@@ -72,7 +78,12 @@ pub async fn win(
 }
 
 /// The team's wins.
-#[poise::command(slash_command, guild_only, subcommands("recent", "mine"), subcommand_required)]
+#[poise::command(
+    slash_command,
+    guild_only,
+    subcommands("recent", "mine"),
+    subcommand_required
+)]
 pub async fn wins(_ctx: Context<'_>) -> Result<(), Error> {
     Ok(())
 }
@@ -87,7 +98,11 @@ async fn recent(ctx: Context<'_>) -> Result<(), Error> {
 /// Your own wins here, each with a delete button. Only you see this.
 #[poise::command(slash_command, guild_only)]
 async fn mine(ctx: Context<'_>) -> Result<(), Error> {
-    let wins = ctx.data().wins.mine(guild(ctx), ctx.author().id.get(), 5).await?;
+    let wins = ctx
+        .data()
+        .wins
+        .mine(guild(ctx), ctx.author().id.get(), 5)
+        .await?;
     let (embed, rows) = render::my_wins(&wins);
     ctx.send(
         poise::CreateReply::default()
