@@ -244,30 +244,6 @@ impl Store {
         Ok(())
     }
 
-    /// Records that a member did a posted act. `false` if they already had.
-    pub async fn record_done(
-        &self,
-        guild_id: i64,
-        member_id: u64,
-        post_id: i64,
-        act_id: Option<i64>,
-        now_ms: i64,
-    ) -> Result<bool, StoreError> {
-        let inserted: Option<(i64,)> = sqlx::query_as(
-            "INSERT INTO wins (guild_id, member_id, post_id, act_id, source, visibility, created_at) \
-             VALUES ($1, $2, $3, $4, 'button', 'count', $5) \
-             ON CONFLICT (post_id, member_id) WHERE source = 'button' DO NOTHING RETURNING id",
-        )
-        .bind(guild_id)
-        .bind(member_id as i64)
-        .bind(post_id)
-        .bind(act_id)
-        .bind(now_ms)
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(inserted.is_some())
-    }
-
     /// Acts done in a server between two instants (Unix ms, end exclusive).
     pub async fn count_done_between(
         &self,

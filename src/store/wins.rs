@@ -164,34 +164,22 @@ impl Store {
         visibility: Option<&str>,
         now_ms: i64,
     ) -> Result<bool, StoreError> {
-        let mut changed = false;
-        if let Some(text) = text {
-            changed |= sqlx::query(
-                "UPDATE wins SET text = $1, updated_at = $2 WHERE id = $3 AND member_id = $4",
-            )
-            .bind(text)
-            .bind(now_ms)
-            .bind(win_id)
-            .bind(member_id as i64)
-            .execute(&self.pool)
-            .await?
-            .rows_affected()
-                > 0;
-        }
-        if let Some(visibility) = visibility {
-            changed |= sqlx::query(
-                "UPDATE wins SET visibility = $1, updated_at = $2 WHERE id = $3 AND member_id = $4",
-            )
-            .bind(visibility)
-            .bind(now_ms)
-            .bind(win_id)
-            .bind(member_id as i64)
-            .execute(&self.pool)
-            .await?
-            .rows_affected()
-                > 0;
-        }
-        Ok(changed)
+        // One statement: the text only when asked (it may be cleared), the visibility only
+        // when given.
+        let result = sqlx::query(
+            "UPDATE wins SET text = CASE WHEN $1 = 1 THEN $2 ELSE text END, \
+             visibility = COALESCE($3, visibility), updated_at = $4 \
+             WHERE id = $5 AND member_id = $6",
+        )
+        .bind(i64::from(text.is_some()))
+        .bind(text.flatten())
+        .bind(visibility)
+        .bind(now_ms)
+        .bind(win_id)
+        .bind(member_id as i64)
+        .execute(&self.pool)
+        .await?;
+        Ok(result.rows_affected() > 0)
     }
 
     /// Follows an edit of a collected message. `false` if no win came from it.
@@ -438,6 +426,29 @@ impl Store {
             out.push((format!("{table}.{column}"), n));
         }
         Ok(out)
+    }
+
+    /// For the ingest benchmark: how many wins a server has.
+    pub async fn member_wins_count_for_bench(&self, guild_id: i64) -> Result<i64, StoreError> {
+        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM wins WHERE guild_id = $1")
+            .bind(guild_id)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(n)
+    }
+
+    /// For the ingest benchmark: (message id, stored at) of every collected reply.
+    pub async fn win_store_times_for_bench(
+        &self,
+        guild_id: i64,
+    ) -> Result<Vec<(i64, i64)>, StoreError> {
+        let rows = sqlx::query_as(
+            "SELECT message_id, created_at FROM wins WHERE guild_id = $1 AND message_id IS NOT NULL",
+        )
+        .bind(guild_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows)
     }
 
     /// Retention: deletes wins created before `cutoff_ms`.

@@ -58,6 +58,7 @@ pub async fn about(ctx: Context<'_>) -> Result<(), Error> {
         .field(
             "Privacy",
             "What the bot keeps, why and for how long is in PRIVACY.md, published with the bot. \
+             `/privacy` shows, exports or erases what it keeps about you. \
              It never needs to read your messages to work.",
             false,
         )
