@@ -23,7 +23,7 @@ use smallacts::startup::Application;
 const REPLIES: usize = 20_000;
 const MEMBERS: usize = 1_000;
 /// Offered load: replies per second sent by the fake Discord.
-const OFFERED_PER_SECOND: usize = 2_500;
+const OFFERED_PER_SECOND: usize = 4_000;
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> anyhow::Result<()> {

@@ -363,6 +363,11 @@ impl Sandbox {
             .route("/api/v10/{*path}", axum::routing::any(rest::handle))
             .with_state(shared.clone());
         let server = tokio::spawn(async move {
+            // Like Discord's edge, send small gateway frames at once (no Nagle delay).
+            use axum::serve::ListenerExt;
+            let listener = listener.tap_io(|stream| {
+                let _ = stream.set_nodelay(true);
+            });
             let _ = axum::serve(listener, app).await;
         });
         Ok(Sandbox {
