@@ -188,6 +188,10 @@ async fn daily_week(
                     .await?;
             }
         }
+        // Friday 16:00: the weekly recap goes out on its own.
+        if day == 4 {
+            stage.weekly_recap(date, channel.id).await?;
+        }
     }
     let threads = stage.sandbox.threads().len();
     writeln!(
@@ -201,6 +205,42 @@ async fn daily_week(
         .command(&admin, "/wins recent", "wins", recent)
         .await?;
     Ok(())
+}
+
+impl Stage<'_> {
+    /// Moves the clock to Friday 16:00, lets the recap go out, shows it and saves its chart.
+    async fn weekly_recap(&mut self, friday: NaiveDate, channel_id: u64) -> anyhow::Result<()> {
+        self.clock.set(london(friday, 16, 0));
+        let before = self.sandbox.channel_messages(channel_id).len();
+        let running = self.running.as_ref().context("the bot is running")?;
+        running.dispatcher.tick().await?;
+        let messages = self.sandbox.channel_messages(channel_id);
+        writeln!(
+            self.out,
+            "\n  {} 16:00, in #daily-act: the weekly recap",
+            friday.format("%A %-d %B")
+        )?;
+        for message in &messages[before..] {
+            self.show_message(message, "posted in the channel")?;
+        }
+        let chart = self
+            .sandbox
+            .requests()
+            .into_iter()
+            .rev()
+            .flat_map(|r| r.files)
+            .find(|(name, _)| name == crate::discord::render::RECAP_CHART);
+        if let Some((_, png)) = chart {
+            let path = std::env::temp_dir().join("smallacts-demo-chart.png");
+            std::fs::write(&path, png)?;
+            writeln!(
+                self.out,
+                "    [chart attached: wins per day by size, saved to {}]",
+                path.display()
+            )?;
+        }
+        Ok(())
+    }
 }
 
 /// A message's id as a number.
@@ -459,7 +499,12 @@ impl Stage<'_> {
             }
             for line in embed["description"]
                 .as_str()
-                .map(|d| wrap(&humanise(d, &self.guild_channels, &self.users), WIDTH - 8))
+                .map(|d| {
+                    wrap(
+                        &humanise(&d.replace("**", ""), &self.guild_channels, &self.users),
+                        WIDTH - 8,
+                    )
+                })
                 .unwrap_or_default()
             {
                 writeln!(self.out, "    │   {line}")?;
@@ -469,11 +514,12 @@ impl Stage<'_> {
                 .into_iter()
                 .flatten()
                 .map(|f| {
-                    format!(
-                        "{}: {}",
-                        f["name"].as_str().unwrap_or(""),
-                        f["value"].as_str().unwrap_or("")
-                    )
+                    let value = humanise(
+                        f["value"].as_str().unwrap_or(""),
+                        &self.guild_channels,
+                        &self.users,
+                    );
+                    format!("{}: {}", f["name"].as_str().unwrap_or(""), value)
                 })
                 .collect();
             if !fields.is_empty() {

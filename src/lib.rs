@@ -10,6 +10,7 @@ pub mod discord;
 pub mod ideas;
 pub mod invite;
 pub mod ops;
+pub mod recap;
 pub mod sandbox;
 pub mod schedule;
 pub mod settings;

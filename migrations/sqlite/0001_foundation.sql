@@ -29,6 +29,11 @@ CREATE TABLE server_settings (
     awareness_week    INTEGER NOT NULL DEFAULT 1,
     -- 'YYYY-MM-DD' of a Monday to use instead of the second Monday of June.
     awareness_start   TEXT,
+    -- The weekly recap: on by default, Fridays at 16:00 local, in the daily channel unless set.
+    recap_enabled     INTEGER NOT NULL DEFAULT 1,
+    recap_schedule    TEXT    NOT NULL DEFAULT 'daily 16:00 fri',
+    recap_channel_id  INTEGER,
+    recap_next_at     INTEGER,
     updated_at        INTEGER NOT NULL
 );
 

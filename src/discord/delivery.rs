@@ -162,6 +162,16 @@ impl DiscordDelivery {
                 self.post(serenity::ChannelId::new(*channel_id), message)
                     .await
             }
+            Outgoing::Recap {
+                channel_id,
+                server,
+                recap,
+                ..
+            } => {
+                let message = render::recap_message(recap, server, outgoing.nonce());
+                self.post(serenity::ChannelId::new(*channel_id), message)
+                    .await
+            }
             Outgoing::AdminAlert {
                 admin_channel_id,
                 owner_id,

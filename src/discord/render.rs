@@ -8,6 +8,7 @@ use chrono::NaiveDate;
 use super::components::{DailyButton, IdeaButton};
 use super::no_mentions;
 use crate::acts::{ActFilter, Size};
+use crate::recap::Recap;
 use crate::schedule::{AwarenessWeek, CAMPAIGN_HASHTAG, DailyPost};
 use crate::store::{StoredAct, WinRecord};
 use crate::wins::Visibility;
@@ -369,6 +370,118 @@ pub fn my_wins(wins: &[WinRecord]) -> (serenity::CreateEmbed, Vec<serenity::Crea
         ]));
     }
     (embed, rows)
+}
+
+/// "Mon, Tue and Thu".
+fn list_days(days: &[chrono::Weekday]) -> String {
+    let names: Vec<String> = days.iter().map(|d| d.to_string()).collect();
+    match names.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => names.join(""),
+    }
+}
+
+/// The weekly recap as an embed: what the team did together, never a ranking of people.
+pub fn recap_embed(recap: &Recap, server: &str) -> serenity::CreateEmbed {
+    let server = safe_user_text(server, 100);
+    if recap.is_empty() {
+        return serenity::CreateEmbed::new()
+            .title(format!("A quiet week at {server}"))
+            .description(
+                "No wins were recorded this week, and that's all right: busy weeks happen. \
+                 Monday brings a fresh, small act, and even a smile counts. When you do one, \
+                 press \u{201c}I did it\u{201d} or reply in the day's thread.",
+            )
+            .colour(colour(Size::Smallest));
+    }
+    let people = if recap.members == 1 {
+        "person"
+    } else {
+        "people"
+    };
+    let mut lines = vec![format!(
+        "**{}** small acts of connection this week (last week: {}), by **{}** {people}.",
+        recap.wins, recap.wins_last_week, recap.members
+    )];
+    let mut active = format!("Active on {}.", list_days(&recap.active_days));
+    if recap.day_streak >= 2 {
+        active.push_str(&format!(" That's a {}-day run.", recap.day_streak));
+    }
+    if recap.week_streak >= 2 {
+        active.push_str(&format!(
+            " {} weeks in a row with a win.",
+            recap.week_streak
+        ));
+    }
+    lines.push(active);
+    for (act, times) in &recap.top_acts {
+        lines.push(format!(
+            "Most done: \u{201c}{}\u{201d} ({times} times)",
+            escape_markdown(&truncate(act, 200))
+        ));
+    }
+    let sizes: Vec<String> = recap
+        .by_size
+        .iter()
+        .map(|(s, n)| format!("{} {n}", s.label()))
+        .collect();
+    if !sizes.is_empty() {
+        lines.push(format!("Sizes: {}", sizes.join(" \u{b7} ")));
+    }
+    let ways: Vec<String> = recap
+        .by_way
+        .iter()
+        .map(|(w, n)| format!("{} {n}", w.label()))
+        .collect();
+    if !ways.is_empty() {
+        lines.push(format!("Ways to Wellbeing: {}", ways.join(" \u{b7} ")));
+    }
+    lines.push(String::new());
+    lines.push(recap.closing.to_owned());
+    let mut embed = serenity::CreateEmbed::new()
+        .title(format!("This week at {server}"))
+        .description(lines.join("\n"))
+        .colour(colour(Size::Small))
+        .image(format!("attachment://{RECAP_CHART}"));
+    if !recap.quotes.is_empty() {
+        let quotes: Vec<String> = recap
+            .quotes
+            .iter()
+            .map(|q| {
+                let who = q
+                    .member_id
+                    .map_or_else(|| "someone on the team".to_owned(), |m| format!("<@{m}>"));
+                format!(
+                    "\u{201c}{}\u{201d} \u{2014} {who}",
+                    safe_user_text(&q.text, 180)
+                )
+            })
+            .collect();
+        embed = embed.field("In their words", truncate(&quotes.join("\n"), 1024), false);
+    }
+    embed
+}
+
+/// The file name of the recap's chart.
+pub const RECAP_CHART: &str = "recap-chart.png";
+
+/// The recap post: embed, chart attached with its description for screen readers.
+pub fn recap_message(
+    recap: &Recap,
+    server: &str,
+    nonce: Option<String>,
+) -> serenity::CreateMessage {
+    let mut message = serenity::CreateMessage::new()
+        .embed(recap_embed(recap, server))
+        .allowed_mentions(no_mentions());
+    if !recap.is_empty() {
+        let chart = recap.chart();
+        message = message.add_file(
+            serenity::CreateAttachment::bytes(chart.png, RECAP_CHART)
+                .description(truncate(&chart.alt_text, 1000)),
+        );
+    }
+    with_nonce(message, nonce)
 }
 
 /// Cuts text to `max` characters, ending with an ellipsis when cut.

@@ -588,7 +588,11 @@ impl Sandbox {
     pub async fn wait_until_ready(&self) -> anyhow::Result<()> {
         self.wait_for("the bot to connect and register its commands", |w| {
             let live = w.session.as_ref().is_some_and(|s| s.conn.is_some());
-            let registered = w.commands.as_array().is_some_and(|c| !c.is_empty());
+            // Registered once the bulk overwrite has been answered (and recorded).
+            let registered = w
+                .requests
+                .iter()
+                .any(|r| r.method == "PUT" && r.path.ends_with("/commands") && r.status == 200);
             (live && registered).then_some(())
         })
         .await

@@ -18,12 +18,13 @@ use super::rules::{CatchUp, Firing, Schedule, catch_up, parse_timezone, resolve_
 use crate::acts::{ActFilter, Setting, choose_fresh, current_round, split_tags};
 use crate::clock::Clock;
 use crate::ops::Metrics;
-use crate::store::{Claim, DailyConfig, Store, StoreError, StoredAct};
+use crate::store::{Claim, DailyConfig, RecapConfig, Store, StoreError, StoredAct};
 
 /// The job name of the daily post in the posts table.
 pub const DAILY_JOB: &str = "daily";
 pub const KICKOFF_JOB: &str = "awareness-kickoff";
 pub const CLOSING_JOB: &str = "awareness-closing";
+pub const RECAP_JOB: &str = "recap";
 /// Attempts at delivering one post before giving up.
 pub const MAX_ATTEMPTS: i64 = 4;
 
@@ -56,6 +57,13 @@ pub enum Outgoing {
         week: AwarenessWeek,
         acts_done: i64,
     },
+    /// The weekly recap.
+    Recap {
+        post_id: i64,
+        channel_id: u64,
+        server: String,
+        recap: Box<crate::recap::Recap>,
+    },
     /// A post could not be delivered: tell the server's admins.
     AdminAlert {
         admin_channel_id: Option<u64>,
@@ -70,7 +78,8 @@ impl Outgoing {
         match self {
             Outgoing::Daily(p) => Some(format!("sa-{}", p.post_id)),
             Outgoing::AwarenessKickoff { post_id, .. }
-            | Outgoing::AwarenessClosing { post_id, .. } => Some(format!("sa-{post_id}")),
+            | Outgoing::AwarenessClosing { post_id, .. }
+            | Outgoing::Recap { post_id, .. } => Some(format!("sa-{post_id}")),
             Outgoing::AdminAlert { .. } => None,
         }
     }
@@ -119,6 +128,8 @@ pub struct TickReport {
     pub failed: usize,
     pub already_claimed: usize,
     pub retried: usize,
+    /// Weekly recaps posted.
+    pub recaps: usize,
     /// Rows deleted by the retention job, when it ran in this tick.
     pub expired_wins: u64,
     pub expired_servers: u64,
@@ -178,9 +189,109 @@ impl Dispatcher {
                 tracing::error!(guild = config.guild_id, error = %error, "daily post failed");
             }
         }
+        for config in self
+            .store
+            .due_recaps(now.timestamp_millis(), self.settings.batch)
+            .await?
+        {
+            if let Err(error) = self.handle_recap(&config, now, &mut report).await {
+                tracing::error!(guild = config.guild_id, error = %error, "weekly recap failed");
+            }
+        }
         self.retry_failed(now, &mut report).await?;
         self.apply_retention(now, &mut report).await?;
         Ok(report)
+    }
+
+    /// The weekly recap: same catch-up and exactly-once rules as the daily post.
+    async fn handle_recap(
+        &self,
+        config: &RecapConfig,
+        now: DateTime<Utc>,
+        report: &mut TickReport,
+    ) -> anyhow::Result<()> {
+        let Some(channel_id) = config.channel_id else {
+            return Ok(());
+        };
+        let schedule = Schedule::from_storage(&config.schedule)?;
+        let tz = parse_timezone(&config.timezone)?;
+        let done_through = config
+            .next_at
+            .map(|ms| DateTime::from_timestamp_millis(ms - 1).unwrap_or(now));
+        let next = schedule
+            .next_after(tz, now)
+            .map(|f| f.at.timestamp_millis());
+        match catch_up(&schedule, tz, done_through, now, self.settings.grace) {
+            CatchUp::Nothing => {}
+            CatchUp::TooLate(firing) => {
+                let at = firing.at.timestamp_millis();
+                if let Claim::Won(post_id) = self
+                    .store
+                    .claim_post(
+                        config.guild_id,
+                        RECAP_JOB,
+                        &firing.slot,
+                        None,
+                        Some(channel_id as i64),
+                        at,
+                        now.timestamp_millis(),
+                    )
+                    .await?
+                {
+                    self.store
+                        .mark_post_skipped(
+                            post_id,
+                            "skipped: the bot was down past the grace window",
+                        )
+                        .await?;
+                    report.skipped_late += 1;
+                }
+            }
+            CatchUp::Post(firing) => {
+                let claim = self
+                    .store
+                    .claim_post(
+                        config.guild_id,
+                        RECAP_JOB,
+                        &firing.slot,
+                        None,
+                        Some(channel_id as i64),
+                        firing.at.timestamp_millis(),
+                        now.timestamp_millis(),
+                    )
+                    .await?;
+                if let Claim::Won(post_id) = claim {
+                    let recap =
+                        crate::recap::compute(&self.store, config.guild_id, tz, now).await?;
+                    let outgoing = Outgoing::Recap {
+                        post_id,
+                        channel_id,
+                        server: config.name.clone(),
+                        recap: Box::new(recap),
+                    };
+                    let daily = self.store.daily_config(config.guild_id).await?;
+                    let sent = match &daily {
+                        Some(daily) => self.send(daily, post_id, &outgoing).await?,
+                        None => false,
+                    };
+                    if sent {
+                        report.recaps += 1;
+                    }
+                } else {
+                    report.already_claimed += 1;
+                }
+            }
+        }
+        self.store
+            .change_recap(
+                config.guild_id,
+                &crate::store::RecapChange {
+                    next_at: Some(next),
+                    ..Default::default()
+                },
+            )
+            .await?;
+        Ok(())
     }
 
     /// Once a day: deletes wins past their retention, and the data of servers the bot left

@@ -12,7 +12,7 @@ use chrono::NaiveDate;
 
 pub use dispatcher::{
     CLOSING_JOB, DAILY_JOB, DailyPost, Deliver, Delivered, DeliveryError, DeliveryFuture,
-    Dispatcher, DispatcherSettings, KICKOFF_JOB, Outgoing, TickReport, awareness_week,
+    Dispatcher, DispatcherSettings, KICKOFF_JOB, Outgoing, RECAP_JOB, TickReport, awareness_week,
     choose_for_day,
 };
 pub use plan::{AwarenessWeek, CAMPAIGN_HASHTAG, SizePlan};
@@ -103,6 +103,61 @@ impl DailyAdmin {
         self.save_schedule(guild_id, None, schedule, None).await
     }
 
+    /// Gives the weekly recap its first due time once the server has a channel.
+    async fn ensure_recap_scheduled(&self, guild_id: i64) -> Result<(), AdminError> {
+        let Some(recap) = self.store.recap_config(guild_id).await? else {
+            return Ok(());
+        };
+        if recap.enabled && recap.next_at.is_none() {
+            self.set_recap(guild_id, None, None, None).await?;
+        }
+        Ok(())
+    }
+
+    /// Turns the weekly recap on with a day, a time and a channel (each optional: by default
+    /// Friday, 16:00 and the daily channel), and works out when it is next due.
+    pub async fn set_recap(
+        &self,
+        guild_id: i64,
+        channel_id: Option<u64>,
+        day: Option<&str>,
+        time: Option<&str>,
+    ) -> Result<Schedule, AdminError> {
+        let current = self
+            .store
+            .recap_config(guild_id)
+            .await?
+            .ok_or(AdminError::NotSetUp)?;
+        let existing = Schedule::from_storage(&current.schedule).ok();
+        let schedule = match (day, time, existing) {
+            (None, None, Some(existing)) => existing,
+            (day, time, _) => Schedule::daily(time.unwrap_or("16:00"), day.unwrap_or("fri"))?,
+        };
+        let tz = parse_timezone(&current.timezone)?;
+        let next = schedule
+            .next_after(tz, self.clock.now())
+            .map(|f| f.at.timestamp_millis());
+        let change = crate::store::RecapChange {
+            enabled: Some(true),
+            schedule: Some(schedule.to_storage()),
+            channel_id: channel_id.map(Some),
+            next_at: Some(next),
+        };
+        self.store.change_recap(guild_id, &change).await?;
+        Ok(schedule)
+    }
+
+    /// Turns the weekly recap off.
+    pub async fn recap_off(&self, guild_id: i64) -> Result<(), AdminError> {
+        let change = crate::store::RecapChange {
+            enabled: Some(false),
+            next_at: Some(None),
+            ..Default::default()
+        };
+        self.store.change_recap(guild_id, &change).await?;
+        Ok(())
+    }
+
     async fn save_schedule(
         &self,
         guild_id: i64,
@@ -127,7 +182,9 @@ impl DailyAdmin {
             next_at: Some(next.as_ref().map(|f| f.at.timestamp_millis())),
             ..Default::default()
         };
-        self.apply(guild_id, &change).await
+        let summary = self.apply(guild_id, &change).await?;
+        self.ensure_recap_scheduled(guild_id).await?;
+        Ok(summary)
     }
 
     /// Pauses until a local date (`YYYY-MM-DD`), or until resumed.

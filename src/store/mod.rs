@@ -9,6 +9,7 @@
 mod acts;
 mod daily;
 mod posts;
+mod recap;
 mod servers;
 mod wins;
 
@@ -24,6 +25,7 @@ use crate::settings::{DatabaseSettings, DatabaseUrl};
 pub use acts::{StoredAct, SyncReport};
 pub use daily::{DailyChange, DailyConfig, Suggestion};
 pub use posts::{Claim, PostRecord, PostStatus};
+pub use recap::{RangeWin, RecapChange, RecapConfig};
 pub use servers::ServerRecord;
 pub use wins::{ForgetReport, MEMBER_COLUMNS, MemberExport, MemberPrefs, NewWin, WinRecord};
 

@@ -428,6 +428,41 @@ impl Store {
         Ok(out)
     }
 
+    /// For benchmarks: stores many wins at once, (member, created_at, act) each, in one
+    /// transaction of multi-row inserts.
+    pub async fn insert_wins_for_bench(
+        &self,
+        guild_id: i64,
+        wins: &[(i64, i64, Option<i64>)],
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        for chunk in wins.chunks(400) {
+            let mut sql = String::from(
+                "INSERT INTO wins (guild_id, member_id, act_id, source, visibility, text, created_at) VALUES ",
+            );
+            for (i, _) in chunk.iter().enumerate() {
+                if i > 0 {
+                    sql.push(',');
+                }
+                let b = i * 4;
+                sql.push_str(&format!(
+                    "(${}, ${}, ${}, 'command', 'anonymous', 'a small act', ${})",
+                    b + 1,
+                    b + 2,
+                    b + 3,
+                    b + 4
+                ));
+            }
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for (member, at, act) in chunk {
+                query = query.bind(guild_id).bind(*member).bind(*act).bind(*at);
+            }
+            query.execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// For the ingest benchmark: how many wins a server has.
     pub async fn member_wins_count_for_bench(&self, guild_id: i64) -> Result<i64, StoreError> {
         let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM wins WHERE guild_id = $1")

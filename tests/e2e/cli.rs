@@ -257,7 +257,7 @@ fn demo_plays_the_scene_offline_with_the_real_bot() {
     let stderr = text(&out.stderr);
     assert!(out.status.success(), "{stdout}\n{stderr}");
     for needle in [
-        "registered /idea, /suggest, /win, /wins, /privacy, /help, /about, /daily, /settings, /acts, /doctor",
+        "registered /idea, /suggest, /win, /wins, /privacy, /help, /about, /daily, /settings, /acts, /recap, /export, /doctor",
         "Rosewood Care Home adds the bot",
         "Asha types /idea size: Smaller",
         "only Asha can see this",
@@ -277,6 +277,10 @@ fn demo_plays_the_scene_offline_with_the_real_bot() {
         "Cara replies in the day's thread",
         "Counted as a win for the team",
         "@Ben: Asked Mrs Patel about her garden",
+        "Friday 27 November 16:00, in #daily-act: the weekly recap",
+        "2 small acts of connection this week (last week: 0), by 2 people.",
+        "told me all about her roses.\u{201d} \u{2014} @Ben",
+        "smallacts-demo-chart.png",
         "(7 this week)",
     ] {
         assert!(stdout.contains(needle), "missing {needle:?} in:\n{stdout}");

@@ -51,7 +51,7 @@ async fn commands_intents_and_the_openapi_check_are_as_documented() {
         names,
         [
             "idea", "suggest", "win", "wins", "privacy", "help", "about", "daily", "settings",
-            "acts", "doctor"
+            "acts", "recap", "export", "doctor"
         ]
     );
     for command in commands.as_array().unwrap() {

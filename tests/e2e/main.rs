@@ -6,5 +6,6 @@ mod cli;
 mod daily;
 mod discord;
 mod helpers;
+mod recap;
 mod store;
 mod wins;

@@ -6,6 +6,7 @@ mod doctor;
 mod help;
 mod idea;
 mod privacy;
+mod recap;
 mod wins;
 
 use poise::serenity_prelude as serenity;
@@ -26,6 +27,8 @@ pub fn all() -> Vec<poise::Command<Data, Error>> {
         daily::daily(),
         daily::settings(),
         acts::acts(),
+        recap::recap(),
+        recap::export(),
         doctor::doctor(),
     ]
 }

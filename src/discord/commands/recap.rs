@@ -1,0 +1,201 @@
+//! `/recap` (admins): the weekly recap's day, time and channel, a preview, or posting it now;
+//! and `/export impact`: weekly figures for funders, naming no one.
+
+use chrono::{Datelike, Days, NaiveDate};
+use poise::serenity_prelude as serenity;
+
+use super::private;
+use crate::discord::{Context, Error, no_mentions, render};
+use crate::recap;
+use crate::schedule::{AdminError, parse_timezone};
+use crate::store::snowflake_to_db;
+
+fn guild(ctx: Context<'_>) -> i64 {
+    snowflake_to_db(ctx.guild_id().expect("guild_only").get())
+}
+
+/// The server's name and time zone, or what to do first.
+async fn server(ctx: Context<'_>) -> Result<Result<(String, chrono_tz::Tz), String>, Error> {
+    let Some(config) = ctx.data().store.recap_config(guild(ctx)).await? else {
+        return Ok(Err(AdminError::NotSetUp.to_string()));
+    };
+    Ok(parse_timezone(&config.timezone)
+        .map(|tz| (config.name, tz))
+        .map_err(|e| e.to_string()))
+}
+
+/// The weekly recap: what the team did together (admins).
+#[poise::command(
+    slash_command,
+    guild_only,
+    subcommands("setup", "off", "preview", "now"),
+    subcommand_required,
+    default_member_permissions = "MANAGE_GUILD",
+    required_permissions = "MANAGE_GUILD"
+)]
+pub async fn recap(_ctx: Context<'_>) -> Result<(), Error> {
+    Ok(())
+}
+
+/// Turn the weekly recap on, with its day, time and channel.
+#[poise::command(slash_command, guild_only, required_permissions = "MANAGE_GUILD")]
+async fn setup(
+    ctx: Context<'_>,
+    #[description = "The channel (default: the daily act's)"]
+    #[channel_types("Text")]
+    channel: Option<serenity::ChannelId>,
+    #[description = "Day of the week, e.g. fri (default: Friday)"] day: Option<String>,
+    #[description = "Local time, HH:MM (default: 16:00)"] time: Option<String>,
+) -> Result<(), Error> {
+    let outcome = ctx
+        .data()
+        .daily
+        .set_recap(
+            guild(ctx),
+            channel.map(|c| c.get()),
+            day.as_deref(),
+            time.as_deref(),
+        )
+        .await;
+    match outcome {
+        Ok(schedule) => {
+            private(
+                ctx,
+                format!("The weekly recap is on: {}.", schedule.describe()),
+            )
+            .await
+        }
+        Err(AdminError::Store(e)) => Err(e.into()),
+        Err(user_error) => private(ctx, user_error.to_string()).await,
+    }
+}
+
+/// Turn the weekly recap off.
+#[poise::command(slash_command, guild_only, required_permissions = "MANAGE_GUILD")]
+async fn off(ctx: Context<'_>) -> Result<(), Error> {
+    match ctx.data().daily.recap_off(guild(ctx)).await {
+        Ok(()) => {
+            private(
+                ctx,
+                "The weekly recap is off. `/recap setup` turns it back on.",
+            )
+            .await
+        }
+        Err(AdminError::Store(e)) => Err(e.into()),
+        Err(user_error) => private(ctx, user_error.to_string()).await,
+    }
+}
+
+/// See this week's recap as it stands (only you see it).
+#[poise::command(slash_command, guild_only, required_permissions = "MANAGE_GUILD")]
+async fn preview(ctx: Context<'_>) -> Result<(), Error> {
+    let (name, tz) = match server(ctx).await? {
+        Ok(server) => server,
+        Err(why) => return private(ctx, why).await,
+    };
+    let recap = recap::compute(&ctx.data().store, guild(ctx), tz, ctx.data().clock.now()).await?;
+    let mut reply = poise::CreateReply::default()
+        .embed(render::recap_embed(&recap, &name))
+        .ephemeral(true)
+        .allowed_mentions(no_mentions());
+    if !recap.is_empty() {
+        let chart = recap.chart();
+        reply = reply.attachment(
+            serenity::CreateAttachment::bytes(chart.png, render::RECAP_CHART)
+                .description(render::truncate(&chart.alt_text, 1000)),
+        );
+    }
+    ctx.send(reply).await?;
+    Ok(())
+}
+
+/// Post this week's recap in the recap channel now.
+#[poise::command(slash_command, guild_only, required_permissions = "MANAGE_GUILD")]
+async fn now(ctx: Context<'_>) -> Result<(), Error> {
+    let (name, tz) = match server(ctx).await? {
+        Ok(server) => server,
+        Err(why) => return private(ctx, why).await,
+    };
+    let Some(channel) = ctx
+        .data()
+        .store
+        .recap_config(guild(ctx))
+        .await?
+        .and_then(|c| c.channel_id)
+    else {
+        return private(ctx, "There's no channel for the recap yet: choose one with `/recap setup` or `/daily setup`.").await;
+    };
+    let recap = recap::compute(&ctx.data().store, guild(ctx), tz, ctx.data().clock.now()).await?;
+    let channel = serenity::ChannelId::new(channel);
+    match channel
+        .send_message(ctx.http(), render::recap_message(&recap, &name, None))
+        .await
+    {
+        Ok(_) => private(ctx, format!("Posted in <#{channel}>.")).await,
+        Err(error) => {
+            tracing::warn!(error = %error, "could not post the recap on request");
+            private(
+                ctx,
+                format!(
+                    "I couldn't post in <#{channel}>: run `/doctor` to see what I'm missing there."
+                ),
+            )
+            .await
+        }
+    }
+}
+
+/// Download files for reporting (admins).
+#[poise::command(
+    slash_command,
+    guild_only,
+    subcommands("impact"),
+    subcommand_required,
+    default_member_permissions = "MANAGE_GUILD",
+    required_permissions = "MANAGE_GUILD"
+)]
+pub async fn export(_ctx: Context<'_>) -> Result<(), Error> {
+    Ok(())
+}
+
+/// Weekly figures as a CSV file for funders: no names, no words.
+#[poise::command(slash_command, guild_only, required_permissions = "MANAGE_GUILD")]
+async fn impact(
+    ctx: Context<'_>,
+    #[description = "First day, YYYY-MM-DD (default: 12 weeks ago)"] from: Option<String>,
+    #[description = "Last day, YYYY-MM-DD (default: today)"] to: Option<String>,
+) -> Result<(), Error> {
+    let (_, tz) = match server(ctx).await? {
+        Ok(server) => server,
+        Err(why) => return private(ctx, why).await,
+    };
+    let today = crate::schedule::rules::local_wall_time(tz, ctx.data().clock.now()).date();
+    let parse = |text: Option<String>, default: NaiveDate| match text {
+        None => Ok(default),
+        Some(text) => NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+            .map_err(|_| AdminError::BadDate(text)),
+    };
+    let dates =
+        parse(from, today - Days::new(7 * 12 - 1)).and_then(|from| Ok((from, parse(to, today)?)));
+    let (from, to) = match dates {
+        Ok(dates) => dates,
+        Err(why) => return private(ctx, why.to_string()).await,
+    };
+    if from > to || (to - from).num_days() > 366 * 3 {
+        return private(ctx, "Choose a `from` before `to`, at most three years apart, e.g. from 2026-01-05 to 2026-03-29.").await;
+    }
+    let csv = recap::impact_csv(&ctx.data().store, guild(ctx), tz, from, to).await?;
+    let name = format!("smallacts-impact-{from}-to-{to}.csv");
+    ctx.send(
+        poise::CreateReply::default()
+            .content(format!(
+                "Weekly figures from the week of {} to {to}. No names and no words: see the README for what each column means.",
+                from - Days::new(u64::from(from.weekday().num_days_from_monday()))
+            ))
+            .attachment(serenity::CreateAttachment::bytes(csv.into_bytes(), name))
+            .ephemeral(true)
+            .allowed_mentions(no_mentions()),
+    )
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,448 @@
+//! The weekly recap and the impact export end to end.
+
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+use smallacts::sandbox::{Actor, FakeGuild, permissions};
+use smallacts::store::NewWin;
+
+use crate::bot::TestBot;
+
+fn utc(text: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(text)
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+fn sub(name: &str, options: Value) -> Value {
+    json!([{"name": name, "type": 1, "options": options}])
+}
+
+struct Team {
+    guild: FakeGuild,
+    admin: Actor,
+    members: Vec<Actor>,
+    daily: u64,
+}
+
+/// A server with the daily act set up at 09:00 in `zone`.
+async fn team(bot: &TestBot, zone: &str) -> Team {
+    let sandbox = &bot.sandbox;
+    let people: Vec<_> = ["Priya", "Tom", "Zara"]
+        .iter()
+        .map(|n| sandbox.new_user(n))
+        .collect();
+    let guild = sandbox.add_guild("Oak Lodge Care", people.clone());
+    let daily = sandbox.add_channel(guild.id, "daily").id;
+    for _ in 0..100 {
+        if bot
+            .db
+            .store
+            .server(guild.id as i64)
+            .await
+            .unwrap()
+            .is_some()
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let admin = Actor {
+        permissions: permissions::MEMBER | permissions::MANAGE_GUILD,
+        ..sandbox.member(&guild, &people[0])
+    };
+    let options = json!([
+        {"name": "channel", "type": 7, "value": daily.to_string()},
+        {"name": "time", "type": 3, "value": "09:00"},
+        {"name": "timezone", "type": 3, "value": zone},
+    ]);
+    let reply = sandbox
+        .slash(&admin, "daily", sub("setup", options))
+        .await
+        .unwrap();
+    assert!(reply.text().contains("Done"), "{}", reply.text());
+    let members = people.iter().map(|p| sandbox.member(&guild, p)).collect();
+    Team {
+        guild,
+        admin,
+        members,
+        daily,
+    }
+}
+
+/// Stores a win directly, at a given instant, for an act of the catalogue.
+async fn win_at(
+    bot: &TestBot,
+    team: &Team,
+    member: usize,
+    at: &str,
+    visibility: &str,
+    text: Option<&str>,
+    act_id: Option<i64>,
+) {
+    let win = NewWin {
+        guild_id: team.guild.id as i64,
+        member_id: team.members[member].user.id,
+        post_id: None,
+        act_id,
+        source: "command",
+        visibility,
+        text,
+        message_id: None,
+    };
+    bot.db
+        .store
+        .insert_win(&win, utc(at).timestamp_millis())
+        .await
+        .unwrap();
+}
+
+fn recaps(bot: &TestBot, channel: u64) -> Vec<Value> {
+    bot.sandbox
+        .channel_messages(channel)
+        .into_iter()
+        .filter(|m| {
+            m["embeds"][0]["title"]
+                .as_str()
+                .is_some_and(|t| t.contains("week at"))
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_recap_goes_out_on_friday_once_with_a_chart_and_quotes_as_chosen() {
+    let mut bot = TestBot::start_at(utc("2026-06-01T06:00:00Z"), |_| {}).await;
+    let team = team(&bot, "Europe/London").await;
+    let acts = bot.db.store.active_acts(None).await.unwrap();
+    let (smallest, small) = (
+        acts.iter()
+            .find(|a| a.act.size == smallacts::acts::Size::Smallest)
+            .unwrap()
+            .id,
+        acts.iter()
+            .find(|a| a.act.size == smallacts::acts::Size::Small)
+            .unwrap()
+            .id,
+    );
+    win_at(
+        &bot,
+        &team,
+        1,
+        "2026-06-01T10:00:00Z",
+        "named",
+        Some("Asked Mrs Patel about her roses"),
+        Some(smallest),
+    )
+    .await;
+    win_at(
+        &bot,
+        &team,
+        2,
+        "2026-06-02T10:00:00Z",
+        "anonymous",
+        Some("Shared my lunch break with the new starter"),
+        Some(small),
+    )
+    .await;
+    win_at(
+        &bot,
+        &team,
+        2,
+        "2026-06-03T10:00:00Z",
+        "count",
+        Some("Something private"),
+        Some(smallest),
+    )
+    .await;
+    let hostile = "@everyone <@&1> **shout** ```x```";
+    win_at(
+        &bot,
+        &team,
+        0,
+        "2026-06-04T10:00:00Z",
+        "anonymous",
+        Some(hostile),
+        None,
+    )
+    .await;
+    // Last week, for the comparison.
+    win_at(&bot, &team, 1, "2026-05-28T10:00:00Z", "count", None, None).await;
+
+    // Friday 5 June, 16:00 BST = 15:00 UTC.
+    assert_eq!(bot.tick_at(utc("2026-06-05T14:59:00Z")).await.recaps, 0);
+    assert_eq!(bot.tick_at(utc("2026-06-05T15:00:00Z")).await.recaps, 1);
+    bot.restart().await;
+    assert_eq!(
+        bot.tick_at(utc("2026-06-05T15:30:00Z")).await.recaps,
+        0,
+        "never twice"
+    );
+    let posted = recaps(&bot, team.daily);
+    assert_eq!(posted.len(), 1);
+    let embed = &posted[0]["embeds"][0];
+    let text = format!("{} {}", embed["description"], embed["fields"]);
+    assert!(
+        text.contains("**4** small acts of connection this week (last week: 1), by **3** people"),
+        "{text}"
+    );
+    assert!(text.contains("Active on Mon, Tue, Wed and Thu"), "{text}");
+    assert!(text.contains("Sizes: Smallest 2 \u{b7} Small 1"), "{text}");
+    assert!(
+        text.contains(&format!(
+            "Asked Mrs Patel about her roses\u{201d} \u{2014} <@{}>",
+            team.members[1].user.id
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "Shared my lunch break with the new starter\u{201d} \u{2014} someone on the team"
+        ),
+        "{text}"
+    );
+    assert!(
+        !text.contains("Something private"),
+        "counted-only wins are never quoted"
+    );
+    assert!(
+        !text.contains("@everyone") && !text.contains("<@&1>") && !text.contains("```"),
+        "{text}"
+    );
+    assert!(
+        !text.contains(&team.members[2].user.id.to_string()),
+        "anonymous stays anonymous"
+    );
+    assert_eq!(embed["image"]["url"], "attachment://recap-chart.png");
+
+    // The chart: a PNG of the expected size, with a description for screen readers.
+    let upload = bot
+        .sandbox
+        .requests()
+        .into_iter()
+        .find(|r| r.files.iter().any(|(name, _)| name == "recap-chart.png"))
+        .expect("the chart was uploaded");
+    let png = &upload
+        .files
+        .iter()
+        .find(|(n, _)| n == "recap-chart.png")
+        .unwrap()
+        .1;
+    let decoder = png::Decoder::new(std::io::Cursor::new(png.clone()));
+    let reader = decoder.read_info().unwrap();
+    assert_eq!(
+        (reader.info().width, reader.info().height),
+        (
+            smallacts::recap::chart::WIDTH,
+            smallacts::recap::chart::HEIGHT
+        )
+    );
+    let description = upload.body.as_ref().unwrap()["attachments"][0]["description"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        description.contains("Monday") && description.contains("Sunday"),
+        "{description}"
+    );
+    bot.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_empty_week_gets_an_encouraging_post_and_a_far_zone_keeps_its_own_week() {
+    let bot = TestBot::start_at(utc("2026-06-01T00:00:00Z"), |_| {}).await;
+    let team = team(&bot, "Pacific/Auckland").await;
+    // Friday 5 June 16:00 in Auckland (NZST, +12) is 04:00 UTC.
+    assert_eq!(bot.tick_at(utc("2026-06-05T04:00:00Z")).await.recaps, 1);
+    let posted = recaps(&bot, team.daily);
+    let embed = &posted[0]["embeds"][0];
+    assert_eq!(embed["title"], "A quiet week at Oak Lodge Care");
+    assert!(
+        embed["description"]
+            .as_str()
+            .unwrap()
+            .contains("that's all right")
+    );
+    assert!(embed["image"].is_null(), "no chart for an empty week");
+
+    // A win at 23:30 on Sunday 7 June in Auckland belongs to the week of 1 June there.
+    win_at(
+        &bot,
+        &team,
+        1,
+        "2026-06-07T11:30:00Z",
+        "named",
+        Some("Late one"),
+        None,
+    )
+    .await;
+    let preview = bot
+        .sandbox
+        .slash(&team.admin, "recap", sub("preview", json!([])))
+        .await
+        .unwrap();
+    assert!(preview.ephemeral());
+    assert!(
+        preview.text().contains("**1** small acts"),
+        "{}",
+        preview.text()
+    );
+    bot.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admins_can_move_preview_post_and_turn_off_the_recap() {
+    let bot = TestBot::start_at(utc("2026-06-01T06:00:00Z"), |_| {}).await;
+    let team = team(&bot, "Europe/London").await;
+    let recap_channel = bot.sandbox.add_channel(team.guild.id, "wins").id;
+    let options = json!([
+        {"name": "channel", "type": 7, "value": recap_channel.to_string()},
+        {"name": "day", "type": 3, "value": "wed"},
+        {"name": "time", "type": 3, "value": "12:30"},
+    ]);
+    let reply = bot
+        .sandbox
+        .slash(&team.admin, "recap", sub("setup", options))
+        .await
+        .unwrap();
+    assert!(reply.text().contains("12:30"), "{}", reply.text());
+    let bad = bot
+        .sandbox
+        .slash(
+            &team.admin,
+            "recap",
+            sub(
+                "setup",
+                json!([{"name": "time", "type": 3, "value": "noon"}]),
+            ),
+        )
+        .await
+        .unwrap();
+    assert!(
+        bad.text().contains("HH:MM") || bad.text().contains("09:00"),
+        "{}",
+        bad.text()
+    );
+    // Wednesday 3 June 12:30 BST = 11:30 UTC, in #wins.
+    assert_eq!(bot.tick_at(utc("2026-06-03T11:30:00Z")).await.recaps, 1);
+    assert_eq!(recaps(&bot, recap_channel).len(), 1);
+    let now = bot
+        .sandbox
+        .slash(&team.admin, "recap", sub("now", json!([])))
+        .await
+        .unwrap();
+    assert!(now.text().contains("Posted"), "{}", now.text());
+    assert_eq!(recaps(&bot, recap_channel).len(), 2);
+    bot.sandbox
+        .slash(&team.admin, "recap", sub("off", json!([])))
+        .await
+        .unwrap();
+    assert_eq!(bot.tick_at(utc("2026-06-10T11:30:00Z")).await.recaps, 0);
+    let member_try = bot
+        .sandbox
+        .slash(&team.members[1], "recap", sub("now", json!([])))
+        .await
+        .unwrap();
+    assert!(
+        member_try.text().contains("server admins"),
+        "{}",
+        member_try.text()
+    );
+    bot.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_impact_export_is_a_csv_whose_sums_match_the_database() {
+    let bot = TestBot::start_at(utc("2026-06-20T12:00:00Z"), |_| {}).await;
+    let team = team(&bot, "Europe/London").await;
+    let acts = bot.db.store.active_acts(None).await.unwrap();
+    let mut expected = 0;
+    for (n, day) in [
+        "2026-05-25",
+        "2026-05-27",
+        "2026-06-03",
+        "2026-06-04",
+        "2026-06-04",
+        "2026-06-15",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let act = Some(acts[n * 7].id);
+        win_at(
+            &bot,
+            &team,
+            n % 3,
+            &format!("{day}T10:00:00Z"),
+            "named",
+            Some("secret words"),
+            act,
+        )
+        .await;
+        expected += 1;
+    }
+    win_at(&bot, &team, 0, "2026-06-16T10:00:00Z", "count", None, None).await;
+    expected += 1;
+    let options = json!([{"name": "from", "type": 3, "value": "2026-05-25"}, {"name": "to", "type": 3, "value": "2026-06-20"}]);
+    let reply = bot
+        .sandbox
+        .slash(&team.admin, "export", sub("impact", options))
+        .await
+        .unwrap();
+    assert!(reply.ephemeral());
+    let (_, bytes) = bot
+        .sandbox
+        .requests()
+        .into_iter()
+        .rev()
+        .flat_map(|r| r.files)
+        .find(|(n, _)| n.ends_with(".csv"))
+        .unwrap();
+    let csv = String::from_utf8(bytes).unwrap();
+    assert!(
+        !csv.contains("secret") && !csv.contains("Priya"),
+        "no words, no names:\n{csv}"
+    );
+    let mut lines = csv.lines();
+    assert_eq!(lines.next().unwrap(), smallacts::recap::IMPACT_HEADER);
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows.len(), 4, "four weeks:\n{csv}");
+    assert_eq!(rows[0][0], "2026-05-25");
+    let total: usize = rows.iter().map(|r| r[1].parse::<usize>().unwrap()).sum();
+    assert_eq!(total, expected);
+    let from = utc("2026-05-24T23:00:00Z").timestamp_millis();
+    let to = utc("2026-06-21T23:00:00Z").timestamp_millis();
+    assert_eq!(
+        total as i64,
+        bot.db
+            .store
+            .count_done_between(team.guild.id as i64, from, to)
+            .await
+            .unwrap()
+    );
+    for row in &rows {
+        let wins: usize = row[1].parse().unwrap();
+        let by_size: usize = row[3..6].iter().map(|c| c.parse::<usize>().unwrap()).sum();
+        let without_act: usize = row[11].parse().unwrap();
+        assert_eq!(by_size + without_act, wins, "{row:?}");
+        let by_way: usize = row[6..11].iter().map(|c| c.parse::<usize>().unwrap()).sum();
+        assert_eq!(by_way + without_act, wins, "{row:?}");
+    }
+    assert_eq!(rows[1][1], "3");
+    assert_eq!(
+        rows[1][2], "3",
+        "three different members in the week of 1 June"
+    );
+    let bad = bot
+        .sandbox
+        .slash(
+            &team.admin,
+            "export",
+            sub(
+                "impact",
+                json!([{"name": "from", "type": 3, "value": "June"}]),
+            ),
+        )
+        .await
+        .unwrap();
+    assert!(bad.text().contains("YYYY-MM-DD"), "{}", bad.text());
+    bot.finish().await;
+}
