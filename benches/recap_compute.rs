@@ -77,7 +77,7 @@ async fn run(backend: &str, url: &str) -> anyhow::Result<()> {
     let mut batch = Vec::with_capacity(50_000);
     for n in 0..TOTAL {
         let at = if n < THIS_WEEK {
-            week_start + (n * 7919) % span
+            week_start + (n * 7_919_777) % span
         } else {
             history_start + (n * 104_729) % (week_start - history_start)
         };
