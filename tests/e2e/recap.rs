@@ -446,3 +446,25 @@ async fn the_impact_export_is_a_csv_whose_sums_match_the_database() {
     assert!(bad.text().contains("YYYY-MM-DD"), "{}", bad.text());
     bot.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_downtime_the_recap_follows_the_daily_posts_catch_up_rules() {
+    let bot = TestBot::start_at(utc("2026-06-01T06:00:00Z"), |_| {}).await;
+    let team = team(&bot, "Europe/London").await;
+    // Due Friday 5 June at 15:00 UTC; the bot is back 3 hours later: skipped, not posted late.
+    let report = bot.tick_at(utc("2026-06-05T18:00:00Z")).await;
+    assert_eq!(report.recaps, 0);
+    assert!(recaps(&bot, team.daily).is_empty());
+    let posts = bot.db.store.posts_for(team.guild.id as i64).await.unwrap();
+    let recap_posts: Vec<_> = posts.iter().filter(|p| p.job == "recap").collect();
+    assert_eq!(recap_posts.len(), 1);
+    assert_eq!(
+        recap_posts[0].status, "skipped",
+        "recorded as skipped, never replayed"
+    );
+    // Next week, back 30 minutes late: within the grace window, posted once.
+    assert_eq!(bot.tick_at(utc("2026-06-12T15:30:00Z")).await.recaps, 1);
+    assert_eq!(bot.tick_at(utc("2026-06-12T16:00:00Z")).await.recaps, 0);
+    assert_eq!(recaps(&bot, team.daily).len(), 1);
+    bot.finish().await;
+}
