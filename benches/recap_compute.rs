@@ -7,6 +7,9 @@
 //! PostgreSQL: `SMALLACTS_TEST_POSTGRES_URL` (default postgres://postgres@127.0.0.1:5432/test);
 //! a database is created for the run and dropped after. Figures only, no assertions.
 
+#[path = "common/mod.rs"]
+mod common;
+
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -25,30 +28,9 @@ async fn main() -> anyhow::Result<()> {
         &format!("sqlite://{}", dir.path().join("recap.db").display()),
     )
     .await?;
-    let admin_url = std::env::var("SMALLACTS_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-    let name = format!("smallacts_recap_{}", std::process::id());
-    let mut admin = {
-        use sqlx::Connection;
-        sqlx::PgConnection::connect(&admin_url).await?
-    };
-    {
-        use sqlx::Executor;
-        admin
-            .execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-            .await?;
-    }
-    let mut url = url::Url::parse(&admin_url)?;
-    url.set_path(&format!("/{name}"));
-    let outcome = run("PostgreSQL", url.as_str()).await;
-    {
-        use sqlx::Executor;
-        admin
-            .execute(sqlx::AssertSqlSafe(format!(
-                "DROP DATABASE {name} WITH (FORCE)"
-            )))
-            .await?;
-    }
+    let postgres = common::TempPostgres::create("smallacts_recap").await?;
+    let outcome = run("PostgreSQL", &postgres.url).await;
+    postgres.drop_database().await?;
     outcome
 }
 

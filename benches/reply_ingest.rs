@@ -9,6 +9,9 @@
 //! real start-up code; acknowledgement reactions are off so the figures are about storing.
 //! Figures only, no assertions.
 
+#[path = "common/mod.rs"]
+mod common;
+
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -33,30 +36,9 @@ async fn main() -> anyhow::Result<()> {
         &format!("sqlite://{}", dir.path().join("ingest.db").display()),
     )
     .await?;
-    let admin_url = std::env::var("SMALLACTS_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-    let name = format!("smallacts_bench_{}", std::process::id());
-    let mut admin = {
-        use sqlx::Connection;
-        sqlx::PgConnection::connect(&admin_url).await?
-    };
-    {
-        use sqlx::Executor;
-        admin
-            .execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-            .await?;
-    }
-    let mut url = url::Url::parse(&admin_url)?;
-    url.set_path(&format!("/{name}"));
-    let outcome = run("PostgreSQL", url.as_str()).await;
-    {
-        use sqlx::Executor;
-        admin
-            .execute(sqlx::AssertSqlSafe(format!(
-                "DROP DATABASE {name} WITH (FORCE)"
-            )))
-            .await?;
-    }
+    let postgres = common::TempPostgres::create("smallacts_bench").await?;
+    let outcome = run("PostgreSQL", &postgres.url).await;
+    postgres.drop_database().await?;
     outcome
 }
 

@@ -224,28 +224,8 @@ impl Dispatcher {
         match catch_up(&schedule, tz, done_through, now, self.settings.grace) {
             CatchUp::Nothing => {}
             CatchUp::TooLate(firing) => {
-                let at = firing.at.timestamp_millis();
-                if let Claim::Won(post_id) = self
-                    .store
-                    .claim_post(
-                        config.guild_id,
-                        RECAP_JOB,
-                        &firing.slot,
-                        None,
-                        Some(channel_id as i64),
-                        at,
-                        now.timestamp_millis(),
-                    )
+                self.skip_late(config.guild_id, RECAP_JOB, &firing, channel_id, now, report)
                     .await?
-                {
-                    self.store
-                        .mark_post_skipped(
-                            post_id,
-                            "skipped: the bot was down past the grace window",
-                        )
-                        .await?;
-                    report.skipped_late += 1;
-                }
             }
             CatchUp::Post(firing) => {
                 let claim = self
@@ -291,6 +271,41 @@ impl Dispatcher {
                 },
             )
             .await?;
+        Ok(())
+    }
+
+    /// Records a firing that came too late after downtime as skipped (once), and logs it: it
+    /// is never posted late.
+    async fn skip_late(
+        &self,
+        guild_id: i64,
+        job: &str,
+        firing: &Firing,
+        channel_id: u64,
+        now: DateTime<Utc>,
+        report: &mut TickReport,
+    ) -> Result<(), StoreError> {
+        let claim = self
+            .store
+            .claim_post(
+                guild_id,
+                job,
+                &firing.slot,
+                None,
+                Some(channel_id as i64),
+                firing.at.timestamp_millis(),
+                now.timestamp_millis(),
+            )
+            .await?;
+        if let Claim::Won(post_id) = claim {
+            let reason = format!(
+                "skipped: due at {} but the bot was down until {} (more than the grace window, or a new day)",
+                firing.at, now
+            );
+            self.store.mark_post_skipped(post_id, &reason).await?;
+            tracing::warn!(guild = guild_id, job, slot = %firing.slot, "{reason}");
+            report.skipped_late += 1;
+        }
         Ok(())
     }
 
@@ -363,27 +378,8 @@ impl Dispatcher {
             CatchUp::Nothing => {}
             _ if paused => tracing::info!(guild = config.guild_id, "daily post paused"),
             CatchUp::TooLate(firing) => {
-                let claim = self
-                    .store
-                    .claim_post(
-                        config.guild_id,
-                        DAILY_JOB,
-                        &firing.slot,
-                        None,
-                        Some(channel_id as i64),
-                        firing.at.timestamp_millis(),
-                        now.timestamp_millis(),
-                    )
-                    .await?;
-                if let Claim::Won(post_id) = claim {
-                    let reason = format!(
-                        "skipped: due at {} but the bot was down until {} (more than the grace window, or a new day)",
-                        firing.at, now
-                    );
-                    self.store.mark_post_skipped(post_id, &reason).await?;
-                    tracing::warn!(guild = config.guild_id, slot = %firing.slot, "{reason}");
-                    report.skipped_late += 1;
-                }
+                self.skip_late(config.guild_id, DAILY_JOB, &firing, channel_id, now, report)
+                    .await?
             }
             CatchUp::Post(firing) => {
                 self.post_daily(config, tz, channel_id, &firing, now, report)
