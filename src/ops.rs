@@ -29,6 +29,10 @@ pub struct Metrics {
     pub posts_failed: AtomicU64,
     pub messages_seen: AtomicU64,
     pub wins_recorded: AtomicU64,
+    /// Direct messages sent (buddy rounds, notices, nudges).
+    pub dms_sent: AtomicU64,
+    /// Pulse answers recorded (the count only; never who or what).
+    pub pulse_answers: AtomicU64,
 }
 
 impl Metrics {
@@ -104,6 +108,18 @@ impl Metrics {
             "counter",
             "429 answers received from Discord.",
             load(&self.discord_rate_limited),
+        );
+        metric(
+            "smallacts_dms_sent_total",
+            "counter",
+            "Direct messages sent after quiet hours (buddy rounds, notices, nudges).",
+            load(&self.dms_sent),
+        );
+        metric(
+            "smallacts_pulse_answers_total",
+            "counter",
+            "Pulse answers recorded (how many, never who or what).",
+            load(&self.pulse_answers),
         );
         metric(
             "smallacts_posts_sent_total",

@@ -25,6 +25,7 @@ pub struct Settings {
     pub catalogue: CatalogueSettings,
     pub schedule: ScheduleSettings,
     pub privacy: PrivacySettings,
+    pub checkins: CheckinSettings,
     /// From `DISCORD_TOKEN`; `None` when unset or empty.
     #[serde(skip)]
     pub token: Option<SecretString>,
@@ -88,6 +89,18 @@ pub struct PrivacySettings {
     pub left_server_retention_days: u32,
     pub max_wins_per_hour: u32,
     pub acknowledge_emoji: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckinSettings {
+    pub prompts_path: String,
+    pub support_path: String,
+    pub pulse_min_answers: u32,
+    pub pulse_open_hours: u32,
+    pub quiet_hours: String,
+    pub buddy_every_weeks: u32,
+    pub buddy_round_time: String,
 }
 
 /// A database URL that may carry a password: Debug and Display show it with the password
@@ -286,6 +299,28 @@ impl Settings {
                 ),
             }
         }
+        if self.checkins.pulse_min_answers < crate::checkins::MIN_PULSE_ANSWERS {
+            problem(
+                "checkins.pulse_min_answers",
+                format!(
+                    "{} is below {}: with fewer answers people could work out who said what; use 3 or more",
+                    self.checkins.pulse_min_answers,
+                    crate::checkins::MIN_PULSE_ANSWERS
+                ),
+            );
+        }
+        if !(1..=72).contains(&self.checkins.pulse_open_hours) {
+            problem("checkins.pulse_open_hours", "must be 1 to 72 hours".into());
+        }
+        if let Err(error) = crate::checkins::QuietHours::parse(&self.checkins.quiet_hours) {
+            problem("checkins.quiet_hours", error.to_string());
+        }
+        if !(1..=12).contains(&self.checkins.buddy_every_weeks) {
+            problem("checkins.buddy_every_weeks", "must be 1 to 12 weeks".into());
+        }
+        if let Err(error) = crate::schedule::Schedule::when(&self.checkins.buddy_round_time) {
+            problem("checkins.buddy_round_time", error.to_string());
+        }
         if tracing_subscriber::EnvFilter::try_new(&self.log.level).is_err() {
             problem(
                 "log.level",
@@ -305,6 +340,16 @@ impl Settings {
     /// The HTTP address for /healthz and /metrics, if turned on.
     pub fn http_listen(&self) -> Option<SocketAddr> {
         self.http.listen.parse().ok()
+    }
+
+    /// The check-in prompt bank, if one replaces the built-in one.
+    pub fn prompts_path(&self) -> Option<PathBuf> {
+        (!self.checkins.prompts_path.is_empty()).then(|| PathBuf::from(&self.checkins.prompts_path))
+    }
+
+    /// The support list, if one replaces the built-in UK list.
+    pub fn support_path(&self) -> Option<PathBuf> {
+        (!self.checkins.support_path.is_empty()).then(|| PathBuf::from(&self.checkins.support_path))
     }
 
     /// The catalogue file, if one replaces the built-in catalogue.

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use anyhow::Context as _;
 
 use crate::acts::Catalogue;
+use crate::checkins::Checkins;
 use crate::clock::Clock;
 use crate::discord::delivery::DiscordDelivery;
 use crate::discord::{Bot, BotState};
@@ -51,6 +52,7 @@ pub struct Application {
     pub metrics: Arc<Metrics>,
     pub clock: Arc<dyn Clock>,
     pub sync: SyncReport,
+    pub checkins: Arc<Checkins>,
     ops_listener: Option<tokio::net::TcpListener>,
 }
 
@@ -71,6 +73,10 @@ impl Application {
             retired = sync.retired,
             "catalogue loaded"
         );
+        let checkins = Arc::new(
+            Checkins::from_settings(store.clone(), clock.clone(), &settings)
+                .context("loading the check-in prompts and support list")?,
+        );
         let metrics = Arc::new(Metrics::default());
         metrics.catalogue_acts.store(
             catalogue.acts.len() as u64,
@@ -89,6 +95,7 @@ impl Application {
             metrics,
             clock,
             sync,
+            checkins,
             ops_listener,
         })
     }
@@ -126,6 +133,7 @@ impl Application {
                 self.clock.clone(),
                 settings.schedule.default_timezone.clone(),
             ),
+            checkins: self.checkins.clone(),
             metrics: self.metrics.clone(),
             clock: self.clock.clone(),
             settings: settings.clone(),
@@ -145,22 +153,25 @@ impl Application {
             settings.discord.requests_per_second,
             self.metrics.clone(),
         );
-        let dispatcher = Arc::new(Dispatcher::new(
-            self.store.clone(),
-            self.clock.clone(),
-            Arc::new(delivery),
-            self.metrics.clone(),
-            DispatcherSettings {
-                grace: chrono::Duration::minutes(i64::from(settings.schedule.grace_minutes)),
-                batch: i64::from(settings.schedule.batch),
-                wins_retention: chrono::Duration::days(i64::from(
-                    settings.privacy.wins_retention_days,
-                )),
-                left_server_retention: chrono::Duration::days(i64::from(
-                    settings.privacy.left_server_retention_days,
-                )),
-            },
-        ));
+        let dispatcher = Arc::new(
+            Dispatcher::new(
+                self.store.clone(),
+                self.clock.clone(),
+                Arc::new(delivery),
+                self.metrics.clone(),
+                DispatcherSettings {
+                    grace: chrono::Duration::minutes(i64::from(settings.schedule.grace_minutes)),
+                    batch: i64::from(settings.schedule.batch),
+                    wins_retention: chrono::Duration::days(i64::from(
+                        settings.privacy.wins_retention_days,
+                    )),
+                    left_server_retention: chrono::Duration::days(i64::from(
+                        settings.privacy.left_server_retention_days,
+                    )),
+                },
+            )
+            .with_checkins(self.checkins.clone()),
+        );
         let bot_task = tokio::spawn(bot.run());
         let scheduler_task = (settings.schedule.tick_seconds > 0).then(|| {
             tokio::spawn(run_scheduler(

@@ -172,6 +172,63 @@ impl DiscordDelivery {
                 self.post(serenity::ChannelId::new(*channel_id), message)
                     .await
             }
+            Outgoing::Checkin(post) => {
+                let channel = serenity::ChannelId::new(post.channel_id);
+                let posted = self
+                    .post(
+                        channel,
+                        super::checkins::checkin_message(post, outgoing.nonce()),
+                    )
+                    .await?;
+                if !post.style.has_thread() {
+                    return Ok(posted);
+                }
+                let message_id = serenity::MessageId::new(posted.message_id);
+                let thread = self
+                    .paced(|| {
+                        channel.create_thread_from_message(
+                            &self.http,
+                            message_id,
+                            serenity::CreateThread::new(super::checkins::checkin_thread_name(
+                                &post.title,
+                            ))
+                            .auto_archive_duration(serenity::AutoArchiveDuration::OneDay),
+                        )
+                    })
+                    .await;
+                let thread_id = match thread {
+                    Ok(thread) => Some(thread.id.get()),
+                    Err(error) => {
+                        tracing::info!(channel = post.channel_id, error = %error, "no thread for the check-in");
+                        None
+                    }
+                };
+                Ok(Delivered {
+                    thread_id,
+                    ..posted
+                })
+            }
+            Outgoing::PulseResults {
+                channel_id,
+                title,
+                result,
+                min_answers,
+            } => {
+                let message = super::checkins::pulse_results_message(title, result, *min_answers);
+                self.post(serenity::ChannelId::new(*channel_id), message)
+                    .await
+            }
+            Outgoing::DirectMessage { member_id, text } => {
+                let channel = self
+                    .paced(|| serenity::UserId::new(*member_id).create_dm_channel(&self.http))
+                    .await
+                    .map_err(classify)?
+                    .id;
+                let message = serenity::CreateMessage::new()
+                    .content(super::render::truncate(text, 2000))
+                    .allowed_mentions(super::no_mentions());
+                self.post(channel, message).await
+            }
             Outgoing::AdminAlert {
                 admin_channel_id,
                 owner_id,

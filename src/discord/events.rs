@@ -60,6 +60,7 @@ pub async fn handle(
             let handled = async {
                 if super::commands::acts::handle_review(ctx, data, component).await?
                     || components::handle_wins(ctx, data, component).await?
+                    || super::checkins::handle_button(ctx, data, component).await?
                 {
                     return Ok(());
                 }
@@ -86,6 +87,17 @@ pub async fn handle(
             }
         }
         serenity::FullEvent::Message { new_message } => {
+            if let Some(guild_id) = new_message.guild_id
+                && !new_message.author.bot
+            {
+                // For the gone-quiet nudge: only updates members in buddy pairing.
+                data.checkins
+                    .seen(
+                        crate::store::snowflake_to_db(guild_id.get()),
+                        new_message.author.id.get(),
+                    )
+                    .await?;
+            }
             seen(data, collect_reply(ctx, data, new_message).await)?
         }
         serenity::FullEvent::MessageUpdate { event, .. } => {

@@ -1,6 +1,7 @@
 //! The Discord side: serenity + poise. Discord types stop here; everything else takes ids and
 //! plain structs.
 
+mod checkins;
 mod commands;
 mod components;
 pub mod delivery;
@@ -28,6 +29,7 @@ pub struct BotState {
     pub ideas: Ideas,
     pub wins: Wins,
     pub daily: DailyAdmin,
+    pub checkins: Arc<crate::checkins::Checkins>,
     pub metrics: Arc<Metrics>,
     pub clock: Arc<dyn Clock>,
     pub settings: Arc<Settings>,

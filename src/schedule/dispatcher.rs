@@ -16,6 +16,7 @@ use rand::rngs::StdRng;
 use super::plan::{AwarenessWeek, SizePlan};
 use super::rules::{CatchUp, Firing, Schedule, catch_up, parse_timezone, resolve_local};
 use crate::acts::{ActFilter, Setting, choose_fresh, current_round, split_tags};
+use crate::checkins::{CheckinStyle, Checkins, PulseResult};
 use crate::clock::Clock;
 use crate::ops::Metrics;
 use crate::store::{Claim, DailyConfig, RecapConfig, Store, StoreError, StoredAct};
@@ -25,6 +26,9 @@ pub const DAILY_JOB: &str = "daily";
 pub const KICKOFF_JOB: &str = "awareness-kickoff";
 pub const CLOSING_JOB: &str = "awareness-closing";
 pub const RECAP_JOB: &str = "recap";
+mod checkins;
+pub use checkins::{BUDDY_ROUND_JOB, CHECKIN_JOB_PREFIX, checkin_job};
+
 /// Attempts at delivering one post before giving up.
 pub const MAX_ATTEMPTS: i64 = 4;
 
@@ -64,6 +68,21 @@ pub enum Outgoing {
         server: String,
         recap: Box<crate::recap::Recap>,
     },
+    /// A scheduled check-in: a prompt, with a thread and/or the pulse buttons.
+    Checkin(CheckinPost),
+    /// A closed pulse, added up: posted in the check-in's thread (or channel).
+    PulseResults {
+        channel_id: u64,
+        /// What it was for: "Monday's 14:00 check-in".
+        title: String,
+        result: PulseResult,
+        min_answers: u32,
+    },
+    /// A direct message to one member (buddy pairing), sent outside their quiet hours.
+    DirectMessage {
+        member_id: u64,
+        text: String,
+    },
     /// A post could not be delivered: tell the server's admins.
     AdminAlert {
         admin_channel_id: Option<u64>,
@@ -80,9 +99,57 @@ impl Outgoing {
             Outgoing::AwarenessKickoff { post_id, .. }
             | Outgoing::AwarenessClosing { post_id, .. }
             | Outgoing::Recap { post_id, .. } => Some(format!("sa-{post_id}")),
-            Outgoing::AdminAlert { .. } => None,
+            Outgoing::Checkin(c) => Some(format!("sa-{}", c.post_id)),
+            Outgoing::PulseResults { .. }
+            | Outgoing::DirectMessage { .. }
+            | Outgoing::AdminAlert { .. } => None,
         }
     }
+
+    /// What it is, for an admin alert: "today's act of connection".
+    fn what(&self) -> &'static str {
+        match self {
+            Outgoing::Recap { .. } => "the weekly recap",
+            Outgoing::Checkin(_) => "a check-in",
+            _ => "today's act of connection",
+        }
+    }
+
+    /// The command that sets its channel again.
+    fn setup_command(&self) -> &'static str {
+        match self {
+            Outgoing::Recap { .. } => "/recap setup",
+            Outgoing::Checkin(_) => "/checkin add",
+            _ => "/daily setup",
+        }
+    }
+
+    fn channel_id(&self) -> Option<u64> {
+        match self {
+            Outgoing::Daily(p) => Some(p.channel_id),
+            Outgoing::Checkin(c) => Some(c.channel_id),
+            Outgoing::AwarenessKickoff { channel_id, .. }
+            | Outgoing::AwarenessClosing { channel_id, .. }
+            | Outgoing::Recap { channel_id, .. }
+            | Outgoing::PulseResults { channel_id, .. } => Some(*channel_id),
+            Outgoing::DirectMessage { .. } | Outgoing::AdminAlert { .. } => None,
+        }
+    }
+}
+
+/// A check-in, ready to post.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckinPost {
+    pub post_id: i64,
+    pub run_id: i64,
+    pub channel_id: u64,
+    pub prompt: String,
+    pub style: CheckinStyle,
+    /// "Monday 14:00 check-in".
+    pub title: String,
+    /// When the pulse closes, local "HH:MM" (with the day if not today).
+    pub closes: String,
+    pub min_answers: u32,
 }
 
 /// Why a delivery failed, in terms the dispatcher can act on.
@@ -133,6 +200,11 @@ pub struct TickReport {
     /// Rows deleted by the retention job, when it ran in this tick.
     pub expired_wins: u64,
     pub expired_servers: u64,
+    /// Check-ins posted, pulses closed, buddy rounds run, direct messages sent.
+    pub checkins: usize,
+    pub pulses_closed: usize,
+    pub buddy_rounds: usize,
+    pub dms_sent: usize,
 }
 
 /// Settings the dispatcher needs from configuration.
@@ -155,6 +227,10 @@ pub struct Dispatcher {
     settings: DispatcherSettings,
     /// When the retention job last ran (it runs once a day).
     last_retention: std::sync::Mutex<Option<DateTime<Utc>>>,
+    /// Check-ins, the pulse, buddy rounds and direct messages, when the bot has them.
+    checkins: Option<Arc<Checkins>>,
+    /// When the gone-quiet nudges were last looked for (hourly).
+    last_quiet_check: std::sync::Mutex<Option<DateTime<Utc>>>,
 }
 
 impl Dispatcher {
@@ -172,7 +248,15 @@ impl Dispatcher {
             metrics,
             settings,
             last_retention: std::sync::Mutex::new(None),
+            checkins: None,
+            last_quiet_check: std::sync::Mutex::new(None),
         }
+    }
+
+    /// Runs the check-in jobs too.
+    pub fn with_checkins(mut self, checkins: Arc<Checkins>) -> Dispatcher {
+        self.checkins = Some(checkins);
+        self
     }
 
     /// Handles every server whose daily post is due now, retries failed posts whose backoff
@@ -197,6 +281,9 @@ impl Dispatcher {
             if let Err(error) = self.handle_recap(&config, now, &mut report).await {
                 tracing::error!(guild = config.guild_id, error = %error, "weekly recap failed");
             }
+        }
+        if let Some(checkins) = self.checkins.clone() {
+            self.checkin_jobs(&checkins, now, &mut report).await?;
         }
         self.retry_failed(now, &mut report).await?;
         self.apply_retention(now, &mut report).await?;
@@ -345,10 +432,15 @@ impl Dispatcher {
 
     /// When the next tick should happen: the earliest due time, or `None` if nothing is set.
     pub async fn next_due(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
-        Ok(self
-            .store
-            .earliest_daily_due()
-            .await?
+        let daily = self.store.earliest_daily_due().await?;
+        let checkins = match self.checkins {
+            Some(_) => self.store.earliest_checkin_due().await?,
+            None => None,
+        };
+        Ok(daily
+            .into_iter()
+            .chain(checkins)
+            .min()
             .and_then(DateTime::from_timestamp_millis))
     }
 
@@ -540,7 +632,7 @@ impl Dispatcher {
                     .await?;
                 tracing::warn!(guild = config.guild_id, post_id, error = %error, "could not deliver a post");
                 if !error.retryable() {
-                    self.alert_admins(config, &error).await;
+                    self.alert_admins(config, outgoing, &error).await;
                 }
                 Ok(false)
             }
@@ -548,13 +640,15 @@ impl Dispatcher {
     }
 
     /// Tells the server's admins, in their admin channel if set, else the owner by DM.
-    async fn alert_admins(&self, config: &DailyConfig, error: &DeliveryError) {
-        let channel = config
-            .channel_id
+    async fn alert_admins(&self, config: &DailyConfig, failed: &Outgoing, error: &DeliveryError) {
+        let channel = failed
+            .channel_id()
             .map(|c| format!("<#{c}>"))
-            .unwrap_or_else(|| "the daily channel".into());
+            .unwrap_or_else(|| "its channel".into());
         let fix = match error {
-            DeliveryError::ChannelGone => "Choose a channel again with `/daily setup`.".to_owned(),
+            DeliveryError::ChannelGone => {
+                format!("Choose a channel again with `{}`.", failed.setup_command())
+            }
             DeliveryError::MissingPermission(what) => {
                 format!(
                     "Give the bot {what} there (Server Settings > Roles, or the channel's permissions), then run `/doctor` to check."
@@ -565,7 +659,10 @@ impl Dispatcher {
         let alert = Outgoing::AdminAlert {
             admin_channel_id: config.admin_channel_id,
             owner_id: config.owner_id,
-            text: format!("I couldn't post today's act of connection in {channel}: {error}. {fix}"),
+            text: format!(
+                "I couldn't post {} in {channel}: {error}. {fix}",
+                failed.what()
+            ),
         };
         if let Err(e) = self.deliver.deliver(&alert).await {
             tracing::warn!(guild = config.guild_id, error = %e, "could not alert the server's admins either");
@@ -582,6 +679,10 @@ impl Dispatcher {
             let Some(config) = self.store.daily_config(post.guild_id).await? else {
                 continue;
             };
+            if post.job.starts_with(CHECKIN_JOB_PREFIX) {
+                self.retry_checkin(&post, now, report).await?;
+                continue;
+            }
             let (Some(act_id), Some(channel_id)) = (post.act_id, post.channel_id) else {
                 continue;
             };
@@ -598,30 +699,44 @@ impl Dispatcher {
                 local_date: date,
                 awareness_day: awareness_week(&config, date).and_then(|w| w.day_index(date)),
             });
-            report.retried += 1;
-            let now_ms = self.clock.now_ms();
-            match self.deliver.deliver(&outgoing).await {
-                Ok(delivered) => {
-                    self.store
-                        .mark_post_sent(
-                            post.id,
-                            delivered.message_id as i64,
-                            delivered.thread_id.map(|t| t as i64),
-                            now_ms,
-                        )
-                        .await?;
-                    Metrics::incr(&self.metrics.posts_sent);
-                    report.posted += 1;
-                }
-                Err(error) => {
-                    let attempts = post.attempts + 1;
-                    let retry_at = (error.retryable() && attempts < MAX_ATTEMPTS)
-                        .then(|| now_ms + backoff_ms(attempts));
-                    self.store
-                        .mark_post_failed(post.id, &error.to_string(), retry_at)
-                        .await?;
-                    report.failed += 1;
-                }
+            self.redeliver(&post, &outgoing, report).await?;
+        }
+        Ok(())
+    }
+}
+
+impl Dispatcher {
+    /// Sends a failed post again and records the outcome; after [`MAX_ATTEMPTS`] (or a
+    /// failure retrying can't help) it stays failed.
+    async fn redeliver(
+        &self,
+        post: &crate::store::PostRecord,
+        outgoing: &Outgoing,
+        report: &mut TickReport,
+    ) -> Result<(), StoreError> {
+        report.retried += 1;
+        let now_ms = self.clock.now_ms();
+        match self.deliver.deliver(outgoing).await {
+            Ok(delivered) => {
+                self.store
+                    .mark_post_sent(
+                        post.id,
+                        delivered.message_id as i64,
+                        delivered.thread_id.map(|t| t as i64),
+                        now_ms,
+                    )
+                    .await?;
+                Metrics::incr(&self.metrics.posts_sent);
+                report.posted += 1;
+            }
+            Err(error) => {
+                let attempts = post.attempts + 1;
+                let retry_at = (error.retryable() && attempts < MAX_ATTEMPTS)
+                    .then(|| now_ms + backoff_ms(attempts));
+                self.store
+                    .mark_post_failed(post.id, &error.to_string(), retry_at)
+                    .await?;
+                report.failed += 1;
             }
         }
         Ok(())

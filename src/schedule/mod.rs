@@ -11,13 +11,14 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 
 pub use dispatcher::{
-    CLOSING_JOB, DAILY_JOB, DailyPost, Deliver, Delivered, DeliveryError, DeliveryFuture,
-    Dispatcher, DispatcherSettings, KICKOFF_JOB, Outgoing, RECAP_JOB, TickReport, awareness_week,
-    choose_for_day,
+    BUDDY_ROUND_JOB, CHECKIN_JOB_PREFIX, CLOSING_JOB, CheckinPost, DAILY_JOB, DailyPost, Deliver,
+    Delivered, DeliveryError, DeliveryFuture, Dispatcher, DispatcherSettings, KICKOFF_JOB,
+    Outgoing, RECAP_JOB, TickReport, awareness_week, checkin_job, choose_for_day,
 };
 pub use plan::{AwarenessWeek, CAMPAIGN_HASHTAG, SizePlan};
 pub use rules::{
-    CatchUp, Firing, Schedule, ScheduleError, catch_up, parse_timezone, timezone_suggestions,
+    CatchUp, Firing, Schedule, ScheduleError, catch_up, local_wall_time, parse_time,
+    parse_timezone, resolve_local, timezone_suggestions,
 };
 
 use crate::clock::Clock;

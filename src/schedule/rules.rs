@@ -667,13 +667,19 @@ pub enum Schedule {
         expression: String,
         compiled: CompiledCron,
     },
+    /// Several times of day on some days ("07:30 and 19:30 every day"): a check-in at each
+    /// shift handover. Sorted, no repeats, at least two (one time is `Daily`).
+    Times {
+        times: Vec<NaiveTime>,
+        days: Days,
+    },
 }
 
 /// One firing: the real instant, the nominal local wall time it stands for, and the slot key
 /// that makes it exactly-once.
 ///
 /// `slot` is "YYYY-MM-DD" for daily schedules (one post per local date) and
-/// "YYYY-MM-DDTHH:MM" for cron. It comes from the NOMINAL local time, so a firing moved by a
+/// "YYYY-MM-DDTHH:MM" for cron and several times a day. It comes from the NOMINAL local time, so a firing moved by a
 /// daylight-saving gap keeps its own date (Sydney 02:30 on 2026-10-04 fires at 16:00 UTC on
 /// the 3rd but is still the slot "2026-10-04").
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -717,6 +723,9 @@ impl Schedule {
                 format!("daily {} {}", time.format("%H:%M"), days.to_storage())
             }
             Schedule::Cron { expression, .. } => format!("cron {expression}"),
+            Schedule::Times { times, days } => {
+                format!("times {} {}", join_times(times, ","), days.to_storage())
+            }
         }
     }
 
@@ -732,6 +741,10 @@ impl Schedule {
                 Schedule::daily(time, days)
             }
             "cron" => Schedule::cron(rest),
+            "times" => {
+                let (times, days) = rest.trim().split_once(' ').ok_or_else(unrecognised)?;
+                Schedule::when(&format!("{days} {times}"))
+            }
             _ => Err(unrecognised()),
         }
     }
@@ -747,6 +760,50 @@ impl Schedule {
                 }
             }
             Schedule::Cron { expression, .. } => format!("cron {expression}"),
+            Schedule::Times { times, days } => {
+                let times = join_times(times, " and ");
+                match days {
+                    Days::Every => format!("{times} every day"),
+                    _ => format!("{times} on {}", days.describe()),
+                }
+            }
+        }
+    }
+
+    /// What people type for a check-in: days then one or more times ("Mon,Thu 14:00",
+    /// "daily 07:30,19:30", "weekdays 08:00 and 20:00", "19:30" for every day), or a cron
+    /// expression ("0 7,19 * * *").
+    pub fn when(text: &str) -> Result<Schedule, ScheduleError> {
+        let text = text.trim();
+        if looks_like_cron(text) {
+            return Schedule::cron(text);
+        }
+        let mut times = BTreeSet::new();
+        let mut days = Vec::new();
+        for token in text
+            .split(|c: char| c == ',' || c == ';' || c.is_whitespace())
+            .filter(|t| !t.is_empty())
+        {
+            let lower = token.to_lowercase();
+            if token.contains(':') || lower.ends_with("am") || lower.ends_with("pm") {
+                times.insert(parse_time(token)?);
+            } else if !matches!(lower.as_str(), "at" | "and" | "on" | "&") {
+                days.push(token);
+            }
+        }
+        let days = if days.is_empty() {
+            Days::Every
+        } else {
+            Days::parse(&days.join(","))?
+        };
+        let times: Vec<NaiveTime> = times.into_iter().collect();
+        match times.as_slice() {
+            [] => Err(ScheduleError::BadTime {
+                input: text.to_string(),
+                reason: "no time of day given".into(),
+            }),
+            [time] => Ok(Schedule::Daily { time: *time, days }),
+            _ => Ok(Schedule::Times { times, days }),
         }
     }
 
@@ -829,7 +886,9 @@ impl Schedule {
     fn firing(&self, local: NaiveDateTime, at: DateTime<Utc>) -> Firing {
         let slot = match self {
             Schedule::Daily { .. } => local.format("%Y-%m-%d").to_string(),
-            Schedule::Cron { .. } => local.format("%Y-%m-%dT%H:%M").to_string(),
+            Schedule::Cron { .. } | Schedule::Times { .. } => {
+                local.format("%Y-%m-%dT%H:%M").to_string()
+            }
         };
         Firing { at, local, slot }
     }
@@ -852,6 +911,19 @@ impl Schedule {
                 None
             }
             Schedule::Cron { compiled, .. } => compiled.next_after(t),
+            Schedule::Times { times, days } => {
+                let mut date = t.date();
+                for _ in 0..8 {
+                    if days.includes(date.weekday()) {
+                        let later = times.iter().map(|time| date.and_time(*time));
+                        if let Some(next) = later.into_iter().find(|at| *at > t) {
+                            return Some(next);
+                        }
+                    }
+                    date = date.succ_opt()?;
+                }
+                None
+            }
         }
     }
 
@@ -873,8 +945,40 @@ impl Schedule {
                 None
             }
             Schedule::Cron { compiled, .. } => compiled.at_or_before(t),
+            Schedule::Times { times, days } => {
+                let mut date = t.date();
+                for _ in 0..8 {
+                    if days.includes(date.weekday()) {
+                        let earlier = times.iter().rev().map(|time| date.and_time(*time));
+                        if let Some(latest) = earlier.into_iter().find(|at| *at <= t) {
+                            return Some(latest);
+                        }
+                    }
+                    date = date.pred_opt()?;
+                }
+                None
+            }
         }
     }
+}
+
+fn join_times(times: &[NaiveTime], separator: &str) -> String {
+    times
+        .iter()
+        .map(|t| t.format("%H:%M").to_string())
+        .collect::<Vec<_>>()
+        .join(separator)
+}
+
+/// Five or six fields of cron characters and no "HH:MM": what a cron expression looks like,
+/// as opposed to "Mon,Thu 14:00".
+fn looks_like_cron(text: &str) -> bool {
+    let fields: Vec<&str> = text.split_whitespace().collect();
+    (5..=6).contains(&fields.len())
+        && !text.contains(':')
+        && fields[0]
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '*' | ',' | '-' | '/'))
 }
 
 /// The local wall time in `tz` at an instant.
@@ -1615,7 +1719,7 @@ mod tests {
                 .iter()
                 .map(|s| s.source().to_string())
                 .collect::<Vec<_>>(),
-            Schedule::Daily { .. } => unreachable!(),
+            other => unreachable!("{other:?}"),
         };
         assert_eq!(forms("0 9 * * 1-5"), ["0 0 9 * * 2,3,4,5,6"]);
         assert_eq!(forms("0 9 * * 0,7"), ["0 0 9 * * 1"]);
@@ -2209,5 +2313,81 @@ mod tests {
         for name in COMMON_TIME_ZONES {
             assert!(parse_timezone(name).is_ok(), "{name}");
         }
+    }
+
+    #[test]
+    fn check_in_times_read_the_friendly_forms_and_cron() {
+        let handovers = Schedule::when("daily 07:30,19:30").unwrap();
+        assert_eq!(handovers.describe(), "07:30 and 19:30 every day");
+        assert_eq!(handovers.to_storage(), "times 07:30,19:30 every");
+        assert_eq!(
+            Schedule::from_storage(&handovers.to_storage()).unwrap(),
+            handovers
+        );
+        let twice_weekly = Schedule::when("Mon,Thu 14:00").unwrap();
+        assert_eq!(twice_weekly, Schedule::daily("14:00", "mon,thu").unwrap());
+        assert_eq!(
+            Schedule::when("weekdays at 08:00 and 20:00").unwrap(),
+            Schedule::Times {
+                times: vec![
+                    NaiveTime::from_hms_opt(8, 0, 0).unwrap(),
+                    NaiveTime::from_hms_opt(20, 0, 0).unwrap()
+                ],
+                days: Days::Weekdays,
+            }
+        );
+        assert_eq!(
+            Schedule::when("19:30").unwrap(),
+            Schedule::daily("19:30", "every day").unwrap()
+        );
+        assert!(matches!(
+            Schedule::when("0 7,19 * * *").unwrap(),
+            Schedule::Cron { .. }
+        ));
+        let no_time = Schedule::when("mon,thu").unwrap_err().to_string();
+        assert!(no_time.contains("no time of day given"), "{no_time}");
+        let twelve_hour = Schedule::when("daily 7pm").unwrap_err().to_string();
+        assert!(twelve_hour.contains("17:00"), "{twelve_hour}");
+        let bad_day = Schedule::when("Mun 14:00").unwrap_err().to_string();
+        assert!(bad_day.contains("not a day of the week"), "{bad_day}");
+    }
+
+    #[test]
+    fn several_times_a_day_fire_once_each_with_their_own_slot() {
+        let tz: Tz = "Europe/London".parse().unwrap();
+        let handovers = Schedule::when("daily 07:30,19:30").unwrap();
+        let start = Utc.with_ymd_and_hms(2026, 11, 23, 0, 0, 0).unwrap();
+        let firings = handovers.upcoming(tz, start, 4);
+        let slots: Vec<&str> = firings.iter().map(|f| f.slot.as_str()).collect();
+        assert_eq!(
+            slots,
+            [
+                "2026-11-23T07:30",
+                "2026-11-23T19:30",
+                "2026-11-24T07:30",
+                "2026-11-24T19:30"
+            ]
+        );
+        let evening = Utc.with_ymd_and_hms(2026, 11, 23, 21, 0, 0).unwrap();
+        assert_eq!(
+            handovers.latest_at_or_before(tz, evening).unwrap().slot,
+            "2026-11-23T19:30"
+        );
+        // Only on the days asked for: Thursday's 14:00 follows Monday's.
+        let weekly = Schedule::when("Mon,Thu 09:00, 14:00").unwrap();
+        let monday_after = Utc.with_ymd_and_hms(2026, 11, 23, 15, 0, 0).unwrap();
+        assert_eq!(
+            weekly.next_after(tz, monday_after).unwrap().slot,
+            "2026-11-26T09:00"
+        );
+        // A handover inside the spring-forward gap fires at the end of the gap, once.
+        let night = Schedule::when("daily 01:30,13:30").unwrap();
+        let before_gap = Utc.with_ymd_and_hms(2026, 3, 28, 14, 0, 0).unwrap();
+        let firing = night.next_after(tz, before_gap).unwrap();
+        assert_eq!(firing.slot, "2026-03-29T01:30");
+        assert_eq!(
+            firing.at,
+            Utc.with_ymd_and_hms(2026, 3, 29, 1, 0, 0).unwrap()
+        );
     }
 }

@@ -7,6 +7,7 @@
 //! `migrations/postgres` describe the same schema.
 
 mod acts;
+mod checkins;
 mod daily;
 mod posts;
 mod recap;
@@ -23,6 +24,10 @@ use sqlx::{Any, AnyPool, Transaction};
 use crate::settings::{DatabaseSettings, DatabaseUrl};
 
 pub use acts::{StoredAct, SyncReport};
+pub use checkins::{
+    BuddyRecord, BuddySettings, CheckinRecord, CheckinTotals, NewDm, PulseAnswer, QueuedDm,
+    QuietBuddy, RunRecord, ServerResource,
+};
 pub use daily::{DailyChange, DailyConfig, Suggestion};
 pub use posts::{Claim, PostRecord, PostStatus};
 pub use recap::{RangeWin, RecapChange, RecapConfig};

@@ -128,6 +128,16 @@ impl Store {
     }
 
     /// Records that a claimed slot was deliberately not posted (too late after downtime).
+    /// Records that a claimed job without a message of its own (a buddy round) was done.
+    pub async fn mark_post_done(&self, post_id: i64, now_ms: i64) -> Result<(), StoreError> {
+        sqlx::query("UPDATE posts SET status = 'sent', sent_at = $2 WHERE id = $1")
+            .bind(post_id)
+            .bind(now_ms)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     pub async fn mark_post_skipped(&self, post_id: i64, reason: &str) -> Result<(), StoreError> {
         sqlx::query("UPDATE posts SET status = 'skipped', failure = $1 WHERE id = $2")
             .bind(reason)

@@ -61,6 +61,12 @@ pub const MEMBER_COLUMNS: &[(&str, &str)] = &[
     ("suggestions", "decided_by"),
     ("member_prefs", "member_id"),
     ("servers", "owner_id"),
+    ("pulse_answers", "member_id"),
+    ("buddies", "member_id"),
+    ("buddy_groups", "member_id"),
+    ("member_shifts", "member_id"),
+    ("dm_queue", "member_id"),
+    ("dm_queue", "about_member_id"),
 ];
 
 /// What `/privacy forget` erased.
@@ -71,6 +77,13 @@ pub struct ForgetReport {
     pub decisions_unlinked: u64,
     pub preferences: u64,
     pub servers_unlinked: u64,
+    /// Pulse answers in check-ins still open (closed ones keep no member ids at all).
+    pub pulse_answers: u64,
+    /// Buddy pairing memberships and past groups.
+    pub buddy_rows: u64,
+    pub shift_patterns: u64,
+    /// Direct messages waiting to go to them, or about them.
+    pub queued_messages: u64,
 }
 
 impl ForgetReport {
@@ -80,7 +93,29 @@ impl ForgetReport {
             + self.decisions_unlinked
             + self.preferences
             + self.servers_unlinked
+            + self.pulse_answers
+            + self.buddy_rows
+            + self.shift_patterns
+            + self.queued_messages
     }
+}
+
+/// A member's place in one server's buddy pairing, for their export.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct BuddyExport {
+    pub guild_id: i64,
+    pub joined_at: i64,
+    pub paused_until: Option<i64>,
+    pub last_seen_at: Option<i64>,
+}
+
+/// A member's shift pattern in one server, for their export.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct ShiftExport {
+    pub guild_id: i64,
+    pub pattern: String,
+    pub quiet_start: String,
+    pub quiet_end: String,
 }
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
@@ -106,6 +141,15 @@ pub struct MemberExport {
     pub suggestions_decided: Vec<i64>,
     /// Servers this member owns (ids), kept so problems can be reported to them.
     pub servers_owned: Vec<String>,
+    /// Their answers in pulses that are still open, as (check-in run, answer 1-5). Closed
+    /// pulses keep only totals, with nothing that ties an answer to anyone.
+    pub open_pulse_answers: Vec<(i64, i64)>,
+    pub buddy_pairing: Vec<BuddyExport>,
+    /// The buddy rounds they were in, as (round, group number).
+    pub buddy_rounds: Vec<(i64, i64)>,
+    pub shift_patterns: Vec<ShiftExport>,
+    /// Direct messages waiting to be sent to them.
+    pub queued_messages: Vec<String>,
 }
 
 impl Store {
@@ -380,6 +424,41 @@ impl Store {
                 .into_iter()
                 .map(|(g,)| (g as u64).to_string())
                 .collect(),
+            open_pulse_answers: sqlx::query_as(
+                "SELECT run_id, answer FROM pulse_answers WHERE member_id = $1 ORDER BY run_id",
+            )
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await?,
+            buddy_pairing: sqlx::query_as(
+                "SELECT guild_id, joined_at, paused_until, last_seen_at FROM buddies \
+                 WHERE member_id = $1 ORDER BY guild_id",
+            )
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await?,
+            buddy_rounds: sqlx::query_as(
+                "SELECT round_id, group_no FROM buddy_groups WHERE member_id = $1 ORDER BY round_id",
+            )
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await?,
+            shift_patterns: sqlx::query_as(
+                "SELECT guild_id, pattern, quiet_start, quiet_end FROM member_shifts \
+                 WHERE member_id = $1 ORDER BY guild_id",
+            )
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await?,
+            queued_messages: sqlx::query_as::<_, (String,)>(
+                "SELECT body FROM dm_queue WHERE member_id = $1 ORDER BY id",
+            )
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await?
+            .into_iter()
+            .map(|(body,)| body)
+            .collect(),
         })
     }
 
@@ -405,6 +484,14 @@ impl Store {
             .await?,
             preferences: run("DELETE FROM member_prefs WHERE member_id = $1").await?,
             servers_unlinked: run("UPDATE servers SET owner_id = NULL WHERE owner_id = $1").await?,
+            pulse_answers: run("DELETE FROM pulse_answers WHERE member_id = $1").await?,
+            buddy_rows: run("DELETE FROM buddies WHERE member_id = $1").await?
+                + run("DELETE FROM buddy_groups WHERE member_id = $1").await?,
+            shift_patterns: run("DELETE FROM member_shifts WHERE member_id = $1").await?,
+            queued_messages: run(
+                "DELETE FROM dm_queue WHERE member_id = $1 OR about_member_id = $1",
+            )
+            .await?,
         };
         tx.commit().await?;
         Ok(report)

@@ -149,7 +149,9 @@ fn migrate_creates_a_working_sqlite_file_under_data() {
     assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
     assert!(
         stdout.contains(
-            "7 tables: acts, member_prefs, posts, server_settings, servers, suggestions, wins"
+            "16 tables: acts, buddies, buddy_groups, buddy_settings, checkin_runs, checkins, \
+             dm_queue, member_prefs, member_shifts, posts, pulse_answers, server_settings, servers, \
+             suggestions, support_resources, wins"
         ),
         "{stdout}"
     );
@@ -257,7 +259,7 @@ fn demo_plays_the_scene_offline_with_the_real_bot() {
     let stderr = text(&out.stderr);
     assert!(out.status.success(), "{stdout}\n{stderr}");
     for needle in [
-        "registered /idea, /suggest, /win, /wins, /privacy, /help, /about, /daily, /settings, /acts, /recap, /export, /doctor",
+        "registered /idea, /suggest, /win, /wins, /privacy, /help, /about, /daily, /settings, /acts, /recap, /export, /checkin, /support, /buddy, /shift, /doctor",
         "Rosewood Care Home adds the bot",
         "Asha types /idea size: Smaller",
         "only Asha can see this",

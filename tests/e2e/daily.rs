@@ -112,7 +112,10 @@ async fn admin_commands_need_manage_server_declared_and_at_run_time() {
     let commands = bot.sandbox.registered_commands();
     for command in commands.as_array().unwrap() {
         let name = command["name"].as_str().unwrap();
-        let expected = if ["daily", "settings", "acts", "recap", "export", "doctor"].contains(&name)
+        let expected = if [
+            "daily", "settings", "acts", "recap", "export", "checkin", "doctor",
+        ]
+        .contains(&name)
         {
             json!("32")
         } else {

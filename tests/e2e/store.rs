@@ -28,11 +28,20 @@ async fn schema_has_every_table_and_column(db: TestDb) {
         tables,
         [
             "acts",
+            "buddies",
+            "buddy_groups",
+            "buddy_settings",
+            "checkin_runs",
+            "checkins",
+            "dm_queue",
             "member_prefs",
+            "member_shifts",
             "posts",
+            "pulse_answers",
             "server_settings",
             "servers",
             "suggestions",
+            "support_resources",
             "wins"
         ]
     );
@@ -74,6 +83,31 @@ async fn schema_has_every_table_and_column(db: TestDb) {
             "created_at",
             "updated_at",
             "retired_at"
+        ]
+    );
+    // The pulse keeps no time with an answer and nothing but the member, so the order of
+    // answers cannot point at anyone either.
+    let pulse = db.store.column_names("pulse_answers").await.unwrap();
+    assert_eq!(pulse, ["run_id", "member_id", "answer"]);
+    let runs = db.store.column_names("checkin_runs").await.unwrap();
+    assert_eq!(
+        runs,
+        [
+            "id",
+            "guild_id",
+            "checkin_id",
+            "post_id",
+            "prompt_id",
+            "style",
+            "opened_at",
+            "closes_at",
+            "closed_at",
+            "answers",
+            "struggling",
+            "not_great",
+            "okay",
+            "good",
+            "great"
         ]
     );
     let settings = db.store.column_names("server_settings").await.unwrap();

@@ -2,7 +2,7 @@
 
 use poise::serenity_prelude as serenity;
 
-use super::{private, private_embed};
+use super::{ensure_server, private, private_embed};
 use crate::discord::{Context, Error};
 use crate::schedule::{AdminError, DailySummary, SizePlan, timezone_suggestions};
 use crate::store::{DailyChange, snowflake_to_db};
@@ -53,29 +53,6 @@ fn describe(summary: &DailySummary) -> String {
         ));
     }
     lines.join("\n")
-}
-
-/// Makes sure the server is recorded before its settings change: a command can in principle
-/// arrive before the bot has finished handling the server's GUILD_CREATE.
-async fn ensure_server(ctx: Context<'_>) -> Result<(), Error> {
-    let guild_id = guild(ctx)?;
-    if ctx.data().store.server(guild_id).await?.is_none() {
-        let (name, owner) = ctx
-            .guild()
-            .map(|g| (g.name.clone(), Some(snowflake_to_db(g.owner_id.get()))))
-            .unwrap_or_default();
-        let data = ctx.data();
-        data.store
-            .upsert_server(
-                guild_id,
-                &name,
-                owner,
-                &data.settings.schedule.default_timezone,
-                data.clock.now_ms(),
-            )
-            .await?;
-    }
-    Ok(())
 }
 
 /// Suggests time zones as you type.

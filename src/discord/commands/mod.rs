@@ -1,6 +1,7 @@
 //! Slash commands, one file per group, and the one error handler they share.
 
 pub mod acts;
+mod checkin;
 mod daily;
 mod doctor;
 mod help;
@@ -13,6 +14,7 @@ use poise::serenity_prelude as serenity;
 
 use super::{Context, Data, Error, no_mentions};
 use crate::ops::Metrics;
+use crate::store::snowflake_to_db;
 
 /// Every command the bot registers.
 pub fn all() -> Vec<poise::Command<Data, Error>> {
@@ -29,8 +31,38 @@ pub fn all() -> Vec<poise::Command<Data, Error>> {
         acts::acts(),
         recap::recap(),
         recap::export(),
+        checkin::checkin(),
+        checkin::support(),
+        checkin::buddy(),
+        checkin::shift(),
         doctor::doctor(),
     ]
+}
+
+/// Makes sure the server is recorded before its settings change: a command can in principle
+/// arrive before the bot has finished handling the server's GUILD_CREATE.
+pub(super) async fn ensure_server(ctx: Context<'_>) -> Result<(), Error> {
+    let guild_id = ctx
+        .guild_id()
+        .map(|g| snowflake_to_db(g.get()))
+        .ok_or_else(|| anyhow::anyhow!("a server command ran outside a server"))?;
+    if ctx.data().store.server(guild_id).await?.is_none() {
+        let (name, owner) = ctx
+            .guild()
+            .map(|g| (g.name.clone(), Some(snowflake_to_db(g.owner_id.get()))))
+            .unwrap_or_default();
+        let data = ctx.data();
+        data.store
+            .upsert_server(
+                guild_id,
+                &name,
+                owner,
+                &data.settings.schedule.default_timezone,
+                data.clock.now_ms(),
+            )
+            .await?;
+    }
+    Ok(())
 }
 
 /// Answers privately (ephemerally) with text.

@@ -1,0 +1,264 @@
+//! Check-ins on Discord: how a check-in, its pulse results and the support list look, and
+//! what the pulse and "let my buddy know" buttons do. Custom ids carry all a click needs.
+
+use poise::serenity_prelude as serenity;
+
+use super::render::{notice, truncate};
+use super::{Data, Error, no_mentions};
+use crate::checkins::{CheckinError, Feeling, PulseAnswered, PulseResult, SupportView};
+use crate::ops::Metrics;
+use crate::schedule::CheckinPost;
+use crate::store::snowflake_to_db;
+
+/// A warm, neutral colour: nothing about a check-in should look like an alert.
+const CHECKIN_COLOUR: serenity::Colour = serenity::Colour::new(0x7BA7BC);
+
+/// The pulse button for one answer in one check-in.
+pub fn pulse_id(run_id: i64, feeling: Feeling) -> String {
+    format!("pulse:{run_id}:{}", feeling.score())
+}
+
+/// The button a member who said they are struggling may press to tell their buddy.
+pub const TELL_BUDDY_ID: &str = "buddy:tell";
+
+/// A check-in post: the prompt, and the pulse buttons when it has a pulse.
+pub fn checkin_message(post: &CheckinPost, nonce: Option<String>) -> serenity::CreateMessage {
+    let mut description = format!("**{}**\n\n", post.prompt);
+    if post.style.has_thread() {
+        description.push_str(
+            "No agenda: say as much or as little as you like in the thread, and a word, an emoji or \"pass\" is fine too.\n",
+        );
+    }
+    if post.style.has_pulse() {
+        description.push_str(&format!(
+            "\n**How are you really doing?** Tap one below. It's anonymous: nobody, admins \
+             included, sees who answered what. Totals are shown when the pulse closes at {}, \
+             and only if at least {} people answered. You can change your answer until then.",
+            post.closes, post.min_answers
+        ));
+    }
+    let embed = serenity::CreateEmbed::new()
+        .title(format!("🫖 {}", post.title))
+        .description(truncate(&description, 4000))
+        .colour(CHECKIN_COLOUR)
+        .footer(serenity::CreateEmbedFooter::new(
+            "Struggling? /support lists people you can talk to, privately.",
+        ));
+    let mut message = serenity::CreateMessage::new()
+        .embed(embed)
+        .allowed_mentions(no_mentions());
+    if post.style.has_pulse() {
+        let buttons = Feeling::ALL
+            .into_iter()
+            .map(|f| {
+                serenity::CreateButton::new(pulse_id(post.run_id, f))
+                    .label(f.label())
+                    .emoji(serenity::ReactionType::Unicode(f.emoji().into()))
+                    .style(serenity::ButtonStyle::Secondary)
+            })
+            .collect();
+        message = message.components(vec![serenity::CreateActionRow::Buttons(buttons)]);
+    }
+    if let Some(nonce) = nonce {
+        message = message
+            .nonce(serenity::Nonce::String(nonce))
+            .enforce_nonce(true);
+    }
+    message
+}
+
+/// The thread a check-in opens for the conversation (Discord allows 100 characters).
+pub fn checkin_thread_name(title: &str) -> String {
+    truncate(&format!("{title} · how's everyone?"), 100)
+}
+
+/// A closed pulse: totals only, and only when enough people answered.
+pub fn pulse_results_message(
+    title: &str,
+    result: &PulseResult,
+    min_answers: u32,
+) -> serenity::CreateMessage {
+    let description = match result.counts {
+        Some(counts) => {
+            let most = counts.iter().copied().max().unwrap_or(0).max(1);
+            let mut lines: Vec<String> = Feeling::ALL
+                .into_iter()
+                .rev()
+                .map(|f| {
+                    let n = counts[(f.score() - 1) as usize];
+                    let bar = "█".repeat(((n * 10 + most - 1) / most) as usize);
+                    format!("{} **{}** {bar} {n}", f.emoji(), f.label())
+                })
+                .collect();
+            lines.push(String::new());
+            lines.push(format!(
+                "{} people answered. The answers themselves are deleted; only these totals are kept.",
+                result.answers
+            ));
+            lines.push(
+                "If today is heavy for you, you're not the only one: `/support` lists people to talk to, and a message to a teammate goes a long way."
+                    .into(),
+            );
+            lines.join("\n")
+        }
+        None => format!(
+            "{} answered: fewer than {min_answers}, so no totals are shown, to keep everyone's \
+             answer private. The answers are deleted. Thank you for checking in.",
+            match result.answers {
+                0 => "Nobody".to_string(),
+                1 => "1 person".to_string(),
+                n => format!("{n} people"),
+            }
+        ),
+    };
+    serenity::CreateMessage::new()
+        .embed(
+            serenity::CreateEmbed::new()
+                .title(format!("🌤️ Pulse: {title}"))
+                .description(description)
+                .colour(CHECKIN_COLOUR),
+        )
+        .allowed_mentions(no_mentions())
+}
+
+/// The support list as an embed: the kind opening line, then each resource.
+pub fn support_embed(view: &SupportView) -> serenity::CreateEmbed {
+    let mut embed = serenity::CreateEmbed::new()
+        .title("💛 You don't have to sort it out on your own")
+        .description(truncate(&view.intro, 1000))
+        .colour(CHECKIN_COLOUR);
+    let built_in = view.resources.len() - view.server_added;
+    for (i, resource) in view.resources.iter().enumerate().take(25) {
+        let mut value = String::new();
+        if let Some(contact) = &resource.contact {
+            value.push_str(&format!("**{contact}**\n"));
+        }
+        value.push_str(&resource.details);
+        if let Some(url) = &resource.url {
+            value.push_str(&format!("\n{url}"));
+        }
+        let name = if i >= built_in {
+            format!("{} (from this server)", resource.name)
+        } else {
+            resource.name.clone()
+        };
+        embed = embed.field(truncate(&name, 256), truncate(&value, 1024), false);
+    }
+    embed.footer(serenity::CreateEmbedFooter::new(
+        "Only you can see this. Admins can add their own contacts with /checkin resource-add.",
+    ))
+}
+
+/// The private answer to a pulse click: thanks, and for "struggling" the support list and
+/// (only if they have a buddy) an offer to let their buddy know.
+pub fn pulse_reply(
+    answer: &PulseAnswered,
+    support: &SupportView,
+) -> serenity::CreateInteractionResponseMessage {
+    let first = if answer.changed {
+        format!(
+            "Changed to {} {}.",
+            answer.feeling.emoji(),
+            answer.feeling.label()
+        )
+    } else {
+        format!(
+            "Thank you: {} {} is in.",
+            answer.feeling.emoji(),
+            answer.feeling.label()
+        )
+    };
+    let still_needed = i64::from(answer.min_answers) - answer.answers_so_far;
+    let totals = if still_needed > 0 {
+        format!(
+            "It's anonymous: the team only ever sees totals, and only if {still_needed} more {} by the time it closes.",
+            if still_needed == 1 {
+                "person answers"
+            } else {
+                "people answer"
+            }
+        )
+    } else {
+        "It's anonymous: the team only ever sees totals, when the pulse closes.".to_string()
+    };
+    let mut message = serenity::CreateInteractionResponseMessage::new()
+        .ephemeral(true)
+        .allowed_mentions(no_mentions())
+        .components(vec![]);
+    if answer.feeling == Feeling::Struggling {
+        message = message
+            .content(format!(
+                "{first} Thank you for being honest; that takes something on a hard day. {totals}\n\
+                 Here are people you can talk to, any time:"
+            ))
+            .embed(support_embed(support));
+        if answer.has_buddy {
+            message = message.components(vec![serenity::CreateActionRow::Buttons(vec![
+                serenity::CreateButton::new(TELL_BUDDY_ID)
+                    .label("Let my buddy know I could use a chat")
+                    .style(serenity::ButtonStyle::Primary),
+            ])]);
+        }
+    } else {
+        message = message.content(format!("{first} {totals}")).embeds(vec![]);
+    }
+    message
+}
+
+/// Handles the pulse and buddy buttons; `false` if the button is not one of them.
+pub async fn handle_button(
+    ctx: &serenity::Context,
+    data: &Data,
+    interaction: &serenity::ComponentInteraction,
+) -> Result<bool, Error> {
+    let parts: Vec<&str> = interaction.data.custom_id.split(':').collect();
+    let guild_id = interaction.guild_id.map(|g| snowflake_to_db(g.get()));
+    let member_id = interaction.user.id.get();
+    let response = match (parts.as_slice(), guild_id) {
+        (["pulse", run, score], Some(guild_id)) => {
+            let (Ok(run_id), Some(feeling)) = (
+                run.parse::<i64>(),
+                score.parse::<i64>().ok().and_then(Feeling::from_score),
+            ) else {
+                return Ok(false);
+            };
+            match data
+                .checkins
+                .answer_pulse(guild_id, run_id, member_id, feeling)
+                .await
+            {
+                Ok(answer) => {
+                    Metrics::incr(&data.metrics.pulse_answers);
+                    let support = data.checkins.support(guild_id).await?;
+                    pulse_reply(&answer, &support)
+                }
+                Err(CheckinError::Store(e)) => return Err(e.into()),
+                Err(other) => notice(&other.to_string()),
+            }
+        }
+        ([TELL_BUDDY_ID_PREFIX, "tell"], Some(guild_id)) => {
+            match data.checkins.tell_buddy(guild_id, member_id).await {
+                Ok(buddies) => {
+                    let names: Vec<String> = buddies.iter().map(|b| format!("<@{b}>")).collect();
+                    notice(&format!(
+                        "I'll let {} know you could use a chat (by direct message, outside their quiet hours). Nothing else about you, or your answer, is shared.",
+                        names.join(" and ")
+                    ))
+                }
+                Err(CheckinError::Store(e)) => return Err(e.into()),
+                Err(other) => notice(&other.to_string()),
+            }
+        }
+        _ => return Ok(false),
+    };
+    Metrics::incr(&data.metrics.commands);
+    interaction
+        .create_response(
+            &ctx.http,
+            serenity::CreateInteractionResponse::Message(response),
+        )
+        .await?;
+    Ok(true)
+}
+
+const TELL_BUDDY_ID_PREFIX: &str = "buddy";

@@ -1,0 +1,512 @@
+//! The timed parts of check-ins: posting each check-in (same exactly-once and catch-up rules
+//! as the daily post), closing pulses, buddy rounds, gone-quiet nudges, and sending direct
+//! messages once the recipient's quiet hours are over.
+
+use chrono::{DateTime, Duration, Utc};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use rand::seq::IndexedRandom;
+
+use super::{CatchUp, CheckinPost, Dispatcher, MAX_ATTEMPTS, Outgoing, TickReport, backoff_ms};
+use crate::checkins::pairing::{History, pair_round};
+use crate::checkins::{
+    CheckinStyle, Checkins, PAIRING_MEMORY, PulseResult, add_up, buddy_round_text, gone_quiet_text,
+    seed,
+};
+use crate::ops::Metrics;
+use crate::schedule::rules::{Schedule, catch_up, local_wall_time, parse_timezone};
+use crate::store::{BuddySettings, CheckinRecord, Claim, PostRecord, StoreError};
+
+/// Posts of check-in #N have the job "checkin:N".
+pub const CHECKIN_JOB_PREFIX: &str = "checkin:";
+/// A buddy round is claimed as a post with this job, one per server and local date.
+pub const BUDDY_ROUND_JOB: &str = "buddy-round";
+
+pub fn checkin_job(id: i64) -> String {
+    format!("{CHECKIN_JOB_PREFIX}{id}")
+}
+
+impl Dispatcher {
+    /// Every check-in job due at `now`. One server's failure is logged and does not stop the
+    /// others.
+    pub(super) async fn checkin_jobs(
+        &self,
+        checkins: &Checkins,
+        now: DateTime<Utc>,
+        report: &mut TickReport,
+    ) -> Result<(), StoreError> {
+        let now_ms = now.timestamp_millis();
+        for record in self.store.due_checkins(now_ms, self.settings.batch).await? {
+            if let Err(error) = self.handle_checkin(checkins, &record, now, report).await {
+                tracing::error!(guild = record.guild_id, checkin = record.id, error = %error, "check-in failed");
+            }
+        }
+        for run_id in self.store.runs_to_close(now_ms).await? {
+            if let Err(error) = self.close_pulse(checkins, run_id, now, report).await {
+                tracing::error!(run = run_id, error = %error, "closing a pulse failed");
+            }
+        }
+        for settings in self.store.due_buddy_rounds(now_ms).await? {
+            if let Err(error) = self.buddy_round(checkins, &settings, now, report).await {
+                tracing::error!(guild = settings.guild_id, error = %error, "buddy round failed");
+            }
+        }
+        if let Err(error) = self.gone_quiet_nudges(checkins, now).await {
+            tracing::error!(error = %error, "gone-quiet nudges failed");
+        }
+        self.send_due_dms(checkins, now, report).await
+    }
+
+    async fn handle_checkin(
+        &self,
+        checkins: &Checkins,
+        record: &CheckinRecord,
+        now: DateTime<Utc>,
+        report: &mut TickReport,
+    ) -> anyhow::Result<()> {
+        let schedule = Schedule::from_storage(&record.schedule)?;
+        let tz = parse_timezone(
+            record
+                .timezone
+                .as_deref()
+                .unwrap_or(&checkins.config.default_timezone),
+        )?;
+        let done_through = record
+            .next_at
+            .map(|ms| DateTime::from_timestamp_millis(ms - 1).unwrap_or(now));
+        let next = schedule
+            .next_after(tz, now)
+            .map(|f| f.at.timestamp_millis());
+        let paused = record
+            .paused_until
+            .is_some_and(|until| until > now.timestamp_millis());
+        let job = checkin_job(record.id);
+        let channel_id = record.channel_id as u64;
+        match catch_up(&schedule, tz, done_through, now, self.settings.grace) {
+            CatchUp::Nothing => {}
+            _ if paused => tracing::info!(
+                guild = record.guild_id,
+                checkin = record.id,
+                "check-in paused"
+            ),
+            CatchUp::TooLate(firing) => {
+                self.skip_late(record.guild_id, &job, &firing, channel_id, now, report)
+                    .await?
+            }
+            CatchUp::Post(firing) => {
+                let claim = self
+                    .store
+                    .claim_post(
+                        record.guild_id,
+                        &job,
+                        &firing.slot,
+                        None,
+                        Some(record.channel_id),
+                        firing.at.timestamp_millis(),
+                        now.timestamp_millis(),
+                    )
+                    .await?;
+                match claim {
+                    Claim::AlreadyClaimed => report.already_claimed += 1,
+                    Claim::Won(post_id) => {
+                        let history = self.store.prompt_history(record.guild_id).await?;
+                        let prompt =
+                            checkins.choose_prompt(record.guild_id, &firing.slot, &history);
+                        let style =
+                            CheckinStyle::parse(&record.style).unwrap_or(CheckinStyle::Both);
+                        let closes = now + checkins.config.open_for;
+                        let run_id = self
+                            .store
+                            .insert_run(
+                                record.guild_id,
+                                record.id,
+                                post_id,
+                                &prompt.id,
+                                style.as_str(),
+                                now.timestamp_millis(),
+                                closes.timestamp_millis(),
+                            )
+                            .await?;
+                        let outgoing = Outgoing::Checkin(CheckinPost {
+                            post_id,
+                            run_id,
+                            channel_id,
+                            prompt: prompt.text.clone(),
+                            style,
+                            title: check_in_title(firing.local),
+                            closes: closing_time(tz, firing.at, closes),
+                            min_answers: checkins.config.min_answers,
+                        });
+                        let config = self.store.daily_config(record.guild_id).await?;
+                        let sent = match &config {
+                            Some(config) => self.send(config, post_id, &outgoing).await?,
+                            None => false,
+                        };
+                        if sent {
+                            report.checkins += 1;
+                        } else {
+                            report.failed += 1;
+                        }
+                    }
+                }
+            }
+        }
+        self.store.set_checkin_next_at(record.id, next).await?;
+        Ok(())
+    }
+
+    /// A check-in post that failed for a reason retrying can help with, sent again as it was.
+    pub(super) async fn retry_checkin(
+        &self,
+        post: &PostRecord,
+        now: DateTime<Utc>,
+        report: &mut TickReport,
+    ) -> Result<(), StoreError> {
+        let (Some(run), Some(channel_id)) =
+            (self.store.run_for_post(post.id).await?, post.channel_id)
+        else {
+            return Ok(());
+        };
+        let Some(checkins) = self.checkins.as_ref() else {
+            return Ok(());
+        };
+        let Some(prompt) = checkins.bank.prompt(&run.prompt_id) else {
+            return Ok(());
+        };
+        let tz = checkins
+            .timezone(post.guild_id)
+            .await
+            .unwrap_or(crate::schedule::rules::DEFAULT_TIME_ZONE);
+        let scheduled = DateTime::from_timestamp_millis(post.scheduled_for).unwrap_or(now);
+        let closes = DateTime::from_timestamp_millis(run.closes_at).unwrap_or(now);
+        let outgoing = Outgoing::Checkin(CheckinPost {
+            post_id: post.id,
+            run_id: run.id,
+            channel_id: channel_id as u64,
+            prompt: prompt.text.clone(),
+            style: CheckinStyle::parse(&run.style).unwrap_or(CheckinStyle::Both),
+            title: check_in_title(local_wall_time(tz, scheduled)),
+            closes: closing_time(tz, now, closes),
+            min_answers: checkins.config.min_answers,
+        });
+        self.redeliver(post, &outgoing, report).await
+    }
+
+    /// Adds up a pulse whose time is up, deletes its answers, and posts the totals (or, with
+    /// too few answers, only that there were too few to show).
+    async fn close_pulse(
+        &self,
+        checkins: &Checkins,
+        run_id: i64,
+        now: DateTime<Utc>,
+        report: &mut TickReport,
+    ) -> anyhow::Result<()> {
+        let min_answers = checkins.config.min_answers;
+        let Some(run) = self
+            .store
+            .close_run(run_id, now.timestamp_millis(), |scores| {
+                let result = add_up(scores, min_answers);
+                (result.answers, result.counts)
+            })
+            .await?
+        else {
+            return Ok(());
+        };
+        report.pulses_closed += 1;
+        let style = CheckinStyle::parse(&run.style).unwrap_or(CheckinStyle::Both);
+        let (Some(channel_id), Some(_message)) = (run.thread_id.or(run.channel_id), run.message_id)
+        else {
+            return Ok(());
+        };
+        if !style.has_pulse() {
+            return Ok(());
+        }
+        let tz = checkins.timezone(run.guild_id).await?;
+        let opened = DateTime::from_timestamp_millis(run.opened_at).unwrap_or(now);
+        let outgoing = Outgoing::PulseResults {
+            channel_id: channel_id as u64,
+            title: check_in_title(local_wall_time(tz, opened)),
+            result: PulseResult {
+                answers: run.answers.unwrap_or(0),
+                counts: run.counts(),
+            },
+            min_answers,
+        };
+        if let Err(error) = self.deliver.deliver(&outgoing).await {
+            tracing::warn!(guild = run.guild_id, run = run.id, error = %error, "could not post the pulse results");
+        }
+        Ok(())
+    }
+
+    /// Pairs a server's buddies for the next round and queues each group's direct messages.
+    async fn buddy_round(
+        &self,
+        checkins: &Checkins,
+        settings: &BuddySettings,
+        now: DateTime<Utc>,
+        report: &mut TickReport,
+    ) -> anyhow::Result<()> {
+        let schedule = Schedule::from_storage(&settings.round_schedule)?;
+        let tz = checkins.timezone(settings.guild_id).await?;
+        let due = settings
+            .next_at
+            .and_then(DateTime::from_timestamp_millis)
+            .unwrap_or(now);
+        let slot = local_wall_time(tz, due).format("%Y-%m-%d").to_string();
+        let next = next_round(&schedule, tz, due, settings.every_weeks, now);
+        let claim = self
+            .store
+            .claim_post(
+                settings.guild_id,
+                BUDDY_ROUND_JOB,
+                &slot,
+                None,
+                None,
+                due.timestamp_millis(),
+                now.timestamp_millis(),
+            )
+            .await?;
+        if let Claim::Won(round_id) = claim {
+            let guild = settings.guild_id;
+            let members = self
+                .store
+                .active_buddies(guild, now.timestamp_millis())
+                .await?;
+            let mut history = History::new();
+            let rows = self
+                .store
+                .buddy_history(guild, (now - PAIRING_MEMORY).timestamp_millis())
+                .await?;
+            for group in rows.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1)) {
+                let ids: Vec<i64> = group.iter().map(|(_, _, member)| *member).collect();
+                history.record(group[0].0, &ids);
+            }
+            let mut rng = StdRng::seed_from_u64(seed(guild, &slot));
+            let groups = pair_round(&members, &history, &mut rng);
+            self.store
+                .insert_buddy_groups(round_id, guild, &groups)
+                .await?;
+            let server = checkins.server_name(guild).await?;
+            for group in &groups {
+                let starter = checkins
+                    .bank
+                    .starters
+                    .choose(&mut rng)
+                    .map(|s| s.text.clone())
+                    .unwrap_or_default();
+                for member in group {
+                    let others: Vec<i64> = group.iter().copied().filter(|m| m != member).collect();
+                    let text = buddy_round_text(&server, &others, settings.every_weeks, &starter);
+                    checkins
+                        .queue_dm(guild, *member, None, "buddy-round", &text)
+                        .await?;
+                }
+            }
+            self.store
+                .mark_post_done(round_id, now.timestamp_millis())
+                .await?;
+            tracing::info!(
+                guild,
+                members = members.len(),
+                groups = groups.len(),
+                "buddy round"
+            );
+            report.buddy_rounds += 1;
+        }
+        self.store
+            .set_buddy_next_at(settings.guild_id, next)
+            .await?;
+        Ok(())
+    }
+
+    /// Hourly: for servers that turned the nudge on, tells the buddies of anyone not seen for
+    /// the set number of days (once per round). Only ever the buddy, never the quiet member,
+    /// never the admins.
+    async fn gone_quiet_nudges(
+        &self,
+        checkins: &Checkins,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<()> {
+        {
+            let mut last = self.last_quiet_check.lock().expect("quiet clock");
+            if last.is_some_and(|at| now - at < Duration::hours(1)) {
+                return Ok(());
+            }
+            *last = Some(now);
+        }
+        for settings in self.store.servers_with_gone_quiet().await? {
+            let Some(days) = settings.gone_quiet_days else {
+                continue;
+            };
+            let guild = settings.guild_id;
+            let cutoff = (now - Duration::days(days)).timestamp_millis();
+            let quiet = self
+                .store
+                .quiet_buddies(guild, cutoff, now.timestamp_millis())
+                .await?;
+            let quiet_ids: Vec<i64> = quiet.iter().map(|q| q.member_id).collect();
+            let server = checkins.server_name(guild).await?;
+            for member in &quiet {
+                for buddy in self
+                    .store
+                    .group_members(member.round_id, member.group_no)
+                    .await?
+                {
+                    // Not the quiet member themselves, and not a buddy who is quiet too.
+                    if buddy == member.member_id || quiet_ids.contains(&buddy) {
+                        continue;
+                    }
+                    let text = gone_quiet_text(member.member_id, &server);
+                    checkins
+                        .queue_dm(guild, buddy, Some(member.member_id), "gone-quiet", &text)
+                        .await?;
+                }
+                self.store
+                    .mark_nudged(member.round_id, member.member_id, now.timestamp_millis())
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Sends the direct messages whose time has come, unless the recipient's quiet hours
+    /// began since they were queued (then they wait again).
+    async fn send_due_dms(
+        &self,
+        checkins: &Checkins,
+        now: DateTime<Utc>,
+        report: &mut TickReport,
+    ) -> Result<(), StoreError> {
+        for dm in self
+            .store
+            .due_dms(now.timestamp_millis(), self.settings.batch)
+            .await?
+        {
+            let allowed = checkins
+                .next_allowed(dm.guild_id, dm.member_id, now)
+                .await
+                .unwrap_or(now);
+            if allowed > now {
+                self.store
+                    .postpone_dm(dm.id, allowed.timestamp_millis(), dm.attempts)
+                    .await?;
+                continue;
+            }
+            let outgoing = Outgoing::DirectMessage {
+                member_id: dm.member_id as u64,
+                text: dm.body.clone(),
+            };
+            match self.deliver.deliver(&outgoing).await {
+                Ok(_) => {
+                    self.store.delete_dm(dm.id).await?;
+                    Metrics::incr(&self.metrics.dms_sent);
+                    report.dms_sent += 1;
+                }
+                Err(error) if error.retryable() && dm.attempts + 1 < MAX_ATTEMPTS => {
+                    let attempts = dm.attempts + 1;
+                    self.store
+                        .postpone_dm(
+                            dm.id,
+                            now.timestamp_millis() + backoff_ms(attempts),
+                            attempts,
+                        )
+                        .await?;
+                }
+                Err(error) => {
+                    // Direct messages turned off, or Discord kept failing: it is dropped (it
+                    // would only be stale later), and the reason logged without its text.
+                    tracing::warn!(guild = dm.guild_id, kind = %dm.kind, error = %error, "could not send a direct message");
+                    self.store.delete_dm(dm.id).await?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// "Monday 14:00 check-in".
+fn check_in_title(local: chrono::NaiveDateTime) -> String {
+    local.format("%A %H:%M check-in").to_string()
+}
+
+/// When a pulse closes, in local time: "22:00", or "Tue 02:00" when not on the same day.
+fn closing_time(tz: chrono_tz::Tz, opened: DateTime<Utc>, closes: DateTime<Utc>) -> String {
+    let (from, to) = (local_wall_time(tz, opened), local_wall_time(tz, closes));
+    if from.date() == to.date() {
+        to.format("%H:%M").to_string()
+    } else {
+        to.format("%a %H:%M").to_string()
+    }
+}
+
+/// The round after one due at `due`: `every_weeks` later on the round's day and time, and
+/// never in the past (after downtime, rounds are not replayed).
+fn next_round(
+    schedule: &Schedule,
+    tz: chrono_tz::Tz,
+    due: DateTime<Utc>,
+    every_weeks: i64,
+    now: DateTime<Utc>,
+) -> Option<i64> {
+    let gap = Duration::weeks(every_weeks.max(1) - 1);
+    let mut next = schedule.next_after(tz, due + gap)?;
+    for _ in 0..520 {
+        if next.at > now {
+            break;
+        }
+        next = schedule.next_after(tz, next.at + gap)?;
+    }
+    Some(next.at.timestamp_millis())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn rounds_repeat_every_n_weeks_and_never_in_the_past() {
+        let tz: chrono_tz::Tz = "Europe/London".parse().unwrap();
+        let mondays = Schedule::when("mon 10:00").unwrap();
+        let due = Utc.with_ymd_and_hms(2026, 11, 23, 10, 0, 0).unwrap();
+        let fortnight = next_round(&mondays, tz, due, 2, due).unwrap();
+        assert_eq!(
+            fortnight,
+            Utc.with_ymd_and_hms(2026, 12, 7, 10, 0, 0)
+                .unwrap()
+                .timestamp_millis()
+        );
+        let weekly = next_round(&mondays, tz, due, 1, due).unwrap();
+        assert_eq!(
+            weekly,
+            Utc.with_ymd_and_hms(2026, 11, 30, 10, 0, 0)
+                .unwrap()
+                .timestamp_millis()
+        );
+        // Down for five weeks: the next round is the next one on the fortnightly rhythm
+        // after now, not a backlog.
+        let later = due + Duration::weeks(5);
+        let after_downtime = next_round(&mondays, tz, due, 2, later).unwrap();
+        assert_eq!(
+            after_downtime,
+            Utc.with_ymd_and_hms(2027, 1, 4, 10, 0, 0)
+                .unwrap()
+                .timestamp_millis()
+        );
+    }
+
+    #[test]
+    fn closing_times_say_the_day_when_it_changes() {
+        let tz: chrono_tz::Tz = "Europe/London".parse().unwrap();
+        let opened = Utc.with_ymd_and_hms(2026, 11, 23, 14, 0, 0).unwrap();
+        assert_eq!(
+            closing_time(tz, opened, opened + Duration::hours(8)),
+            "22:00"
+        );
+        let night = Utc.with_ymd_and_hms(2026, 11, 23, 19, 30, 0).unwrap();
+        assert_eq!(
+            closing_time(tz, night, night + Duration::hours(8)),
+            "Tue 03:30"
+        );
+    }
+}
