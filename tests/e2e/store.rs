@@ -450,7 +450,72 @@ async fn forget_erases_a_member_from_every_table(db: TestDb) {
         .await
         .unwrap();
 
+    // Check-in data: an open pulse answer, buddy pairing and a round, a shift pattern, and
+    // direct messages to and about them.
+    let post = match store
+        .claim_post(
+            GUILD,
+            "checkin:1",
+            "2026-11-23T07:30",
+            None,
+            Some(9),
+            T0,
+            T0,
+        )
+        .await
+        .unwrap()
+    {
+        Claim::Won(id) => id,
+        Claim::AlreadyClaimed => unreachable!(),
+    };
+    let checkin = store
+        .insert_checkin(GUILD, 9, "daily 07:30 every", "pulse", None, T0)
+        .await
+        .unwrap();
+    let run = store
+        .insert_run(GUILD, checkin, post, "p", "pulse", T0, T0 + 1000)
+        .await
+        .unwrap();
+    let round = match store
+        .claim_post(GUILD, "buddy-round", "2026-11-23", None, None, T0, T0)
+        .await
+        .unwrap()
+    {
+        Claim::Won(id) => id,
+        Claim::AlreadyClaimed => unreachable!(),
+    };
+    store
+        .insert_buddy_groups(round, GUILD, &[vec![member as i64, other as i64]])
+        .await
+        .unwrap();
+    for who in [member, other] {
+        store
+            .record_pulse_answer(GUILD, run, who as i64, 3, T0)
+            .await
+            .unwrap();
+        store.join_buddies(GUILD, who as i64, T0).await.unwrap();
+        store
+            .set_member_shift(GUILD, who as i64, "nights", ("09:00", "17:00"), T0)
+            .await
+            .unwrap();
+    }
+    let dm = |to: u64, about: u64| smallacts::store::NewDm {
+        guild_id: GUILD,
+        member_id: to as i64,
+        about_member_id: Some(about as i64),
+        kind: "buddy-notice",
+        body: "hello",
+        send_after: T0,
+    };
+    store.queue_dm(&dm(other, member), T0).await.unwrap();
+    store.queue_dm(&dm(member, other), T0).await.unwrap();
+
     let export = store.export_member(member).await.unwrap();
+    assert_eq!(export.open_pulse_answers, vec![(run, 3)]);
+    assert_eq!(export.buddy_pairing.len(), 1);
+    assert_eq!(export.buddy_rounds, vec![(round, 0)]);
+    assert_eq!(export.shift_patterns[0].pattern, "nights");
+    assert_eq!(export.queued_messages, vec!["hello".to_string()]);
     assert_eq!(export.wins.len(), 1);
     assert_eq!(export.suggestions.len(), 1);
     assert_eq!(export.suggestions_decided, vec![theirs]);
@@ -464,9 +529,10 @@ async fn forget_erases_a_member_from_every_table(db: TestDb) {
         .iter()
         .map(|(_, n)| n)
         .sum();
-    assert_eq!(before, 5, "one row per member column");
+    assert_eq!(before, 11, "one row per member column");
     let report = store.forget_member(member).await.unwrap();
-    assert_eq!(report.total(), 5);
+    // dm_queue: the message to them and the one about them are one row each.
+    assert_eq!(report.total(), 11);
     for (column, n) in store.rows_naming_member(member).await.unwrap() {
         assert_eq!(n, 0, "{column} still names the member");
     }
@@ -478,8 +544,9 @@ async fn forget_erases_a_member_from_every_table(db: TestDb) {
         .map(|(_, n)| n)
         .sum();
     assert_eq!(
-        others, 3,
-        "the other member keeps their win, suggestion and preferences"
+        others, 7,
+        "the other member keeps their win, suggestion, preferences, pulse answer, pairing, \
+         round and shift; the message about the forgotten member is gone"
     );
 
     // Every column that can hold a member's id is covered by forget.
@@ -497,7 +564,117 @@ async fn forget_erases_a_member_from_every_table(db: TestDb) {
     }
 }
 
+/// A pulse: one answer per member (changeable), nothing recorded once it closes, counts
+/// kept only when enough answered, and totals for the impact export.
+async fn a_pulse_closes_without_a_trace_of_who_answered(db: TestDb) {
+    let store = &db.store;
+    store
+        .upsert_server(GUILD, "Team", None, "Europe/London", T0)
+        .await
+        .unwrap();
+    let checkin = store
+        .insert_checkin(GUILD, 9, "daily 07:30 every", "pulse", None, T0)
+        .await
+        .unwrap();
+    let mut runs = Vec::new();
+    for (n, answers) in [vec![1_i64, 5], vec![1, 5, 4, 4]].into_iter().enumerate() {
+        let Claim::Won(post) = store
+            .claim_post(
+                GUILD,
+                "checkin:1",
+                &format!("slot-{n}"),
+                None,
+                Some(9),
+                T0,
+                T0,
+            )
+            .await
+            .unwrap()
+        else {
+            unreachable!()
+        };
+        store
+            .mark_post_sent(post, 77 + n as i64, None, T0)
+            .await
+            .unwrap();
+        let run = store
+            .insert_run(GUILD, checkin, post, "p", "pulse", T0, T0 + 1000)
+            .await
+            .unwrap();
+        for (member, answer) in answers.iter().enumerate() {
+            store
+                .record_pulse_answer(GUILD, run, member as i64, *answer, T0)
+                .await
+                .unwrap();
+        }
+        runs.push(run);
+    }
+    // Changing an answer replaces it: still four answers in the second run.
+    let changed = store
+        .record_pulse_answer(GUILD, runs[1], 0, 3, T0 + 1)
+        .await
+        .unwrap();
+    assert_eq!(
+        changed,
+        smallacts::store::PulseAnswer::Recorded {
+            changed: true,
+            answers: 4
+        }
+    );
+    assert!(store.runs_to_close(T0 + 999).await.unwrap().is_empty());
+    assert_eq!(store.runs_to_close(T0 + 1000).await.unwrap(), runs);
+    let add_up = |scores: Vec<i64>| {
+        let result = smallacts::checkins::add_up(scores, 3);
+        (result.answers, result.counts)
+    };
+    let small = store
+        .close_run(runs[0], T0 + 1000, add_up)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((small.answers, small.counts()), (Some(2), None));
+    let big = store
+        .close_run(runs[1], T0 + 1000, add_up)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (big.answers, big.counts()),
+        (Some(4), Some([0, 0, 1, 2, 1]))
+    );
+    // Exactly once, and nothing left that names a member.
+    assert!(
+        store
+            .close_run(runs[1], T0 + 2000, add_up)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    for run in &runs {
+        assert_eq!(store.pulse_answer_rows(*run).await.unwrap(), 0);
+    }
+    assert_eq!(
+        store
+            .record_pulse_answer(GUILD, runs[1], 9, 2, T0 + 1)
+            .await
+            .unwrap(),
+        smallacts::store::PulseAnswer::Closed
+    );
+    let totals = store
+        .checkin_totals_between(GUILD, T0, T0 + 1)
+        .await
+        .unwrap();
+    assert_eq!(totals.held, 2);
+    assert_eq!(totals.pulse_answers, 6);
+    assert_eq!(
+        totals.counts,
+        [0, 0, 1, 2, 1],
+        "only the run with enough answers counts"
+    );
+}
+
 on_both_backends!(
+    a_pulse_closes_without_a_trace_of_who_answered,
     forget_erases_a_member_from_every_table,
     two_processes_never_post_the_same_slot_twice,
     schema_has_every_table_and_column,
