@@ -263,9 +263,7 @@ pub fn parse_time(text: &str) -> Result<NaiveTime, ScheduleError> {
     }
     let lower = trimmed.to_lowercase();
     if lower.ends_with("am") || lower.ends_with("pm") {
-        return Err(bad(
-            "12-hour times are not accepted (\"9am\" is \"09:00\", \"5pm\" is \"17:00\")",
-        ));
+        return Err(bad(&twelve_hour_hint(&lower)));
     }
     let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
     let Some((hour, minute)) = trimmed.split_once(':') else {
@@ -284,6 +282,22 @@ pub fn parse_time(text: &str) -> Result<NaiveTime, ScheduleError> {
         return Err(bad("the minutes must be 00 to 59"));
     }
     NaiveTime::from_hms_opt(hour, minute, 0).ok_or_else(|| bad("not a time of day"))
+}
+
+/// Says what a 12-hour time is on the 24-hour clock: "2pm" is "14:00".
+fn twelve_hour_hint(lower: &str) -> String {
+    let (number, pm) = (&lower[..lower.len() - 2], lower.ends_with("pm"));
+    let (hour, minute) = number
+        .trim()
+        .split_once(':')
+        .unwrap_or((number.trim(), "00"));
+    match (hour.parse::<u32>(), minute.parse::<u32>()) {
+        (Ok(hour @ 1..=12), Ok(minute @ 0..=59)) => {
+            let hour = hour % 12 + if pm { 12 } else { 0 };
+            format!("12-hour times are not accepted: {lower:?} is \"{hour:02}:{minute:02}\"")
+        }
+        _ => "12-hour times are not accepted (\"9am\" is \"09:00\", \"5pm\" is \"17:00\")".into(),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -2347,7 +2361,10 @@ mod tests {
         let no_time = Schedule::when("mon,thu").unwrap_err().to_string();
         assert!(no_time.contains("no time of day given"), "{no_time}");
         let twelve_hour = Schedule::when("daily 7pm").unwrap_err().to_string();
-        assert!(twelve_hour.contains("17:00"), "{twelve_hour}");
+        assert!(
+            twelve_hour.contains("\"7pm\" is \"19:00\""),
+            "{twelve_hour}"
+        );
         let bad_day = Schedule::when("Mun 14:00").unwrap_err().to_string();
         assert!(bad_day.contains("not a day of the week"), "{bad_day}");
     }

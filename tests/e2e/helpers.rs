@@ -187,3 +187,39 @@ pub async fn http_request(
     };
     (status, body)
 }
+
+/// A server in the fake Discord with these people in it, once the bot has recorded it; the
+/// first person is an admin (Manage Server).
+pub async fn server_with(
+    bot: &crate::bot::TestBot,
+    name: &str,
+    people: &[&str],
+) -> (
+    smallacts::sandbox::FakeGuild,
+    smallacts::sandbox::Actor,
+    Vec<smallacts::sandbox::Actor>,
+) {
+    use smallacts::sandbox::{Actor, permissions};
+    let sandbox = &bot.sandbox;
+    let users: Vec<_> = people.iter().map(|n| sandbox.new_user(n)).collect();
+    let guild = sandbox.add_guild(name, users.clone());
+    for _ in 0..250 {
+        if bot
+            .db
+            .store
+            .server(guild.id as i64)
+            .await
+            .unwrap()
+            .is_some()
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let members: Vec<Actor> = users.iter().map(|u| sandbox.member(&guild, u)).collect();
+    let admin = Actor {
+        permissions: permissions::MEMBER | permissions::MANAGE_GUILD,
+        ..members[0].clone()
+    };
+    (guild, admin, members)
+}

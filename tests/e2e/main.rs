@@ -2,6 +2,7 @@
 //! features land) the bot end to end against the fake Discord.
 
 mod bot;
+mod checkins;
 mod cli;
 mod daily;
 mod discord;
