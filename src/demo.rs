@@ -97,6 +97,136 @@ async fn scene(stage: &mut Stage<'_>) -> anyhow::Result<()> {
     let (guild, people) = stage.server_joins("Rosewood Care Home", &["Asha", "Ben", "Cara"])?;
     ideas(stage, &guild, &people).await?;
     daily_week(stage, &guild, &people).await?;
+    care_checkins(stage, &guild, &people).await?;
+    Ok(())
+}
+
+/// The next week: check-ins at each shift handover with the anonymous pulse, a buddy round
+/// announced outside quiet hours (Cara works nights), and private signposting.
+async fn care_checkins(
+    stage: &mut Stage<'_>,
+    guild: &FakeGuild,
+    people: &[FakeUser],
+) -> anyhow::Result<()> {
+    let channel = stage.sandbox.add_channel(guild.id, "team-room");
+    stage
+        .guild_channels
+        .push((channel.id, channel.name.clone()));
+    let admin = Actor {
+        permissions: crate::sandbox::permissions::MEMBER
+            | crate::sandbox::permissions::MANAGE_GUILD,
+        ..stage.sandbox.member(guild, &people[0])
+    };
+    let (ben, cara) = (
+        stage.sandbox.member(guild, &people[1]),
+        stage.sandbox.member(guild, &people[2]),
+    );
+    stage.heading("Asha sets up check-ins at each shift handover, and buddy pairing")?;
+    let add = json!([{"name": "add", "type": 1, "options": [
+        {"name": "channel", "type": 7, "value": channel.id.to_string()},
+        {"name": "when", "type": 3, "value": "daily 07:30,19:30"},
+    ]}]);
+    stage
+        .command(
+            &admin,
+            "/checkin add channel: #team-room when: daily 07:30,19:30",
+            "checkin",
+            add,
+        )
+        .await?;
+    let buddies = json!([{"name": "buddies", "type": 1, "options": [
+        {"name": "day_time", "type": 3, "value": "mon 10:00"},
+    ]}]);
+    stage
+        .command(
+            &admin,
+            "/checkin buddies day_time: mon 10:00",
+            "checkin",
+            buddies,
+        )
+        .await?;
+    for person in [&admin, &ben, &cara] {
+        let join = json!([{"name": "join", "type": 1, "options": []}]);
+        stage.command(person, "/buddy join", "buddy", join).await?;
+    }
+    let nights = stage.sandbox.choice(
+        "shift",
+        "pattern",
+        "Nights (quiet 09:00-17:00, while you sleep)",
+    )?;
+    stage
+        .command(&cara, "/shift pattern: Nights", "shift", json!([nights]))
+        .await?;
+
+    let monday = stage.options.monday() + chrono::Days::new(7);
+    // The morning handover, the daily act, the buddy round, and the evening handover.
+    for (hour, minute) in [(7, 30), (9, 0), (10, 0), (15, 30), (17, 0)] {
+        stage.tick_at(london(monday, hour, minute)).await?;
+        if (hour, minute) == (10, 0) {
+            stage.heading("Monday 10:00: the buddy round (three people, so one trio)")?;
+            let dm = stage.sandbox.dms_to(ben.user.id);
+            let dm = dm.last().context("Ben's buddy message")?.clone();
+            stage.show_message(&dm, "in a direct message to Ben")?;
+            let waiting = stage.sandbox.dms_to(cara.user.id).is_empty();
+            writeln!(
+                stage.out,
+                "  Cara works nights: her message {} until 17:00, when her quiet hours end.",
+                if waiting { "waits" } else { "did not wait" }
+            )?;
+        }
+    }
+    writeln!(
+        stage.out,
+        "  17:00: Cara's message arrives ({} direct message).",
+        stage.sandbox.dms_to(cara.user.id).len()
+    )?;
+
+    stage.heading("Monday 19:30, in #team-room: the evening handover check-in")?;
+    let before = stage.sandbox.channel_messages(channel.id).len();
+    stage.tick_at(london(monday, 19, 30)).await?;
+    let messages = stage.sandbox.channel_messages(channel.id);
+    let post = messages
+        .get(before..)
+        .and_then(|new| new.first())
+        .context("the evening check-in")?
+        .clone();
+    stage.show_message(&post, "posted in the channel")?;
+    stage.click(&ben, &post, "Good").await?;
+    stage.click(&admin, &post, "Okay").await?;
+    let reply = stage.click(&cara, &post, "Struggling").await?;
+    stage
+        .click(
+            &cara,
+            reply.message.as_ref().context("the support reply")?,
+            "Let my buddy know I could use a chat",
+        )
+        .await?;
+    stage.tick_at(london(monday, 19, 31)).await?;
+    let notice = stage.sandbox.dms_to(ben.user.id);
+    stage.show_message(
+        notice.last().context("Ben's notice")?,
+        "in a direct message to Ben",
+    )?;
+
+    stage.heading("Tuesday 03:30: the pulse closes after 8 hours")?;
+    // The thread opened from the post has the post's id, as on Discord.
+    let thread = post_id(&post)?;
+    let before = stage.sandbox.channel_messages(thread).len();
+    stage
+        .tick_at(london(monday + chrono::Days::new(1), 3, 30))
+        .await?;
+    for message in stage
+        .sandbox
+        .channel_messages(thread)
+        .get(before..)
+        .unwrap_or_default()
+    {
+        stage.show_message(message, "in the check-in's thread")?;
+    }
+    writeln!(
+        stage.out,
+        "  The answers are deleted; only the totals are kept, and nobody saw who said what."
+    )?;
     Ok(())
 }
 
@@ -318,6 +448,14 @@ struct Stage<'a> {
 }
 
 impl Stage<'_> {
+    /// Moves the clock and runs one scheduler pass.
+    async fn tick_at(&mut self, at: DateTime<Utc>) -> anyhow::Result<()> {
+        self.clock.set(at);
+        let running = self.running.as_ref().context("the bot is running")?;
+        running.dispatcher.tick().await?;
+        Ok(())
+    }
+
     async fn stop(&mut self) {
         if let Some(running) = self.running.take() {
             running.stop().await;
@@ -485,7 +623,11 @@ impl Stage<'_> {
     fn show_message(&mut self, message: &Value, audience: &str) -> anyhow::Result<()> {
         writeln!(self.out, "  smallacts ({audience}):")?;
         if let Some(content) = message["content"].as_str().filter(|c| !c.is_empty()) {
-            let content = humanise(content, &self.guild_channels, &self.users);
+            let content = humanise(
+                &content.replace("**", ""),
+                &self.guild_channels,
+                &self.users,
+            );
             for line in wrap(&content, WIDTH - 6) {
                 writeln!(self.out, "    {line}")?;
             }
@@ -519,10 +661,19 @@ impl Stage<'_> {
                         &self.guild_channels,
                         &self.users,
                     );
+                    let value = value.replace("**", "").replace('\n', " · ");
                     format!("{}: {}", f["name"].as_str().unwrap_or(""), value)
                 })
                 .collect();
-            if !fields.is_empty() {
+            if fields.iter().any(|f| f.len() > 60) {
+                // Long fields (the support list) one per line, wrapped.
+                for field in &fields {
+                    for (i, line) in wrap(field, WIDTH - 10).into_iter().enumerate() {
+                        let indent = if i == 0 { "• " } else { "  " };
+                        writeln!(self.out, "    │ {indent}{line}")?;
+                    }
+                }
+            } else if !fields.is_empty() {
                 writeln!(self.out, "    │ {}", fields.join(" · "))?;
             }
         }

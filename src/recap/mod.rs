@@ -232,7 +232,8 @@ pub async fn compute(
 
 /// The impact export's columns, in order.
 pub const IMPACT_HEADER: &str = "week_start,wins,members_taking_part,smallest,smaller,small,\
-     connect,be_active,take_notice,keep_learning,give,wins_without_act";
+     connect,be_active,take_notice,keep_learning,give,wins_without_act,\
+     checkins_held,pulse_answers,pulse_struggling,pulse_not_great,pulse_okay,pulse_good,pulse_great";
 
 /// Weekly figures from `from` to `to` (local dates, whole weeks from the Monday on or before
 /// `from`) as CSV: no names and no words.
@@ -273,9 +274,17 @@ pub async fn impact_csv(
                 ways[Way::ALL.iter().position(|w| *w == way).unwrap_or(0)] += 1;
             }
         }
+        // Pulse counts only from check-ins where enough people answered to show them.
+        let pulse = store
+            .checkin_totals_between(
+                guild_id,
+                local_midnight(tz, monday).timestamp_millis(),
+                week_end,
+            )
+            .await?;
         let _ = writeln!(
             csv,
-            "{monday},{count},{},{},{},{},{},{},{},{},{},{without_act}",
+            "{monday},{count},{},{},{},{},{},{},{},{},{},{without_act},{},{},{},{},{},{},{}",
             members.len(),
             sizes[0],
             sizes[1],
@@ -284,7 +293,14 @@ pub async fn impact_csv(
             ways[1],
             ways[2],
             ways[3],
-            ways[4]
+            ways[4],
+            pulse.held,
+            pulse.pulse_answers,
+            pulse.counts[0],
+            pulse.counts[1],
+            pulse.counts[2],
+            pulse.counts[3],
+            pulse.counts[4]
         );
         monday = monday + Days::new(7);
     }

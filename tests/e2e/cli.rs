@@ -277,6 +277,13 @@ fn demo_plays_the_scene_offline_with_the_real_bot() {
         "told me all about her roses.\u{201d} \u{2014} @Ben",
         "smallacts-demo-chart.png",
         "(7 this week)",
+        "Check-in added: #1 · 07:30 and 19:30 every day in #team-room",
+        "For the next 2 weeks you're paired with @Asha and @Cara.",
+        "Cara works nights: her message waits until 17:00",
+        "🫖 Monday 19:30 check-in",
+        "Samaritans: Call 116 123",
+        "said they could use a chat",
+        "3 people answered.",
     ] {
         assert!(stdout.contains(needle), "missing {needle:?} in:\n{stdout}");
     }

@@ -381,6 +381,52 @@ async fn the_impact_export_is_a_csv_whose_sums_match_the_database() {
     }
     win_at(&bot, &team, 0, "2026-06-16T10:00:00Z", "count", None, None).await;
     expected += 1;
+    // Two check-ins in the week of 8 June: one with three pulse answers, one with two (too
+    // few: counted as answers, never broken down).
+    let store = &bot.db.store;
+    let guild = team.guild.id as i64;
+    let checkin = store
+        .insert_checkin(
+            guild,
+            team.daily as i64,
+            "daily 14:00 every",
+            "pulse",
+            None,
+            0,
+        )
+        .await
+        .unwrap();
+    for (day, answers) in [
+        ("2026-06-09", vec![2_i64, 4, 4]),
+        ("2026-06-10", vec![1, 5]),
+    ] {
+        let at = utc(&format!("{day}T13:00:00Z")).timestamp_millis();
+        let smallacts::store::Claim::Won(post) = store
+            .claim_post(guild, "checkin:1", day, None, None, at, at)
+            .await
+            .unwrap()
+        else {
+            unreachable!()
+        };
+        store.mark_post_sent(post, 1, None, at).await.unwrap();
+        let run = store
+            .insert_run(guild, checkin, post, "p", "pulse", at, at + 1)
+            .await
+            .unwrap();
+        for (member, answer) in answers.iter().enumerate() {
+            store
+                .record_pulse_answer(guild, run, member as i64, *answer, at)
+                .await
+                .unwrap();
+        }
+        store
+            .close_run(run, at + 1, |scores| {
+                let r = smallacts::checkins::add_up(scores, 3);
+                (r.answers, r.counts)
+            })
+            .await
+            .unwrap();
+    }
     let options = json!([{"name": "from", "type": 3, "value": "2026-05-25"}, {"name": "to", "type": 3, "value": "2026-06-20"}]);
     let reply = bot
         .sandbox
@@ -426,6 +472,12 @@ async fn the_impact_export_is_a_csv_whose_sums_match_the_database() {
         let by_way: usize = row[6..11].iter().map(|c| c.parse::<usize>().unwrap()).sum();
         assert_eq!(by_way + without_act, wins, "{row:?}");
     }
+    assert_eq!(
+        rows[2][12..],
+        ["2", "5", "0", "1", "0", "2", "0"],
+        "check-ins held, pulse answers, then counts from the pulse that had enough answers"
+    );
+    assert!(rows[0][12..].iter().all(|c| *c == "0"), "{:?}", rows[0]);
     assert_eq!(rows[1][1], "3");
     assert_eq!(
         rows[1][2], "3",
