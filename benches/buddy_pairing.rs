@@ -5,15 +5,30 @@
 //!
 //!     cargo bench --bench buddy_pairing
 //!
+//! Then the same year stored in a real database, SQLite and PostgreSQL, and the bot's own
+//! `Checkins::plan_round` timed: loading the 5,000 members and the year of groups, rebuilding
+//! the history and pairing (what a buddy round does before its direct messages), plus storing
+//! the new round's groups.
+//!
 //! Every line is `buddy_pairing <label>: <value>`. Exits non-zero if a timed round repeats a
-//! pair or loses a member.
+//! pair or loses a member. PostgreSQL: `SMALLACTS_TEST_POSTGRES_URL` (default
+//! postgres://postgres@127.0.0.1:5432/test); a database is created for the run and dropped.
+
+#[path = "common/mod.rs"]
+mod common;
 
 use std::hint::black_box;
+use std::sync::Arc;
 use std::time::Instant;
 
+use chrono::{DateTime, Duration, Utc};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use smallacts::checkins::pairing::{History, MemberId, pair_round};
+use smallacts::checkins::{CheckinConfig, Checkins, PromptBank, SupportList};
+use smallacts::clock::ManualClock;
+use smallacts::settings::Settings;
+use smallacts::store::{Claim, Store};
 
 const MEMBERS: i64 = 5_000;
 const ROUNDS: i64 = 26;
@@ -103,6 +118,146 @@ fn main() {
         eprintln!("buddy_pairing FAILED: repeats or invalid groupings");
         std::process::exit(1);
     }
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    runtime.block_on(async {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let sqlite = format!("sqlite://{}", dir.path().join("pairing.db").display());
+        let mut failed = with_store("SQLite", &sqlite, &members, &past).await;
+        let postgres = common::TempPostgres::create("smallacts_pairing")
+            .await
+            .expect("a PostgreSQL database (SMALLACTS_TEST_POSTGRES_URL)");
+        failed |= with_store("PostgreSQL", &postgres.url, &members, &past).await;
+        postgres.drop_database().await.expect("dropping it");
+        if failed {
+            eprintln!("buddy_pairing FAILED: a stored round repeated a pair or lost a member");
+            std::process::exit(1);
+        }
+    });
+}
+
+/// The year of rounds stored through the bot's store, then `plan_round` timed. Returns
+/// whether anything was wrong with the planned round.
+async fn with_store(
+    backend: &str,
+    url: &str,
+    members: &[MemberId],
+    past: &[(i64, Vec<MemberId>)],
+) -> bool {
+    let store = Store::connect_url(url).await.expect("the database");
+    store.migrate().await.expect("migrations");
+    let guild = 1_234_567_890_i64;
+    let now: DateTime<Utc> = DateTime::parse_from_rfc3339("2026-11-23T10:00:00Z")
+        .expect("a time")
+        .to_utc();
+    let t0 = now.timestamp_millis();
+    store
+        .upsert_server(guild, "Benchmark Care Home", None, "Europe/London", 0)
+        .await
+        .expect("the server");
+    let loading = Instant::now();
+    for member in members {
+        store
+            .join_buddies(guild, *member, 0)
+            .await
+            .expect("joining");
+    }
+    for round in 1..=ROUNDS {
+        let at = now - Duration::weeks(2 * (ROUNDS + 1 - round));
+        let Claim::Won(round_id) = store
+            .claim_post(
+                guild,
+                "buddy-round",
+                &format!("round-{round}"),
+                None,
+                None,
+                at.timestamp_millis(),
+                t0,
+            )
+            .await
+            .expect("claiming a round")
+        else {
+            unreachable!("a fresh database")
+        };
+        let groups: Vec<Vec<i64>> = past
+            .iter()
+            .filter(|(r, _)| *r == round)
+            .map(|(_, g)| g.clone())
+            .collect();
+        store
+            .insert_buddy_groups(round_id, guild, &groups)
+            .await
+            .expect("storing a round");
+    }
+    let loaded_s = loading.elapsed().as_secs_f64();
+
+    let clock = Arc::new(ManualClock::new(now));
+    let settings = Settings::defaults();
+    let checkins = Checkins::new(
+        store.clone(),
+        clock,
+        PromptBank::builtin(),
+        SupportList::builtin(),
+        CheckinConfig::from_settings(&settings).expect("default settings"),
+    );
+    let mut history = History::new();
+    for (round, group) in past {
+        history.record(*round, group);
+    }
+    let mut plan_ms = Vec::new();
+    let mut wrong = false;
+    let mut planned = Vec::new();
+    for run in 0..RUNS {
+        let started = Instant::now();
+        let groups = checkins
+            .plan_round(guild, &format!("next-{run}"), now)
+            .await
+            .expect("planning a round");
+        plan_ms.push(started.elapsed().as_secs_f64() * 1e3);
+        let mut seen: Vec<MemberId> = groups.concat();
+        seen.sort_unstable();
+        wrong |= repeats(&history, &groups) > 0 || seen != members;
+        planned = groups;
+    }
+    let Claim::Won(next_round) = store
+        .claim_post(guild, "buddy-round", "next", None, None, t0, t0)
+        .await
+        .expect("claiming the next round")
+    else {
+        unreachable!("a fresh slot")
+    };
+    let started = Instant::now();
+    store
+        .insert_buddy_groups(next_round, guild, &planned)
+        .await
+        .expect("storing the round");
+    let store_ms = started.elapsed().as_secs_f64() * 1e3;
+
+    let label = |name: &str, value: String| println!("buddy_pairing {backend} {name}: {value}");
+    label(
+        "setup s (5,000 joins + 26 stored rounds)",
+        format!("{loaded_s:.1}"),
+    );
+    label("plan_round runs", RUNS.to_string());
+    label(
+        "plan_round p50 ms",
+        format!("{:.1}", percentile(&mut plan_ms, 0.5)),
+    );
+    label(
+        "plan_round max ms",
+        format!("{:.1}", percentile(&mut plan_ms, 1.0)),
+    );
+    label("store the round's groups ms", format!("{store_ms:.1}"));
+    label(
+        "planned round repeats or losses",
+        u8::from(wrong).to_string(),
+    );
+    store.close().await;
+    wrong
 }
 
 /// Pairs in `groups` that had met before.

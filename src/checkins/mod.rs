@@ -656,6 +656,32 @@ impl Checkins {
             .unwrap_or_else(|| "your server".into()))
     }
 
+    /// The groups for a server's next buddy round: its active (unpaused) members, paired
+    /// with a year of history so no pair repeats while that can be avoided. Seeded by the
+    /// round's slot, so a retry of the same round pairs the same way. Stores nothing.
+    pub async fn plan_round(
+        &self,
+        guild_id: i64,
+        slot: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Vec<i64>>, StoreError> {
+        let members = self
+            .store
+            .active_buddies(guild_id, now.timestamp_millis())
+            .await?;
+        let rows = self
+            .store
+            .buddy_history(guild_id, (now - PAIRING_MEMORY).timestamp_millis())
+            .await?;
+        let mut history = pairing::History::new();
+        for group in rows.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1)) {
+            let ids: Vec<i64> = group.iter().map(|(_, _, member)| *member).collect();
+            history.record(group[0].0, &ids);
+        }
+        let mut rng = StdRng::seed_from_u64(seed(guild_id, slot));
+        Ok(pairing::pair_round(&members, &history, &mut rng))
+    }
+
     /// Sets a member's shift pattern; `Custom` needs `quiet` ("HH:MM-HH:MM").
     pub async fn set_shift(
         &self,

@@ -8,10 +8,8 @@ use rand::rngs::StdRng;
 use rand::seq::IndexedRandom;
 
 use super::{CatchUp, CheckinPost, Dispatcher, MAX_ATTEMPTS, Outgoing, TickReport, backoff_ms};
-use crate::checkins::pairing::{History, pair_round};
 use crate::checkins::{
-    CheckinStyle, Checkins, PAIRING_MEMORY, PulseResult, add_up, buddy_round_text, gone_quiet_text,
-    seed,
+    CheckinStyle, Checkins, PulseResult, add_up, buddy_round_text, gone_quiet_text, seed,
 };
 use crate::ops::Metrics;
 use crate::schedule::rules::{Schedule, catch_up, local_wall_time, parse_timezone};
@@ -268,25 +266,12 @@ impl Dispatcher {
             .await?;
         if let Claim::Won(round_id) = claim {
             let guild = settings.guild_id;
-            let members = self
-                .store
-                .active_buddies(guild, now.timestamp_millis())
-                .await?;
-            let mut history = History::new();
-            let rows = self
-                .store
-                .buddy_history(guild, (now - PAIRING_MEMORY).timestamp_millis())
-                .await?;
-            for group in rows.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1)) {
-                let ids: Vec<i64> = group.iter().map(|(_, _, member)| *member).collect();
-                history.record(group[0].0, &ids);
-            }
-            let mut rng = StdRng::seed_from_u64(seed(guild, &slot));
-            let groups = pair_round(&members, &history, &mut rng);
+            let groups = checkins.plan_round(guild, &slot, now).await?;
             self.store
                 .insert_buddy_groups(round_id, guild, &groups)
                 .await?;
             let server = checkins.server_name(guild).await?;
+            let mut rng = StdRng::seed_from_u64(seed(guild, &slot));
             for group in &groups {
                 let starter = checkins
                     .bank
@@ -307,7 +292,7 @@ impl Dispatcher {
                 .await?;
             tracing::info!(
                 guild,
-                members = members.len(),
+                members = groups.iter().map(Vec::len).sum::<usize>(),
                 groups = groups.len(),
                 "buddy round"
             );
