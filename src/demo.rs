@@ -108,15 +108,8 @@ async fn care_checkins(
     guild: &FakeGuild,
     people: &[FakeUser],
 ) -> anyhow::Result<()> {
-    let channel = stage.sandbox.add_channel(guild.id, "team-room");
-    stage
-        .guild_channels
-        .push((channel.id, channel.name.clone()));
-    let admin = Actor {
-        permissions: crate::sandbox::permissions::MEMBER
-            | crate::sandbox::permissions::MANAGE_GUILD,
-        ..stage.sandbox.member(guild, &people[0])
-    };
+    let channel = stage.add_channel(guild, "team-room");
+    let admin = stage.admin(guild, &people[0]);
     let (ben, cara) = (
         stage.sandbox.member(guild, &people[1]),
         stage.sandbox.member(guild, &people[2]),
@@ -236,15 +229,8 @@ async fn daily_week(
     guild: &FakeGuild,
     people: &[FakeUser],
 ) -> anyhow::Result<()> {
-    let channel = stage.sandbox.add_channel(guild.id, "daily-act");
-    stage
-        .guild_channels
-        .push((channel.id, channel.name.clone()));
-    let admin = Actor {
-        permissions: crate::sandbox::permissions::MEMBER
-            | crate::sandbox::permissions::MANAGE_GUILD,
-        ..stage.sandbox.member(guild, &people[0])
-    };
+    let channel = stage.add_channel(guild, "daily-act");
+    let admin = stage.admin(guild, &people[0]);
     let heading = if stage.options.awareness_week {
         "Asha (an admin) sets up the daily act, just before Loneliness Awareness Week"
     } else {
@@ -448,6 +434,22 @@ struct Stage<'a> {
 }
 
 impl Stage<'_> {
+    /// `user` as a server admin (Manage Server).
+    fn admin(&self, guild: &FakeGuild, user: &FakeUser) -> Actor {
+        Actor {
+            permissions: crate::sandbox::permissions::MEMBER
+                | crate::sandbox::permissions::MANAGE_GUILD,
+            ..self.sandbox.member(guild, user)
+        }
+    }
+
+    /// A new channel in the server, whose name the transcript then shows for its mentions.
+    fn add_channel(&mut self, guild: &FakeGuild, name: &str) -> crate::sandbox::FakeChannel {
+        let channel = self.sandbox.add_channel(guild.id, name);
+        self.guild_channels.push((channel.id, channel.name.clone()));
+        channel
+    }
+
     /// Moves the clock and runs one scheduler pass.
     async fn tick_at(&mut self, at: DateTime<Utc>) -> anyhow::Result<()> {
         self.clock.set(at);

@@ -8,7 +8,7 @@ pub use catalogue::{
     BUILT_IN_CATALOGUE, Catalogue, CatalogueError, CatalogueSummary, MAX_ACT_TEXT, MIN_ACT_TEXT,
     Target,
 };
-pub use choose::{ActFilter, Pick, choose_fresh, current_round};
+pub use choose::{ActFilter, Pick, choose_fresh, current_round, stable_seed};
 
 /// Declares a closed set of tags that are written as fixed lowercase words in the catalogue,
 /// in commands and in the database, with a human label for messages.

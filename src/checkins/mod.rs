@@ -21,6 +21,7 @@ pub use content::{ContentError, Prompt, PromptBank, Starter, SupportList, Suppor
 pub use pulse::{Feeling, PulseResult, add_up};
 pub use quiet::{QuietHours, ShiftPattern};
 
+pub use crate::acts::stable_seed as seed;
 use crate::clock::Clock;
 use crate::schedule::{Schedule, ScheduleError, parse_timezone};
 use crate::settings::Settings;
@@ -814,16 +815,6 @@ pub fn gone_quiet_text(quiet_member: i64, server: &str) -> String {
          If you'd like to, a friendly hello might be welcome. No pressure, and no need to \
          mention this message."
     )
-}
-
-/// A stable seed from a server and a slot (FNV-1a).
-pub fn seed(guild_id: i64, slot: &str) -> u64 {
-    let mut hash: u64 = 0xcbf29ce484222325;
-    for byte in guild_id.to_le_bytes().iter().chain(slot.as_bytes()) {
-        hash ^= u64::from(*byte);
-        hash = hash.wrapping_mul(0x100000001b3);
-    }
-    hash
 }
 
 #[cfg(test)]

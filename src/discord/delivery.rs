@@ -113,6 +113,34 @@ impl DiscordDelivery {
         })
     }
 
+    /// Opens a public thread from a posted message, archived after a day of quiet. `None`
+    /// (logged) where the bot may not create one: the post still stands without it.
+    async fn open_thread(
+        &self,
+        channel: serenity::ChannelId,
+        message_id: u64,
+        name: String,
+    ) -> Option<u64> {
+        let message_id = serenity::MessageId::new(message_id);
+        let thread = self
+            .paced(|| {
+                channel.create_thread_from_message(
+                    &self.http,
+                    message_id,
+                    serenity::CreateThread::new(name.clone())
+                        .auto_archive_duration(serenity::AutoArchiveDuration::OneDay),
+                )
+            })
+            .await;
+        match thread {
+            Ok(thread) => Some(thread.id.get()),
+            Err(error) => {
+                tracing::info!(channel = channel.get(), error = %error, "no thread for the post");
+                None
+            }
+        }
+    }
+
     async fn send(&self, outgoing: &Outgoing) -> Result<Delivered, DeliveryError> {
         match outgoing {
             Outgoing::Daily(post) => {
@@ -122,24 +150,13 @@ impl DiscordDelivery {
                     .await?;
                 // A thread for the day's wins, where the bot may create one; a post without
                 // one is still a post.
-                let message_id = serenity::MessageId::new(posted.message_id);
-                let thread = self
-                    .paced(|| {
-                        channel.create_thread_from_message(
-                            &self.http,
-                            message_id,
-                            serenity::CreateThread::new(render::wins_thread_name(post.local_date))
-                                .auto_archive_duration(serenity::AutoArchiveDuration::OneDay),
-                        )
-                    })
+                let thread_id = self
+                    .open_thread(
+                        channel,
+                        posted.message_id,
+                        render::wins_thread_name(post.local_date),
+                    )
                     .await;
-                let thread_id = match thread {
-                    Ok(thread) => Some(thread.id.get()),
-                    Err(error) => {
-                        tracing::info!(channel = post.channel_id, error = %error, "no thread for today's wins");
-                        None
-                    }
-                };
                 Ok(Delivered {
                     thread_id,
                     ..posted
@@ -183,26 +200,13 @@ impl DiscordDelivery {
                 if !post.style.has_thread() {
                     return Ok(posted);
                 }
-                let message_id = serenity::MessageId::new(posted.message_id);
-                let thread = self
-                    .paced(|| {
-                        channel.create_thread_from_message(
-                            &self.http,
-                            message_id,
-                            serenity::CreateThread::new(super::checkins::checkin_thread_name(
-                                &post.title,
-                            ))
-                            .auto_archive_duration(serenity::AutoArchiveDuration::OneDay),
-                        )
-                    })
+                let thread_id = self
+                    .open_thread(
+                        channel,
+                        posted.message_id,
+                        super::checkins::checkin_thread_name(&post.title),
+                    )
                     .await;
-                let thread_id = match thread {
-                    Ok(thread) => Some(thread.id.get()),
-                    Err(error) => {
-                        tracing::info!(channel = post.channel_id, error = %error, "no thread for the check-in");
-                        None
-                    }
-                };
                 Ok(Delivered {
                     thread_id,
                     ..posted

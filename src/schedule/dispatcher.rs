@@ -15,7 +15,9 @@ use rand::rngs::StdRng;
 
 use super::plan::{AwarenessWeek, SizePlan};
 use super::rules::{CatchUp, Firing, Schedule, catch_up, parse_timezone, resolve_local};
-use crate::acts::{ActFilter, Setting, choose_fresh, current_round, split_tags};
+use crate::acts::{
+    ActFilter, Setting, choose_fresh, current_round, split_tags, stable_seed as seed,
+};
 use crate::checkins::{CheckinStyle, Checkins, PulseResult};
 use crate::clock::Clock;
 use crate::ops::Metrics;
@@ -200,6 +202,8 @@ pub struct TickReport {
     /// Rows deleted by the retention job, when it ran in this tick.
     pub expired_wins: u64,
     pub expired_servers: u64,
+    /// Buddy round memberships older than pairing looks back (a year).
+    pub expired_buddy_rows: u64,
     /// Check-ins posted, pulses closed, buddy rounds run, direct messages sent.
     pub checkins: usize,
     pub pulses_closed: usize,
@@ -420,10 +424,15 @@ impl Dispatcher {
                 (now - self.settings.left_server_retention).timestamp_millis(),
             )
             .await?;
-        if report.expired_wins + report.expired_servers > 0 {
+        report.expired_buddy_rows = self
+            .store
+            .delete_buddy_rounds_before((now - crate::checkins::PAIRING_MEMORY).timestamp_millis())
+            .await?;
+        if report.expired_wins + report.expired_servers + report.expired_buddy_rows > 0 {
             tracing::info!(
                 wins = report.expired_wins,
                 servers = report.expired_servers,
+                buddy_rows = report.expired_buddy_rows,
                 "retention: deleted expired data"
             );
         }
@@ -775,16 +784,6 @@ pub fn choose_for_day(
     let mut rng = StdRng::seed_from_u64(seed(config.guild_id, slot));
     let pick = choose_fresh(&eligible, &ActFilter::default(), &used, &mut rng)?;
     acts.iter().find(|a| a.act.slug == pick.act.slug).cloned()
-}
-
-/// A stable seed from a server and a slot (FNV-1a: the same on every platform and version).
-fn seed(guild_id: i64, slot: &str) -> u64 {
-    let mut hash: u64 = 0xcbf29ce484222325;
-    for byte in guild_id.to_le_bytes().iter().chain(slot.as_bytes()) {
-        hash ^= u64::from(*byte);
-        hash = hash.wrapping_mul(0x100000001b3);
-    }
-    hash
 }
 
 /// The campaign week a server takes part in on `date`, if any.

@@ -673,20 +673,53 @@ impl Store {
     }
 
     /// Past groups since `since_ms` as (round, group, member), oldest round first.
+    ///
+    /// A year of rounds for a big server is 100,000+ memberships; they are fetched as one
+    /// row per round (its memberships joined into a string by the database) and split here,
+    /// which is several times faster than a row per membership.
     pub async fn buddy_history(
         &self,
         guild_id: i64,
         since_ms: i64,
     ) -> Result<Vec<(i64, i64, i64)>, StoreError> {
-        Ok(sqlx::query_as(
-            "SELECT g.round_id, g.group_no, g.member_id FROM buddy_groups g \
-             JOIN posts p ON p.id = g.round_id WHERE g.guild_id = $1 AND p.scheduled_for >= $2 \
-             ORDER BY g.round_id, g.group_no",
+        let rounds: Vec<(i64, String)> = sqlx::query_as(
+            "SELECT g.round_id, string_agg(CAST(g.group_no AS TEXT) || ':' || \
+             CAST(g.member_id AS TEXT), ',') FROM buddy_groups g \
+             WHERE g.guild_id = $1 AND g.round_id IN (SELECT id FROM posts \
+             WHERE guild_id = $1 AND job = 'buddy-round' AND scheduled_for >= $2) \
+             GROUP BY g.round_id ORDER BY g.round_id",
         )
         .bind(guild_id)
         .bind(since_ms)
         .fetch_all(&self.pool)
-        .await?)
+        .await?;
+        let mut rows = Vec::new();
+        for (round, memberships) in rounds {
+            let start = rows.len();
+            for membership in memberships.split(',') {
+                let parsed = membership
+                    .split_once(':')
+                    .and_then(|(g, m)| Some((g.parse().ok()?, m.parse().ok()?)));
+                if let Some((group, member)) = parsed {
+                    rows.push((round, group, member));
+                }
+            }
+            rows[start..].sort_unstable();
+        }
+        Ok(rows)
+    }
+
+    /// Deletes who-was-with-whom for rounds before `before_ms` (pairing only looks back a
+    /// year, so older rounds have no use).
+    pub async fn delete_buddy_rounds_before(&self, before_ms: i64) -> Result<u64, StoreError> {
+        let done = sqlx::query(
+            "DELETE FROM buddy_groups WHERE round_id IN \
+             (SELECT id FROM posts WHERE job = 'buddy-round' AND scheduled_for < $1)",
+        )
+        .bind(before_ms)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
     }
 
     /// Stores a round's groups in one transaction.

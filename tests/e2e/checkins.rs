@@ -39,6 +39,29 @@ async fn care_team(bot: &TestBot, people: &[&str]) -> Team {
     }
 }
 
+/// An admin's `/checkin` subcommand, answered.
+async fn admin_checkin(bot: &TestBot, team: &Team, name: &str, options: Value) -> String {
+    bot.sandbox
+        .slash(&team.admin, "checkin", sub(name, options))
+        .await
+        .unwrap()
+        .text()
+}
+
+/// The pulse results posted in a channel, oldest first.
+fn pulse_results(bot: &TestBot, channel: u64) -> Vec<String> {
+    bot.sandbox
+        .channel_messages(channel)
+        .into_iter()
+        .filter(|m| {
+            m["embeds"][0]["title"]
+                .as_str()
+                .is_some_and(|t| t.starts_with("🌤️ Pulse"))
+        })
+        .map(|m| m["embeds"][0]["description"].as_str().unwrap().to_owned())
+        .collect()
+}
+
 /// `/checkin add` with a style chosen by its displayed name.
 async fn add_checkin(bot: &TestBot, team: &Team, when: &str, style: &str) -> String {
     let style = bot
@@ -189,7 +212,7 @@ async fn check_ins_follow_the_catch_up_rules_and_can_be_paused_and_removed() {
         .slash(&team.admin, "checkin", sub("list", json!([])))
         .await
         .unwrap();
-    assert!(list.ephemeral());
+    assert!(list.ephemeral(), "admin answers are private");
     assert!(
         list.text().contains("**#1** · 09:00 on Mon and Thu"),
         "{}",
@@ -209,43 +232,44 @@ async fn check_ins_follow_the_catch_up_rules_and_can_be_paused_and_removed() {
         .unwrap();
     assert_eq!(choices[0]["value"], 1, "{choices:?}");
 
-    let paused = bot
-        .sandbox
-        .slash(
-            &team.admin,
-            "checkin",
-            sub("pause", json!([{"name": "checkin", "type": 4, "value": 1}, {"name": "days", "type": 4, "value": 7}])),
-        )
-        .await
-        .unwrap();
-    assert!(paused.text().contains("paused until"), "{}", paused.text());
+    let paused = admin_checkin(
+        &bot,
+        &team,
+        "pause",
+        json!([{"name": "checkin", "type": 4, "value": 1}, {"name": "days", "type": 4, "value": 7}]),
+    )
+    .await;
+    assert!(paused.contains("paused until"), "{paused}");
     assert_eq!(
         bot.tick_at(utc("2026-11-30T09:00:00Z")).await.checkins,
         0,
         "paused"
     );
-    let removed = bot
-        .sandbox
-        .slash(
-            &team.admin,
-            "checkin",
-            sub(
-                "remove",
-                json!([{"name": "checkin", "type": 4, "value": 1}]),
-            ),
-        )
-        .await
-        .unwrap();
-    assert!(removed.text().contains("Removed"), "{}", removed.text());
+    let removed = admin_checkin(
+        &bot,
+        &team,
+        "remove",
+        json!([{"name": "checkin", "type": 4, "value": 1}]),
+    )
+    .await;
+    assert!(removed.contains("Removed"), "{removed}");
     assert_eq!(bot.tick_at(utc("2026-12-07T09:00:00Z")).await.checkins, 0);
     // A bad schedule says what to write instead, and adds nothing.
     let bad = add_checkin(&bot, &team, "Mon,Thu 2pm", "Open thread only").await;
     assert!(bad.contains("14:00"), "{bad}");
-    let member_try = bot
+    // A member without Manage Server is refused at run time too (a stale client, or
+    // permissions changed since Discord last hid the command).
+    let refused = bot
         .sandbox
-        .slash(&team.members[0].clone(), "checkin", sub("list", json!([])))
-        .await;
-    assert!(member_try.is_ok());
+        .slash(&team.members[0], "checkin", sub("list", json!([])))
+        .await
+        .unwrap();
+    assert!(refused.ephemeral());
+    assert!(
+        refused.text().contains("is for server admins"),
+        "{}",
+        refused.text()
+    );
     bot.finish().await;
 }
 
@@ -280,18 +304,9 @@ async fn the_pulse_is_anonymous_shows_nothing_below_three_and_keeps_no_trace() {
     // Closes after 8 hours: two answers show nothing but that there were too few.
     let report = bot.tick_at(utc("2026-11-23T16:00:00Z")).await;
     assert_eq!(report.pulses_closed, 1, "{report:?}");
-    let results = bot
-        .sandbox
-        .channel_messages(team.channel)
-        .into_iter()
-        .filter(|m| {
-            m["embeds"][0]["title"]
-                .as_str()
-                .is_some_and(|t| t.starts_with("🌤️ Pulse"))
-        })
-        .collect::<Vec<_>>();
+    let results = pulse_results(&bot, team.channel);
     assert_eq!(results.len(), 1);
-    let text = results[0]["embeds"][0]["description"].as_str().unwrap();
+    let text = &results[0];
     assert!(
         text.contains("2 people answered: fewer than 3, so no totals"),
         "{text}"
@@ -331,20 +346,7 @@ async fn the_pulse_is_anonymous_shows_nothing_below_three_and_keeps_no_trace() {
         .unwrap();
     assert!(changed.text().contains("Changed to"), "{}", changed.text());
     bot.tick_at(utc("2026-11-24T16:00:00Z")).await;
-    let results: Vec<Value> = bot
-        .sandbox
-        .channel_messages(team.channel)
-        .into_iter()
-        .filter(|m| {
-            m["embeds"][0]["title"]
-                .as_str()
-                .is_some_and(|t| t.starts_with("🌤️ Pulse"))
-        })
-        .collect();
-    let text = results.last().unwrap()["embeds"][0]["description"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let text = pulse_results(&bot, team.channel).pop().unwrap();
     assert!(text.contains("3 people answered"), "{text}");
     assert!(text.contains("**Good** ██████████ 2"), "{text}");
     assert!(text.contains("**Not great** █████ 1"), "{text}");
@@ -364,13 +366,9 @@ async fn the_pulse_is_anonymous_shows_nothing_below_three_and_keeps_no_trace() {
     bot.finish().await;
 }
 
-/// `/checkin buddies` at a day and time, then the round run by the scheduler.
+/// `/checkin buddies` with these options.
 async fn start_pairing(bot: &TestBot, team: &Team, options: Value) -> String {
-    bot.sandbox
-        .slash(&team.admin, "checkin", sub("buddies", options))
-        .await
-        .unwrap()
-        .text()
+    admin_checkin(bot, team, "buddies", options).await
 }
 
 async fn buddy(bot: &TestBot, actor: &Actor, what: &str, options: Value) -> String {
@@ -469,23 +467,18 @@ async fn struggling_gets_private_support_and_the_buddy_hears_only_on_consent() {
     assert!(!fine.text().contains("Samaritans"), "{}", fine.text());
 
     // Admins add their own contacts; /support shows them after the built-in list.
-    let added = bot
-        .sandbox
-        .slash(
-            &team.admin,
-            "checkin",
-            sub(
-                "resource-add",
-                json!([
-                    {"name": "name", "type": 3, "value": "Employee Assistance Programme"},
-                    {"name": "details", "type": 3, "value": "Free, confidential counselling for staff, 24/7."},
-                    {"name": "contact", "type": 3, "value": "Call 0800 000 0000"},
-                ]),
-            ),
-        )
-        .await
-        .unwrap();
-    assert!(added.text().contains("Added"), "{}", added.text());
+    let added = admin_checkin(
+        &bot,
+        &team,
+        "resource-add",
+        json!([
+            {"name": "name", "type": 3, "value": "Employee Assistance Programme"},
+            {"name": "details", "type": 3, "value": "Free, confidential counselling for staff, 24/7."},
+            {"name": "contact", "type": 3, "value": "Call 0800 000 0000"},
+        ]),
+    )
+    .await;
+    assert!(added.contains("Added"), "{added}");
     let support = bot.sandbox.slash(dev, "support", json!([])).await.unwrap();
     assert!(support.ephemeral());
     assert!(
@@ -496,23 +489,18 @@ async fn struggling_gets_private_support_and_the_buddy_hears_only_on_consent() {
         support.text()
     );
     assert!(support.text().contains("Samaritans"));
-    let bad = bot
-        .sandbox
-        .slash(
-            &team.admin,
-            "checkin",
-            sub(
-                "resource-add",
-                json!([
-                    {"name": "name", "type": 3, "value": "Dodgy"},
-                    {"name": "details", "type": 3, "value": "Somewhere."},
-                    {"name": "url", "type": 3, "value": "http://example.org"},
-                ]),
-            ),
-        )
-        .await
-        .unwrap();
-    assert!(bad.text().contains("https://"), "{}", bad.text());
+    let bad = admin_checkin(
+        &bot,
+        &team,
+        "resource-add",
+        json!([
+            {"name": "name", "type": 3, "value": "Dodgy"},
+            {"name": "details", "type": 3, "value": "Somewhere."},
+            {"name": "url", "type": 3, "value": "http://example.org"},
+        ]),
+    )
+    .await;
+    assert!(bad.contains("https://"), "{bad}");
     bot.finish().await;
 }
 
@@ -613,6 +601,12 @@ async fn buddy_rounds_pair_everyone_with_one_trio_when_odd_and_respect_pauses() 
     assert!(status.contains("This round you're with <@"), "{status}");
     let left = buddy(&bot, &team.members[1], "leave", json!([])).await;
     assert!(left.contains("left buddy pairing"), "{left}");
+    // Who was with whom is kept a year (pairing looks no further back), then deleted.
+    let report = bot.tick_at(utc("2027-12-27T10:00:00Z")).await;
+    assert_eq!(
+        report.expired_buddy_rows, 14,
+        "4 + 5 + 5 memberships: {report:?}"
+    );
     bot.finish().await;
 }
 

@@ -36,6 +36,8 @@ async fn show(ctx: Context<'_>) -> Result<(), Error> {
          - {} win(s) across your servers: {shared} shared, {} only counted; {with_words} with your words.\n\
          - {} suggestion(s) for a server's acts.\n\
          - Collecting your replies: **{}**. Your replies are {}.\n\
+         - Check-ins: {} pulse answer(s) in check-ins still open (deleted when they close); \
+         buddy pairing in {} server(s), {} past round(s); {} shift pattern(s); {} direct message(s) waiting for you.\n\
          - Nothing else: I don't read or keep your messages except replies to the daily post, \
          and what `/idea` offered you is forgotten when I restart.\n\
          Wins are deleted after {} days. `/privacy export` gives you a copy, `/privacy forget` erases it all.",
@@ -44,6 +46,11 @@ async fn show(ctx: Context<'_>) -> Result<(), Error> {
         export.suggestions.len(),
         if prefs.collect { "on" } else { "off" },
         Visibility::parse(&prefs.default_visibility).map_or("shared anonymously", |v| v.outcome()),
+        export.open_pulse_answers.len(),
+        export.buddy_pairing.len(),
+        export.buddy_rounds.len(),
+        export.shift_patterns.len(),
+        export.queued_messages.len(),
         ctx.data().settings.privacy.wins_retention_days,
     );
     private(ctx, text).await
