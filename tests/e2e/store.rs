@@ -673,7 +673,86 @@ async fn a_pulse_closes_without_a_trace_of_who_answered(db: TestDb) {
     );
 }
 
+/// Buddy rounds stored and read back: history (only what pairing looks back on), current
+/// buddies, the gone-quiet query, and a year's retention.
+async fn buddy_rounds_round_trip(db: TestDb) {
+    let store = &db.store;
+    store
+        .upsert_server(GUILD, "Team", None, "Europe/London", T0)
+        .await
+        .unwrap();
+    let week = 7 * 86_400_000;
+    let mut rounds = Vec::new();
+    for (n, groups) in [
+        vec![vec![1_i64, 2], vec![3, 4, 5]],
+        vec![vec![1, 3], vec![2, 4], vec![5, 6]],
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let at = T0 + n as i64 * 2 * week;
+        let Claim::Won(round) = store
+            .claim_post(GUILD, "buddy-round", &format!("r{n}"), None, None, at, at)
+            .await
+            .unwrap()
+        else {
+            unreachable!()
+        };
+        store
+            .insert_buddy_groups(round, GUILD, &groups)
+            .await
+            .unwrap();
+        rounds.push(round);
+    }
+    for member in 1..=6 {
+        store.join_buddies(GUILD, member, T0).await.unwrap();
+    }
+    let history = store.buddy_history(GUILD, T0).await.unwrap();
+    assert_eq!(history.len(), 11);
+    assert_eq!(history[0], (rounds[0], 0, 1));
+    assert_eq!(history[2], (rounds[0], 1, 3));
+    assert_eq!(history[10], (rounds[1], 2, 6));
+    // Only rounds since the cut-off.
+    let recent = store.buddy_history(GUILD, T0 + week).await.unwrap();
+    assert!(recent.iter().all(|r| r.0 == rounds[1]), "{recent:?}");
+    assert_eq!(store.current_buddies(GUILD, 2).await.unwrap(), vec![4]);
+    assert_eq!(store.current_buddies(GUILD, 6).await.unwrap(), vec![5]);
+    // Everyone was last seen when they joined; 4 speaks up later.
+    store.buddy_seen(GUILD, 4, T0 + 3 * week).await.unwrap();
+    let quiet: Vec<i64> = store
+        .quiet_buddies(GUILD, T0 + week, T0 + 3 * week)
+        .await
+        .unwrap()
+        .iter()
+        .map(|q| q.member_id)
+        .collect();
+    assert_eq!(quiet, vec![1, 3, 2, 5, 6]);
+    store
+        .pause_buddy(GUILD, 5, Some(T0 + 10 * week))
+        .await
+        .unwrap();
+    assert!(
+        !store
+            .quiet_buddies(GUILD, T0 + week, T0 + 3 * week)
+            .await
+            .unwrap()
+            .iter()
+            .any(|q| q.member_id == 5),
+        "paused members are left alone"
+    );
+    assert_eq!(
+        store.active_buddies(GUILD, T0).await.unwrap(),
+        vec![1, 2, 3, 4, 6]
+    );
+    assert_eq!(
+        store.delete_buddy_rounds_before(T0 + week).await.unwrap(),
+        5
+    );
+    assert_eq!(store.buddy_history(GUILD, 0).await.unwrap().len(), 6);
+}
+
 on_both_backends!(
+    buddy_rounds_round_trip,
     a_pulse_closes_without_a_trace_of_who_answered,
     forget_erases_a_member_from_every_table,
     two_processes_never_post_the_same_slot_twice,
