@@ -318,7 +318,7 @@ impl Settings {
         if !(1..=12).contains(&self.checkins.buddy_every_weeks) {
             problem("checkins.buddy_every_weeks", "must be 1 to 12 weeks".into());
         }
-        if let Err(error) = crate::schedule::Schedule::when(&self.checkins.buddy_round_time) {
+        if let Err(error) = crate::checkins::weekly_round(&self.checkins.buddy_round_time) {
             problem("checkins.buddy_round_time", error.to_string());
         }
         if tracing_subscriber::EnvFilter::try_new(&self.log.level).is_err() {

@@ -400,7 +400,7 @@ impl Checkins {
                 min_answers: self.config.min_answers,
                 has_buddy: !self
                     .store
-                    .current_buddies(guild_id, member_id as i64)
+                    .current_buddies(guild_id, member_id as i64, self.clock.now_ms())
                     .await?
                     .is_empty(),
             }),
@@ -504,7 +504,7 @@ impl Checkins {
             ));
         }
         let schedule = match round_time {
-            Some(text) => Schedule::when(text)?,
+            Some(text) => weekly_round(text)?,
             None => existing
                 .as_ref()
                 .and_then(|e| Schedule::from_storage(&e.round_schedule).ok())
@@ -601,7 +601,7 @@ impl Checkins {
                 .filter(|u| *u > now),
             buddies: self
                 .store
-                .current_buddies(guild_id, member_id as i64)
+                .current_buddies(guild_id, member_id as i64, self.clock.now_ms())
                 .await?
                 .into_iter()
                 .map(|m| m as u64)
@@ -627,13 +627,21 @@ impl Checkins {
         }
         let buddies = self
             .store
-            .current_buddies(guild_id, member_id as i64)
+            .current_buddies(guild_id, member_id as i64, self.clock.now_ms())
             .await?;
         if buddies.is_empty() {
             return Err(CheckinError::NoBuddy);
         }
         let server = self.server_name(guild_id).await?;
         for buddy in &buddies {
+            // Pressing the button twice tells them once.
+            if self
+                .store
+                .dm_waiting(*buddy, member_id as i64, "buddy-notice")
+                .await?
+            {
+                continue;
+            }
             let body = buddy_notice_text(member_id, &server);
             self.queue_dm(
                 guild_id,
@@ -777,6 +785,21 @@ impl Checkins {
     }
 }
 
+/// A buddy round's day and time: exactly one day and one time a week ("mon 10:00"), since
+/// rounds then repeat every so many weeks from it.
+pub fn weekly_round(text: &str) -> Result<Schedule, CheckinError> {
+    let schedule = Schedule::when(text)?;
+    match &schedule {
+        Schedule::Daily {
+            days: crate::schedule::rules::Days::Only(days),
+            ..
+        } if days.len() == 1 => Ok(schedule),
+        _ => Err(CheckinError::Invalid(format!(
+            "{text:?} isn't one day and one time: buddy rounds start on one day of the week, every so many weeks. Write it like \"mon 10:00\"."
+        ))),
+    }
+}
+
 /// The direct message a new buddy group gets.
 pub fn buddy_round_text(server: &str, others: &[i64], every_weeks: i64, starter: &str) -> String {
     let names: Vec<String> = others.iter().map(|m| format!("<@{m}>")).collect();
@@ -829,6 +852,16 @@ mod tests {
         assert!(CheckinStyle::Both.has_thread() && CheckinStyle::Both.has_pulse());
         assert!(!CheckinStyle::Thread.has_pulse());
         assert!(!CheckinStyle::Pulse.has_thread());
+    }
+
+    #[test]
+    fn a_round_is_one_day_and_one_time_a_week() {
+        assert!(weekly_round("mon 10:00").is_ok());
+        assert!(weekly_round("Friday 15:30").is_ok());
+        for not_weekly in ["10:00", "mon,thu 10:00", "mon 10:00,14:00", "0 10 * * 1"] {
+            let error = weekly_round(not_weekly).unwrap_err().to_string();
+            assert!(error.contains("mon 10:00"), "{not_weekly}: {error}");
+        }
     }
 
     #[test]

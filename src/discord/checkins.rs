@@ -128,7 +128,11 @@ pub fn support_embed(view: &SupportView) -> serenity::CreateEmbed {
         .description(truncate(&view.intro, 1000))
         .colour(CHECKIN_COLOUR);
     let built_in = view.resources.len() - view.server_added;
-    for (i, resource) in view.resources.iter().enumerate().take(25) {
+    // Discord refuses an embed over 6,000 characters in all; keep well inside it, so a server
+    // with many long contacts still gets its answer (the rest are named in the footer).
+    let mut budget = 5_600 - view.intro.chars().count().min(1000);
+    let mut left_out = 0;
+    for (i, resource) in view.resources.iter().enumerate().take(24) {
         let mut value = String::new();
         if let Some(contact) = &resource.contact {
             value.push_str(&format!("**{contact}**\n"));
@@ -142,11 +146,24 @@ pub fn support_embed(view: &SupportView) -> serenity::CreateEmbed {
         } else {
             resource.name.clone()
         };
-        embed = embed.field(truncate(&name, 256), truncate(&value, 1024), false);
+        let (name, value) = (truncate(&name, 256), truncate(&value, 1024));
+        let size = name.chars().count() + value.chars().count();
+        if size > budget {
+            left_out += 1;
+            continue;
+        }
+        budget -= size;
+        embed = embed.field(name, value, false);
     }
-    embed.footer(serenity::CreateEmbedFooter::new(
-        "Only you can see this. Admins can add their own contacts with /checkin resource-add.",
-    ))
+    let footer = if left_out > 0 {
+        format!(
+            "Only you can see this. {left_out} more contact(s) didn't fit here: ask an admin, or see the server's pinned messages."
+        )
+    } else {
+        "Only you can see this. Admins can add their own contacts with /checkin resource-add."
+            .to_string()
+    };
+    embed.footer(serenity::CreateEmbedFooter::new(footer))
 }
 
 /// The private answer to a pulse click: thanks, and for "struggling" the support list and
@@ -214,6 +231,8 @@ pub async fn handle_button(
     let parts: Vec<&str> = interaction.data.custom_id.split(':').collect();
     let guild_id = interaction.guild_id.map(|g| snowflake_to_db(g.get()));
     let member_id = interaction.user.id.get();
+    // The "tell my buddy" answer replaces the message it was on, so the button goes away.
+    let mut replace = false;
     let response = match (parts.as_slice(), guild_id) {
         (["pulse", run, score], Some(guild_id)) => {
             let (Ok(run_id), Some(feeling)) = (
@@ -237,6 +256,7 @@ pub async fn handle_button(
             }
         }
         ([TELL_BUDDY_ID_PREFIX, "tell"], Some(guild_id)) => {
+            replace = true;
             match data.checkins.tell_buddy(guild_id, member_id).await {
                 Ok(buddies) => {
                     let names: Vec<String> = buddies.iter().map(|b| format!("<@{b}>")).collect();
@@ -252,12 +272,12 @@ pub async fn handle_button(
         _ => return Ok(false),
     };
     Metrics::incr(&data.metrics.commands);
-    interaction
-        .create_response(
-            &ctx.http,
-            serenity::CreateInteractionResponse::Message(response),
-        )
-        .await?;
+    let response = if replace {
+        serenity::CreateInteractionResponse::UpdateMessage(response)
+    } else {
+        serenity::CreateInteractionResponse::Message(response)
+    };
+    interaction.create_response(&ctx.http, response).await?;
     Ok(true)
 }
 

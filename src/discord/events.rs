@@ -68,7 +68,14 @@ pub async fn handle(
             }
             .await;
             if let Err(error) = handled {
-                tracing::error!(custom_id = %component.data.custom_id, error = format!("{error:#}"), "button failed");
+                // Only the button's kind: a pulse button's id carries the answer.
+                let kind = component
+                    .data
+                    .custom_id
+                    .split(':')
+                    .next()
+                    .unwrap_or_default();
+                tracing::error!(button = kind, error = format!("{error:#}"), "button failed");
                 let reply = serenity::CreateInteractionResponse::Message(super::render::notice(
                     "Sorry, that button didn't work just now. Please try again, or run the command again.",
                 ));
@@ -90,13 +97,18 @@ pub async fn handle(
             if let Some(guild_id) = new_message.guild_id
                 && !new_message.author.bot
             {
-                // For the gone-quiet nudge: only updates members in buddy pairing.
-                data.checkins
+                // For the gone-quiet nudge: only updates members in buddy pairing. A failure
+                // here must not stop the reply being collected as a win.
+                if let Err(error) = data
+                    .checkins
                     .seen(
                         crate::store::snowflake_to_db(guild_id.get()),
                         new_message.author.id.get(),
                     )
-                    .await?;
+                    .await
+                {
+                    tracing::warn!(error = %error, "could not note a buddy as seen");
+                }
             }
             seen(data, collect_reply(ctx, data, new_message).await)?
         }

@@ -424,6 +424,13 @@ impl Dispatcher {
                 (now - self.settings.left_server_retention).timestamp_millis(),
             )
             .await?;
+        let stray = self.store.delete_answers_of_closed_runs().await?;
+        if stray > 0 {
+            tracing::warn!(
+                answers = stray,
+                "deleted pulse answers left under closed check-ins"
+            );
+        }
         report.expired_buddy_rows = self
             .store
             .delete_buddy_rounds_before((now - crate::checkins::PAIRING_MEMORY).timestamp_millis())

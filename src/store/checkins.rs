@@ -336,10 +336,17 @@ impl Store {
         now_ms: i64,
     ) -> Result<PulseAnswer, StoreError> {
         let mut tx = self.begin_write().await?;
-        let open: Option<(i64,)> = sqlx::query_as(
+        // On PostgreSQL the run's row is share-locked, so a close running at the same moment
+        // either waits for this answer (and adds it up and deletes it) or has already closed
+        // the run (and this answer is refused). SQLite's write transaction already excludes it.
+        let lock = match self.backend {
+            super::Backend::Postgres => " FOR SHARE",
+            super::Backend::Sqlite => "",
+        };
+        let open: Option<(i64,)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT id FROM checkin_runs WHERE id = $1 AND guild_id = $2 AND closed_at IS NULL \
-             AND closes_at > $3",
-        )
+             AND closes_at > $3{lock}"
+        )))
         .bind(run_id)
         .bind(guild_id)
         .bind(now_ms)
@@ -432,6 +439,18 @@ impl Store {
             .await?;
         tx.commit().await?;
         self.run(run_id).await
+    }
+
+    /// A safety net run daily: answers left under a closed run (there should be none) are
+    /// deleted.
+    pub async fn delete_answers_of_closed_runs(&self) -> Result<u64, StoreError> {
+        let done = sqlx::query(
+            "DELETE FROM pulse_answers WHERE run_id IN \
+             (SELECT id FROM checkin_runs WHERE closed_at IS NOT NULL)",
+        )
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
     }
 
     /// Rows in pulse_answers for a run (tests and /doctor: none once it closed).
@@ -619,12 +638,20 @@ impl Store {
         Ok(existing.is_none())
     }
 
+    /// Takes a member out of pairing, with the pairing messages still waiting to go to them.
     pub async fn leave_buddies(&self, guild_id: i64, member_id: i64) -> Result<bool, StoreError> {
+        let mut tx = self.begin_write().await?;
         let done = sqlx::query("DELETE FROM buddies WHERE guild_id = $1 AND member_id = $2")
             .bind(guild_id)
             .bind(member_id)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
+        sqlx::query("DELETE FROM dm_queue WHERE guild_id = $1 AND member_id = $2")
+            .bind(guild_id)
+            .bind(member_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
         Ok(done.rows_affected() > 0)
     }
 
@@ -757,22 +784,25 @@ impl Store {
         Ok(())
     }
 
-    /// The other members of a member's group in the server's latest round (empty if they
-    /// were not in it).
+    /// The other members of a member's group in the server's latest round who are still in
+    /// pairing and not paused at `now_ms` (empty if the member was not in that round).
     pub async fn current_buddies(
         &self,
         guild_id: i64,
         member_id: i64,
+        now_ms: i64,
     ) -> Result<Vec<i64>, StoreError> {
         let rows: Vec<(i64,)> = sqlx::query_as(
             "SELECT o.member_id FROM buddy_groups me JOIN buddy_groups o \
              ON o.round_id = me.round_id AND o.group_no = me.group_no AND o.member_id <> me.member_id \
+             JOIN buddies b ON b.guild_id = o.guild_id AND b.member_id = o.member_id \
              WHERE me.guild_id = $1 AND me.member_id = $2 \
              AND me.round_id = (SELECT MAX(round_id) FROM buddy_groups WHERE guild_id = $1) \
-             ORDER BY o.member_id",
+             AND (b.paused_until IS NULL OR b.paused_until <= $3) ORDER BY o.member_id",
         )
         .bind(guild_id)
         .bind(member_id)
+        .bind(now_ms)
         .fetch_all(&self.pool)
         .await?;
         Ok(rows.into_iter().map(|(m,)| m).collect())
@@ -822,36 +852,45 @@ impl Store {
         .await?)
     }
 
+    /// A round's group: those still in pairing and not paused at `now_ms`.
     pub async fn group_members(
         &self,
         round_id: i64,
         group_no: i64,
+        now_ms: i64,
     ) -> Result<Vec<i64>, StoreError> {
         let rows: Vec<(i64,)> = sqlx::query_as(
-            "SELECT member_id FROM buddy_groups WHERE round_id = $1 AND group_no = $2 ORDER BY member_id",
+            "SELECT g.member_id FROM buddy_groups g JOIN buddies b \
+             ON b.guild_id = g.guild_id AND b.member_id = g.member_id \
+             WHERE g.round_id = $1 AND g.group_no = $2 \
+             AND (b.paused_until IS NULL OR b.paused_until <= $3) ORDER BY g.member_id",
         )
         .bind(round_id)
         .bind(group_no)
+        .bind(now_ms)
         .fetch_all(&self.pool)
         .await?;
         Ok(rows.into_iter().map(|(m,)| m).collect())
     }
 
-    pub async fn mark_nudged(
+    /// Claims the gone-quiet nudge about a member for a round: `true` for exactly one caller,
+    /// however many processes look at once.
+    pub async fn claim_nudge(
         &self,
         round_id: i64,
         member_id: i64,
         now_ms: i64,
-    ) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE buddy_groups SET nudged_at = $3 WHERE round_id = $1 AND member_id = $2",
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE buddy_groups SET nudged_at = $3 WHERE round_id = $1 AND member_id = $2 \
+             AND nudged_at IS NULL",
         )
         .bind(round_id)
         .bind(member_id)
         .bind(now_ms)
         .execute(&self.pool)
         .await?;
-        Ok(())
+        Ok(done.rows_affected() == 1)
     }
 
     // ----- shift patterns ---------------------------------------------------------------
@@ -915,15 +954,45 @@ impl Store {
         Ok(id)
     }
 
-    pub async fn due_dms(&self, now_ms: i64, limit: i64) -> Result<Vec<QueuedDm>, StoreError> {
-        Ok(sqlx::query_as(
-            "SELECT id, guild_id, member_id, about_member_id, kind, body, send_after, attempts \
-             FROM dm_queue WHERE send_after <= $1 ORDER BY send_after, id LIMIT $2",
+    /// Claims up to `limit` direct messages due at `now_ms` by moving them to `lease_until`,
+    /// so another process sharing the database does not send them too. A message sent is
+    /// deleted; one that fails is postponed; one whose sender died goes out after the lease.
+    pub async fn claim_due_dms(
+        &self,
+        now_ms: i64,
+        lease_until: i64,
+        limit: i64,
+    ) -> Result<Vec<QueuedDm>, StoreError> {
+        let mut claimed: Vec<QueuedDm> = sqlx::query_as(
+            "UPDATE dm_queue SET send_after = $2 WHERE send_after <= $1 AND id IN \
+             (SELECT id FROM dm_queue WHERE send_after <= $1 ORDER BY send_after, id LIMIT $3) \
+             RETURNING id, guild_id, member_id, about_member_id, kind, body, send_after, attempts",
         )
         .bind(now_ms)
+        .bind(lease_until)
         .bind(limit)
         .fetch_all(&self.pool)
-        .await?)
+        .await?;
+        claimed.sort_by_key(|dm| dm.id);
+        Ok(claimed)
+    }
+
+    /// Whether a message of this kind, to this member about that one, is already waiting.
+    pub async fn dm_waiting(
+        &self,
+        member_id: i64,
+        about_member_id: i64,
+        kind: &str,
+    ) -> Result<bool, StoreError> {
+        let row: Option<(i64,)> = sqlx::query_as(
+            "SELECT id FROM dm_queue WHERE member_id = $1 AND about_member_id = $2 AND kind = $3",
+        )
+        .bind(member_id)
+        .bind(about_member_id)
+        .bind(kind)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.is_some())
     }
 
     /// Everything waiting for one member (tests and /buddy status).
@@ -965,9 +1034,11 @@ impl Store {
     pub async fn earliest_checkin_due(&self) -> Result<Option<i64>, StoreError> {
         let (at,): (Option<i64>,) = sqlx::query_as(
             "SELECT MIN(at) FROM ( \
-             SELECT MIN(next_at) AS at FROM checkins \
+             SELECT MIN(c.next_at) AS at FROM checkins c JOIN servers v ON v.guild_id = c.guild_id \
+             WHERE v.left_at IS NULL \
              UNION ALL SELECT MIN(closes_at) FROM checkin_runs WHERE closed_at IS NULL \
-             UNION ALL SELECT MIN(next_at) FROM buddy_settings \
+             UNION ALL SELECT MIN(b.next_at) FROM buddy_settings b \
+             JOIN servers v ON v.guild_id = b.guild_id WHERE v.left_at IS NULL \
              UNION ALL SELECT MIN(send_after) FROM dm_queue) due",
         )
         .fetch_one(&self.pool)

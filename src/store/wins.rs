@@ -488,8 +488,10 @@ impl Store {
             buddy_rows: run("DELETE FROM buddies WHERE member_id = $1").await?
                 + run("DELETE FROM buddy_groups WHERE member_id = $1").await?,
             shift_patterns: run("DELETE FROM member_shifts WHERE member_id = $1").await?,
+            // Also messages whose text names them (a buddy round's "you're paired with ...").
             queued_messages: run(
-                "DELETE FROM dm_queue WHERE member_id = $1 OR about_member_id = $1",
+                "DELETE FROM dm_queue WHERE member_id = $1 OR about_member_id = $1 \
+                 OR body LIKE '%<@' || CAST($1 AS TEXT) || '>%'",
             )
             .await?,
         };

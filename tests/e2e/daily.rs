@@ -1,36 +1,16 @@
 //! The daily act end to end: admin commands, the scheduler with a driven clock, exactly-once
 //! posting across DST, restarts, downtime, failures and 429s, and Loneliness Awareness Week.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::Duration;
 use serde_json::{Value, json};
 use smallacts::acts::Size;
-use smallacts::sandbox::{Actor, FakeGuild, FakeUser, Sandbox, permissions};
+use smallacts::sandbox::{Actor, FakeGuild, Sandbox};
 
 use crate::bot::TestBot;
-
-fn utc(text: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(text)
-        .unwrap()
-        .with_timezone(&Utc)
-}
-
-fn sub(name: &str, options: Value) -> Value {
-    json!([{"name": name, "type": 1, "options": options}])
-}
-
-fn text(name: &str, value: &str) -> Value {
-    json!({"name": name, "type": 3, "value": value})
-}
+use crate::helpers::{sub, text, utc};
 
 fn channel(name: &str, id: u64) -> Value {
     json!({"name": name, "type": 7, "value": id.to_string()})
-}
-
-fn admin(sandbox: &Sandbox, guild: &FakeGuild, user: &FakeUser) -> Actor {
-    Actor {
-        permissions: permissions::MEMBER | permissions::MANAGE_GUILD,
-        ..sandbox.member(guild, user)
-    }
 }
 
 /// A server with an admin and a member, and the bot's `#daily` channel.
@@ -42,27 +22,12 @@ struct Team {
 }
 
 async fn team(bot: &TestBot) -> Team {
-    let sandbox = &bot.sandbox;
-    let (owner, member) = (sandbox.new_user("Priya"), sandbox.new_user("Tom"));
-    let guild = sandbox.add_guild("Oak Lodge Care", vec![owner.clone(), member.clone()]);
-    let daily = sandbox.add_channel(guild.id, "daily").id;
-    // Wait until the server reached the database.
-    for _ in 0..100 {
-        if bot
-            .db
-            .store
-            .server(guild.id as i64)
-            .await
-            .unwrap()
-            .is_some()
-        {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+    let (guild, admin, mut members) =
+        crate::helpers::server_with(bot, "Oak Lodge Care", &["Priya", "Tom"]).await;
+    let daily = bot.sandbox.add_channel(guild.id, "daily").id;
     Team {
-        admin: admin(sandbox, &guild, &owner),
-        member: sandbox.member(&guild, &member),
+        admin,
+        member: members.remove(1),
         guild,
         daily,
     }

@@ -223,3 +223,20 @@ pub async fn server_with(
     };
     (guild, admin, members)
 }
+
+/// An instant written as RFC 3339, e.g. "2026-11-23T07:30:00Z".
+pub fn utc(text: &str) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::parse_from_rfc3339(text)
+        .unwrap()
+        .with_timezone(&chrono::Utc)
+}
+
+/// A slash command's subcommand with its options, as Discord sends it.
+pub fn sub(name: &str, options: serde_json::Value) -> serde_json::Value {
+    serde_json::json!([{"name": name, "type": 1, "options": options}])
+}
+
+/// A string option.
+pub fn text(name: &str, value: &str) -> serde_json::Value {
+    serde_json::json!({"name": name, "type": 3, "value": value})
+}

@@ -1,21 +1,11 @@
 //! The weekly recap and the impact export end to end.
 
-use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
-use smallacts::sandbox::{Actor, FakeGuild, permissions};
+use smallacts::sandbox::{Actor, FakeGuild};
 use smallacts::store::NewWin;
 
 use crate::bot::TestBot;
-
-fn utc(text: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(text)
-        .unwrap()
-        .with_timezone(&Utc)
-}
-
-fn sub(name: &str, options: Value) -> Value {
-    json!([{"name": name, "type": 1, "options": options}])
-}
+use crate::helpers::{sub, utc};
 
 struct Team {
     guild: FakeGuild,
@@ -27,29 +17,9 @@ struct Team {
 /// A server with the daily act set up at 09:00 in `zone`.
 async fn team(bot: &TestBot, zone: &str) -> Team {
     let sandbox = &bot.sandbox;
-    let people: Vec<_> = ["Priya", "Tom", "Zara"]
-        .iter()
-        .map(|n| sandbox.new_user(n))
-        .collect();
-    let guild = sandbox.add_guild("Oak Lodge Care", people.clone());
+    let (guild, admin, members) =
+        crate::helpers::server_with(bot, "Oak Lodge Care", &["Priya", "Tom", "Zara"]).await;
     let daily = sandbox.add_channel(guild.id, "daily").id;
-    for _ in 0..100 {
-        if bot
-            .db
-            .store
-            .server(guild.id as i64)
-            .await
-            .unwrap()
-            .is_some()
-        {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-    let admin = Actor {
-        permissions: permissions::MEMBER | permissions::MANAGE_GUILD,
-        ..sandbox.member(&guild, &people[0])
-    };
     let options = json!([
         {"name": "channel", "type": 7, "value": daily.to_string()},
         {"name": "time", "type": 3, "value": "09:00"},
@@ -60,7 +30,6 @@ async fn team(bot: &TestBot, zone: &str) -> Team {
         .await
         .unwrap();
     assert!(reply.text().contains("Done"), "{}", reply.text());
-    let members = people.iter().map(|p| sandbox.member(&guild, p)).collect();
     Team {
         guild,
         admin,

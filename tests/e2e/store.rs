@@ -509,6 +509,15 @@ async fn forget_erases_a_member_from_every_table(db: TestDb) {
     };
     store.queue_dm(&dm(other, member), T0).await.unwrap();
     store.queue_dm(&dm(member, other), T0).await.unwrap();
+    // A buddy round's message to the other member names this one only in its text.
+    let names_them = format!("You're paired with <@{member}>.");
+    let round_dm = smallacts::store::NewDm {
+        about_member_id: None,
+        kind: "buddy-round",
+        body: &names_them,
+        ..dm(other, member)
+    };
+    store.queue_dm(&round_dm, T0).await.unwrap();
 
     let export = store.export_member(member).await.unwrap();
     assert_eq!(export.open_pulse_answers, vec![(run, 3)]);
@@ -531,8 +540,9 @@ async fn forget_erases_a_member_from_every_table(db: TestDb) {
         .sum();
     assert_eq!(before, 11, "one row per member column");
     let report = store.forget_member(member).await.unwrap();
-    // dm_queue: the message to them and the one about them are one row each.
-    assert_eq!(report.total(), 11);
+    // dm_queue: the message to them, the one about them and the one naming them.
+    assert_eq!(report.total(), 12);
+    assert!(store.queued_dms_for(other as i64).await.unwrap().is_empty());
     for (column, n) in store.rows_naming_member(member).await.unwrap() {
         assert_eq!(n, 0, "{column} still names the member");
     }
@@ -715,8 +725,8 @@ async fn buddy_rounds_round_trip(db: TestDb) {
     // Only rounds since the cut-off.
     let recent = store.buddy_history(GUILD, T0 + week).await.unwrap();
     assert!(recent.iter().all(|r| r.0 == rounds[1]), "{recent:?}");
-    assert_eq!(store.current_buddies(GUILD, 2).await.unwrap(), vec![4]);
-    assert_eq!(store.current_buddies(GUILD, 6).await.unwrap(), vec![5]);
+    assert_eq!(store.current_buddies(GUILD, 2, T0).await.unwrap(), vec![4]);
+    assert_eq!(store.current_buddies(GUILD, 6, T0).await.unwrap(), vec![5]);
     // Everyone was last seen when they joined; 4 speaks up later.
     store.buddy_seen(GUILD, 4, T0 + 3 * week).await.unwrap();
     let quiet: Vec<i64> = store

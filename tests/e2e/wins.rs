@@ -1,29 +1,16 @@
 //! Shared wins and privacy end to end: every way a win is collected, the member's control
 //! over who sees it, consent, export and erasure, retention, and hostile text.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::Duration;
 use serde_json::{Value, json};
-use smallacts::sandbox::{Actor, permissions};
+use smallacts::sandbox::Actor;
 use smallacts::store::WinRecord;
 
 use crate::bot::TestBot;
 use crate::daily::did_it;
+use crate::helpers::{sub, text, utc};
 
 const START: &str = "2026-05-04T07:00:00Z";
-
-fn utc(text: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(text)
-        .unwrap()
-        .with_timezone(&Utc)
-}
-
-fn sub(name: &str, options: Value) -> Value {
-    json!([{"name": name, "type": 1, "options": options}])
-}
-
-fn text(name: &str, value: &str) -> Value {
-    json!({"name": name, "type": 3, "value": value})
-}
 
 /// A team whose daily post went out at 09:00 on 4 May, with its thread.
 struct Scene {
@@ -38,34 +25,10 @@ struct Scene {
 
 async fn scene(configure: impl FnOnce(&mut smallacts::settings::Settings)) -> Scene {
     let bot = TestBot::start_at(utc(START), configure).await;
+    let (guild, admin, members) =
+        crate::helpers::server_with(&bot, "Oak Lodge Care", &["Priya", "Tom", "Zara"]).await;
     let sandbox = &bot.sandbox;
-    let (owner, member, other) = (
-        sandbox.new_user("Priya"),
-        sandbox.new_user("Tom"),
-        sandbox.new_user("Zara"),
-    );
-    let guild = sandbox.add_guild(
-        "Oak Lodge Care",
-        vec![owner.clone(), member.clone(), other.clone()],
-    );
     let daily = sandbox.add_channel(guild.id, "daily").id;
-    for _ in 0..100 {
-        if bot
-            .db
-            .store
-            .server(guild.id as i64)
-            .await
-            .unwrap()
-            .is_some()
-        {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-    let admin = Actor {
-        permissions: permissions::MEMBER | permissions::MANAGE_GUILD,
-        ..sandbox.member(&guild, &owner)
-    };
     let options =
         json!([{"name": "channel", "type": 7, "value": daily.to_string()}, text("time", "09:00")]);
     sandbox
@@ -78,8 +41,8 @@ async fn scene(configure: impl FnOnce(&mut smallacts::settings::Settings)) -> Sc
     Scene {
         guild_id: guild.id as i64,
         admin,
-        member: sandbox.member(&guild, &member),
-        other: sandbox.member(&guild, &other),
+        member: members[1].clone(),
+        other: members[2].clone(),
         post,
         thread,
         bot,

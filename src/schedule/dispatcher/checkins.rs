@@ -12,7 +12,7 @@ use crate::checkins::{
     CheckinStyle, Checkins, PulseResult, add_up, buddy_round_text, gone_quiet_text, seed,
 };
 use crate::ops::Metrics;
-use crate::schedule::rules::{Schedule, catch_up, local_wall_time, parse_timezone};
+use crate::schedule::rules::{Schedule, catch_up, local_wall_time, parse_timezone, resolve_local};
 use crate::store::{BuddySettings, CheckinRecord, Claim, PostRecord, StoreError};
 
 /// Posts of check-in #N have the job "checkin:N".
@@ -34,9 +34,18 @@ impl Dispatcher {
         report: &mut TickReport,
     ) -> Result<(), StoreError> {
         let now_ms = now.timestamp_millis();
+        // After an error a job is looked at again in a few minutes, not on every pass (its
+        // due time would otherwise stay in the past and keep the scheduler spinning).
+        let later = Some((now + Duration::minutes(5)).timestamp_millis());
         for record in self.store.due_checkins(now_ms, self.settings.batch).await? {
             if let Err(error) = self.handle_checkin(checkins, &record, now, report).await {
-                tracing::error!(guild = record.guild_id, checkin = record.id, error = %error, "check-in failed");
+                tracing::error!(
+                    guild = record.guild_id,
+                    checkin = record.id,
+                    error = format!("{error:#}"),
+                    "check-in failed"
+                );
+                self.store.set_checkin_next_at(record.id, later).await?;
             }
         }
         for run_id in self.store.runs_to_close(now_ms).await? {
@@ -46,7 +55,14 @@ impl Dispatcher {
         }
         for settings in self.store.due_buddy_rounds(now_ms).await? {
             if let Err(error) = self.buddy_round(checkins, &settings, now, report).await {
-                tracing::error!(guild = settings.guild_id, error = %error, "buddy round failed");
+                tracing::error!(
+                    guild = settings.guild_id,
+                    error = format!("{error:#}"),
+                    "buddy round failed"
+                );
+                self.store
+                    .set_buddy_next_at(settings.guild_id, later)
+                    .await?;
             }
         }
         if let Err(error) = self.gone_quiet_nudges(checkins, now).await {
@@ -107,49 +123,75 @@ impl Dispatcher {
                 match claim {
                     Claim::AlreadyClaimed => report.already_claimed += 1,
                     Claim::Won(post_id) => {
-                        let history = self.store.prompt_history(record.guild_id).await?;
-                        let prompt =
-                            checkins.choose_prompt(record.guild_id, &firing.slot, &history);
-                        let style =
-                            CheckinStyle::parse(&record.style).unwrap_or(CheckinStyle::Both);
-                        let closes = now + checkins.config.open_for;
-                        let run_id = self
-                            .store
-                            .insert_run(
-                                record.guild_id,
-                                record.id,
-                                post_id,
-                                &prompt.id,
-                                style.as_str(),
-                                now.timestamp_millis(),
-                                closes.timestamp_millis(),
-                            )
-                            .await?;
-                        let outgoing = Outgoing::Checkin(CheckinPost {
-                            post_id,
-                            run_id,
-                            channel_id,
-                            prompt: prompt.text.clone(),
-                            style,
-                            title: check_in_title(firing.local),
-                            closes: closing_time(tz, firing.at, closes),
-                            min_answers: checkins.config.min_answers,
-                        });
-                        let config = self.store.daily_config(record.guild_id).await?;
-                        let sent = match &config {
-                            Some(config) => self.send(config, post_id, &outgoing).await?,
-                            None => false,
-                        };
-                        if sent {
-                            report.checkins += 1;
-                        } else {
-                            report.failed += 1;
+                        let posted = self
+                            .post_checkin(checkins, record, tz, &firing, post_id, now, report)
+                            .await;
+                        if let Err(error) = posted {
+                            // Claimed but not posted: recorded as failed, with why, rather
+                            // than left looking claimed.
+                            self.store
+                                .mark_post_failed(post_id, &format!("{error:#}"), None)
+                                .await?;
+                            return Err(error);
                         }
                     }
                 }
             }
         }
         self.store.set_checkin_next_at(record.id, next).await?;
+        Ok(())
+    }
+
+    /// Posts a claimed check-in: its prompt (no repeats until the bank is used up), its run
+    /// (where the pulse is counted) and the message itself.
+    #[allow(clippy::too_many_arguments)]
+    async fn post_checkin(
+        &self,
+        checkins: &Checkins,
+        record: &CheckinRecord,
+        tz: chrono_tz::Tz,
+        firing: &crate::schedule::Firing,
+        post_id: i64,
+        now: DateTime<Utc>,
+        report: &mut TickReport,
+    ) -> anyhow::Result<()> {
+        let channel_id = record.channel_id as u64;
+        let history = self.store.prompt_history(record.guild_id).await?;
+        let prompt = checkins.choose_prompt(record.guild_id, &firing.slot, &history);
+        let style = CheckinStyle::parse(&record.style).unwrap_or(CheckinStyle::Both);
+        let closes = now + checkins.config.open_for;
+        let run_id = self
+            .store
+            .insert_run(
+                record.guild_id,
+                record.id,
+                post_id,
+                &prompt.id,
+                style.as_str(),
+                now.timestamp_millis(),
+                closes.timestamp_millis(),
+            )
+            .await?;
+        let outgoing = Outgoing::Checkin(CheckinPost {
+            post_id,
+            run_id,
+            channel_id,
+            prompt: prompt.text.clone(),
+            style,
+            title: check_in_title(firing.local),
+            closes: closing_time(tz, firing.at, closes),
+            min_answers: checkins.config.min_answers,
+        });
+        let config = self.store.daily_config(record.guild_id).await?;
+        let sent = match &config {
+            Some(config) => self.send(config, post_id, &outgoing).await?,
+            None => false,
+        };
+        if sent {
+            report.checkins += 1;
+        } else {
+            report.failed += 1;
+        }
         Ok(())
     }
 
@@ -264,43 +306,65 @@ impl Dispatcher {
                 now.timestamp_millis(),
             )
             .await?;
-        if let Claim::Won(round_id) = claim {
-            let guild = settings.guild_id;
-            let groups = checkins.plan_round(guild, &slot, now).await?;
+        if let Claim::Won(round_id) = claim
+            && let Err(error) = self
+                .pair_and_announce(checkins, settings, round_id, &slot, now, report)
+                .await
+        {
+            // Claimed but not done: recorded as failed, with why.
             self.store
-                .insert_buddy_groups(round_id, guild, &groups)
+                .mark_post_failed(round_id, &format!("{error:#}"), None)
                 .await?;
-            let server = checkins.server_name(guild).await?;
-            let mut rng = StdRng::seed_from_u64(seed(guild, &slot));
-            for group in &groups {
-                let starter = checkins
-                    .bank
-                    .starters
-                    .choose(&mut rng)
-                    .map(|s| s.text.clone())
-                    .unwrap_or_default();
-                for member in group {
-                    let others: Vec<i64> = group.iter().copied().filter(|m| m != member).collect();
-                    let text = buddy_round_text(&server, &others, settings.every_weeks, &starter);
-                    checkins
-                        .queue_dm(guild, *member, None, "buddy-round", &text)
-                        .await?;
-                }
-            }
-            self.store
-                .mark_post_done(round_id, now.timestamp_millis())
-                .await?;
-            tracing::info!(
-                guild,
-                members = groups.iter().map(Vec::len).sum::<usize>(),
-                groups = groups.len(),
-                "buddy round"
-            );
-            report.buddy_rounds += 1;
+            return Err(error);
         }
         self.store
             .set_buddy_next_at(settings.guild_id, next)
             .await?;
+        Ok(())
+    }
+
+    /// Pairs a claimed round, stores its groups and queues each member's direct message.
+    async fn pair_and_announce(
+        &self,
+        checkins: &Checkins,
+        settings: &BuddySettings,
+        round_id: i64,
+        slot: &str,
+        now: DateTime<Utc>,
+        report: &mut TickReport,
+    ) -> anyhow::Result<()> {
+        let guild = settings.guild_id;
+        let groups = checkins.plan_round(guild, slot, now).await?;
+        self.store
+            .insert_buddy_groups(round_id, guild, &groups)
+            .await?;
+        let server = checkins.server_name(guild).await?;
+        let mut rng = StdRng::seed_from_u64(seed(guild, slot));
+        for group in &groups {
+            let starter = checkins
+                .bank
+                .starters
+                .choose(&mut rng)
+                .map(|s| s.text.clone())
+                .unwrap_or_default();
+            for member in group {
+                let others: Vec<i64> = group.iter().copied().filter(|m| m != member).collect();
+                let text = buddy_round_text(&server, &others, settings.every_weeks, &starter);
+                checkins
+                    .queue_dm(guild, *member, None, "buddy-round", &text)
+                    .await?;
+            }
+        }
+        self.store
+            .mark_post_done(round_id, now.timestamp_millis())
+            .await?;
+        tracing::info!(
+            guild,
+            members = groups.iter().map(Vec::len).sum::<usize>(),
+            groups = groups.len(),
+            "buddy round"
+        );
+        report.buddy_rounds += 1;
         Ok(())
     }
 
@@ -332,9 +396,17 @@ impl Dispatcher {
             let quiet_ids: Vec<i64> = quiet.iter().map(|q| q.member_id).collect();
             let server = checkins.server_name(guild).await?;
             for member in &quiet {
+                // Claimed first, so two processes never both nudge.
+                if !self
+                    .store
+                    .claim_nudge(member.round_id, member.member_id, now.timestamp_millis())
+                    .await?
+                {
+                    continue;
+                }
                 for buddy in self
                     .store
-                    .group_members(member.round_id, member.group_no)
+                    .group_members(member.round_id, member.group_no, now.timestamp_millis())
                     .await?
                 {
                     // Not the quiet member themselves, and not a buddy who is quiet too.
@@ -346,9 +418,6 @@ impl Dispatcher {
                         .queue_dm(guild, buddy, Some(member.member_id), "gone-quiet", &text)
                         .await?;
                 }
-                self.store
-                    .mark_nudged(member.round_id, member.member_id, now.timestamp_millis())
-                    .await?;
             }
         }
         Ok(())
@@ -362,9 +431,11 @@ impl Dispatcher {
         now: DateTime<Utc>,
         report: &mut TickReport,
     ) -> Result<(), StoreError> {
+        // Claimed for ten minutes: another process sharing the database leaves them alone.
+        let lease = (now + Duration::minutes(10)).timestamp_millis();
         for dm in self
             .store
-            .due_dms(now.timestamp_millis(), self.settings.batch)
+            .claim_due_dms(now.timestamp_millis(), lease, self.settings.batch)
             .await?
         {
             let allowed = checkins
@@ -426,6 +497,9 @@ fn closing_time(tz: chrono_tz::Tz, opened: DateTime<Utc>, closes: DateTime<Utc>)
 
 /// The round after one due at `due`: `every_weeks` later on the round's day and time, and
 /// never in the past (after downtime, rounds are not replayed).
+///
+/// Counted in local dates, not hours, so a clock change in between moves nothing: the round is
+/// on the round's day `every_weeks` weeks on, at its local time.
 fn next_round(
     schedule: &Schedule,
     tz: chrono_tz::Tz,
@@ -433,15 +507,18 @@ fn next_round(
     every_weeks: i64,
     now: DateTime<Utc>,
 ) -> Option<i64> {
-    let gap = Duration::weeks(every_weeks.max(1) - 1);
-    let mut next = schedule.next_after(tz, due + gap)?;
+    let step = chrono::Days::new(7 * every_weeks.max(1) as u64);
+    let mut date = local_wall_time(tz, due).date();
     for _ in 0..520 {
+        date = date.checked_add_days(step)?;
+        // The first firing on or after that date's start.
+        let start = resolve_local(tz, date.and_time(chrono::NaiveTime::MIN));
+        let next = schedule.next_after(tz, start - Duration::seconds(1))?;
         if next.at > now {
-            break;
+            return Some(next.at.timestamp_millis());
         }
-        next = schedule.next_after(tz, next.at + gap)?;
     }
-    Some(next.at.timestamp_millis())
+    None
 }
 
 #[cfg(test)]
@@ -475,6 +552,27 @@ mod tests {
         assert_eq!(
             after_downtime,
             Utc.with_ymd_and_hms(2027, 1, 4, 10, 0, 0)
+                .unwrap()
+                .timestamp_millis()
+        );
+    }
+
+    #[test]
+    fn rounds_keep_their_local_time_across_a_clock_change() {
+        let tz: chrono_tz::Tz = "Europe/London".parse().unwrap();
+        let mondays = Schedule::when("mon 10:00").unwrap();
+        // 19 October 2026, 10:00 BST; the clocks go back on the 25th.
+        let due = Utc.with_ymd_and_hms(2026, 10, 19, 9, 0, 0).unwrap();
+        assert_eq!(
+            next_round(&mondays, tz, due, 1, due).unwrap(),
+            Utc.with_ymd_and_hms(2026, 10, 26, 10, 0, 0)
+                .unwrap()
+                .timestamp_millis(),
+            "a week on, still 10:00 local (now GMT)"
+        );
+        assert_eq!(
+            next_round(&mondays, tz, due, 2, due).unwrap(),
+            Utc.with_ymd_and_hms(2026, 11, 2, 10, 0, 0)
                 .unwrap()
                 .timestamp_millis()
         );
