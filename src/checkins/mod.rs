@@ -822,6 +822,15 @@ pub fn buddy_round_text(server: &str, others: &[i64], every_weeks: i64, starter:
     )
 }
 
+/// The direct message the only member in pairing gets at a round.
+pub fn only_one_text(server: &str) -> String {
+    format!(
+        "👋 It's buddy round time in {server}, but you're the only one in pairing so far, so \
+         there's nobody to pair you with yet. You'll be paired as soon as someone else joins \
+         with `/buddy join`; maybe mention it to a teammate?"
+    )
+}
+
 /// The direct message a buddy gets when their partner asks for a chat.
 pub fn buddy_notice_text(member_id: u64, server: &str) -> String {
     format!(

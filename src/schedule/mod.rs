@@ -176,6 +176,7 @@ impl DailyAdmin {
         };
         let tz = parse_timezone(&zone_name)?;
         let next = schedule.next_after(tz, self.clock.now());
+        let changed_zone = timezone.is_some();
         let change = DailyChange {
             channel_id,
             schedule: Some(schedule.to_storage()),
@@ -185,7 +186,28 @@ impl DailyAdmin {
         };
         let summary = self.apply(guild_id, &change).await?;
         self.ensure_recap_scheduled(guild_id).await?;
+        if changed_zone {
+            self.reschedule_checkins(guild_id, tz).await?;
+        }
         Ok(summary)
+    }
+
+    /// The server's check-ins are in its time zone: when it changes, each one's next time is
+    /// worked out again, so none fires at the old zone's wall time.
+    async fn reschedule_checkins(
+        &self,
+        guild_id: i64,
+        tz: chrono_tz::Tz,
+    ) -> Result<(), AdminError> {
+        for checkin in self.store.checkins_for(guild_id).await? {
+            if let Ok(schedule) = Schedule::from_storage(&checkin.schedule) {
+                let next = schedule
+                    .next_after(tz, self.clock.now())
+                    .map(|f| f.at.timestamp_millis());
+                self.store.set_checkin_next_at(checkin.id, next).await?;
+            }
+        }
+        Ok(())
     }
 
     /// Pauses until a local date (`YYYY-MM-DD`), or until resumed.

@@ -610,6 +610,58 @@ async fn buddy_rounds_pair_everyone_with_one_trio_when_odd_and_respect_pauses() 
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lone_buddy_is_told_and_a_new_time_zone_moves_the_check_ins() {
+    let bot = TestBot::start_at(utc(MONDAY_6AM), |_| {}).await;
+    let team = care_team(&bot, &["Amara", "Ben"]).await;
+    start_pairing(
+        &bot,
+        &team,
+        json!([{"name": "day_time", "type": 3, "value": "mon 10:00"}]),
+    )
+    .await;
+    let ben = &team.members[1];
+    buddy(&bot, ben, "join", json!([])).await;
+    assert_eq!(bot.tick_at(utc("2026-11-23T10:00:00Z")).await.dms_sent, 1);
+    let dm = bot.sandbox.dms_to(ben.user.id).pop().unwrap();
+    assert!(
+        dm["content"]
+            .as_str()
+            .unwrap()
+            .contains("the only one in pairing"),
+        "{dm}"
+    );
+    // Rounds take one day and one time.
+    let bad = start_pairing(
+        &bot,
+        &team,
+        json!([{"name": "day_time", "type": 3, "value": "10:00"}]),
+    )
+    .await;
+    assert!(bad.contains("mon 10:00"), "{bad}");
+
+    add_checkin(&bot, &team, "daily 09:00", "Open thread only").await;
+    let daily = bot.sandbox.add_channel(team.guild.id, "daily").id;
+    let setup = json!([
+        {"name": "channel", "type": 7, "value": daily.to_string()},
+        {"name": "time", "type": 3, "value": "09:00"},
+        {"name": "timezone", "type": 3, "value": "America/New_York"},
+    ]);
+    bot.sandbox
+        .slash(&team.admin, "daily", sub("setup", setup))
+        .await
+        .unwrap();
+    let list = admin_checkin(&bot, &team, "list", json!([])).await;
+    // It is Monday 10:00 UTC: the next 09:00 in New York is today at 14:00 UTC, not
+    // Tuesday 09:00 as it was in London.
+    let ny_nine = utc("2026-11-23T14:00:00Z").timestamp();
+    assert!(list.contains(&format!("next <t:{ny_nine}:f>")), "{list}");
+    assert_eq!(bot.tick_at(utc("2026-11-23T14:00:00Z")).await.checkins, 1);
+    assert_eq!(bot.tick_at(utc("2026-11-24T09:00:00Z")).await.checkins, 0);
+    assert_eq!(bot.tick_at(utc("2026-11-24T14:00:00Z")).await.checkins, 1);
+    bot.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn quiet_hours_hold_direct_messages_and_shift_patterns_move_them() {
     let bot = TestBot::start_at(utc(MONDAY_6AM), |_| {}).await;
     let team = care_team(&bot, &["Amara", "Ben", "Chloe"]).await;

@@ -22,6 +22,18 @@ fn act(slug: &str, text: &str) -> Act {
     }
 }
 
+/// Claims a fresh slot for GUILD (scheduled and claimed at `at`), which must be won.
+async fn claimed(store: &smallacts::store::Store, job: &str, slot: &str, at: i64) -> i64 {
+    match store
+        .claim_post(GUILD, job, slot, None, Some(9), at, at)
+        .await
+        .unwrap()
+    {
+        Claim::Won(id) => id,
+        Claim::AlreadyClaimed => panic!("{job} {slot} was already claimed"),
+    }
+}
+
 async fn schema_has_every_table_and_column(db: TestDb) {
     let tables = db.store.table_names().await.unwrap();
     assert_eq!(
@@ -452,22 +464,7 @@ async fn forget_erases_a_member_from_every_table(db: TestDb) {
 
     // Check-in data: an open pulse answer, buddy pairing and a round, a shift pattern, and
     // direct messages to and about them.
-    let post = match store
-        .claim_post(
-            GUILD,
-            "checkin:1",
-            "2026-11-23T07:30",
-            None,
-            Some(9),
-            T0,
-            T0,
-        )
-        .await
-        .unwrap()
-    {
-        Claim::Won(id) => id,
-        Claim::AlreadyClaimed => unreachable!(),
-    };
+    let post = claimed(store, "checkin:1", "2026-11-23T07:30", T0).await;
     let checkin = store
         .insert_checkin(GUILD, 9, "daily 07:30 every", "pulse", None, T0)
         .await
@@ -476,14 +473,7 @@ async fn forget_erases_a_member_from_every_table(db: TestDb) {
         .insert_run(GUILD, checkin, post, "p", "pulse", T0, T0 + 1000)
         .await
         .unwrap();
-    let round = match store
-        .claim_post(GUILD, "buddy-round", "2026-11-23", None, None, T0, T0)
-        .await
-        .unwrap()
-    {
-        Claim::Won(id) => id,
-        Claim::AlreadyClaimed => unreachable!(),
-    };
+    let round = claimed(store, "buddy-round", "2026-11-23", T0).await;
     store
         .insert_buddy_groups(round, GUILD, &[vec![member as i64, other as i64]])
         .await
@@ -588,21 +578,7 @@ async fn a_pulse_closes_without_a_trace_of_who_answered(db: TestDb) {
         .unwrap();
     let mut runs = Vec::new();
     for (n, answers) in [vec![1_i64, 5], vec![1, 5, 4, 4]].into_iter().enumerate() {
-        let Claim::Won(post) = store
-            .claim_post(
-                GUILD,
-                "checkin:1",
-                &format!("slot-{n}"),
-                None,
-                Some(9),
-                T0,
-                T0,
-            )
-            .await
-            .unwrap()
-        else {
-            unreachable!()
-        };
+        let post = claimed(store, "checkin:1", &format!("slot-{n}"), T0).await;
         store
             .mark_post_sent(post, 77 + n as i64, None, T0)
             .await
@@ -701,13 +677,7 @@ async fn buddy_rounds_round_trip(db: TestDb) {
     .enumerate()
     {
         let at = T0 + n as i64 * 2 * week;
-        let Claim::Won(round) = store
-            .claim_post(GUILD, "buddy-round", &format!("r{n}"), None, None, at, at)
-            .await
-            .unwrap()
-        else {
-            unreachable!()
-        };
+        let round = claimed(store, "buddy-round", &format!("r{n}"), at).await;
         store
             .insert_buddy_groups(round, GUILD, &groups)
             .await

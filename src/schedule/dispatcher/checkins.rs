@@ -9,7 +9,8 @@ use rand::seq::IndexedRandom;
 
 use super::{CatchUp, CheckinPost, Dispatcher, MAX_ATTEMPTS, Outgoing, TickReport, backoff_ms};
 use crate::checkins::{
-    CheckinStyle, Checkins, PulseResult, add_up, buddy_round_text, gone_quiet_text, seed,
+    CheckinStyle, Checkins, PulseResult, add_up, buddy_round_text, gone_quiet_text, only_one_text,
+    seed,
 };
 use crate::ops::Metrics;
 use crate::schedule::rules::{Schedule, catch_up, local_wall_time, parse_timezone, resolve_local};
@@ -339,6 +340,19 @@ impl Dispatcher {
             .insert_buddy_groups(round_id, guild, &groups)
             .await?;
         let server = checkins.server_name(guild).await?;
+        if groups.is_empty() {
+            // Only one person in pairing: nobody to pair them with yet, and they are told so
+            // rather than left wondering.
+            for member in self
+                .store
+                .active_buddies(guild, now.timestamp_millis())
+                .await?
+            {
+                checkins
+                    .queue_dm(guild, member, None, "buddy-round", &only_one_text(&server))
+                    .await?;
+            }
+        }
         let mut rng = StdRng::seed_from_u64(seed(guild, slot));
         for group in &groups {
             let starter = checkins
