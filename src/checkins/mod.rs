@@ -195,6 +195,9 @@ pub struct Checkins {
     pub bank: Arc<PromptBank>,
     support: Arc<SupportList>,
     pub config: CheckinConfig,
+    /// The hour each (server, member) was last noted as seen, so a busy channel costs one
+    /// database write per member per hour, not one per message.
+    seen_hours: std::sync::Mutex<std::collections::HashMap<(i64, u64), i64>>,
 }
 
 impl Checkins {
@@ -211,6 +214,7 @@ impl Checkins {
             bank: Arc::new(bank),
             support: Arc::new(support),
             config,
+            seen_hours: Default::default(),
         }
     }
 
@@ -777,11 +781,24 @@ impl Checkins {
             .next_allowed(tz, now))
     }
 
-    /// Notes that a member was active in a server (for the gone-quiet nudge).
+    /// Notes that a member was active in a server (for the gone-quiet nudge), at most once an
+    /// hour per member: the store is only asked when the hour has changed.
     pub async fn seen(&self, guild_id: i64, member_id: u64) -> Result<(), StoreError> {
-        self.store
-            .buddy_seen(guild_id, member_id as i64, self.clock.now_ms())
-            .await
+        const HOUR_MS: i64 = 3_600_000;
+        /// Beyond this many remembered members the memory starts afresh (a few MB at most).
+        const MAX_REMEMBERED: usize = 200_000;
+        let now = self.clock.now_ms();
+        {
+            let mut hours = self.seen_hours.lock().expect("seen hours");
+            if hours.get(&(guild_id, member_id)) == Some(&(now / HOUR_MS)) {
+                return Ok(());
+            }
+            if hours.len() >= MAX_REMEMBERED {
+                hours.clear();
+            }
+            hours.insert((guild_id, member_id), now / HOUR_MS);
+        }
+        self.store.buddy_seen(guild_id, member_id as i64, now).await
     }
 }
 
