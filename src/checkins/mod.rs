@@ -163,6 +163,7 @@ pub struct PulseAnswered {
     pub answers_so_far: i64,
     pub min_answers: u32,
     /// The member has a buddy this round (so a "let my buddy know" offer makes sense).
+    /// Only looked up for "struggling", the one answer that offers it.
     pub has_buddy: bool,
 }
 
@@ -402,11 +403,12 @@ impl Checkins {
                 changed,
                 answers_so_far: answers,
                 min_answers: self.config.min_answers,
-                has_buddy: !self
-                    .store
-                    .current_buddies(guild_id, member_id as i64, self.clock.now_ms())
-                    .await?
-                    .is_empty(),
+                has_buddy: feeling == Feeling::Struggling
+                    && !self
+                        .store
+                        .current_buddies(guild_id, member_id as i64, self.clock.now_ms())
+                        .await?
+                        .is_empty(),
             }),
         }
     }

@@ -170,7 +170,7 @@ pub fn support_embed(view: &SupportView) -> serenity::CreateEmbed {
 /// (only if they have a buddy) an offer to let their buddy know.
 pub fn pulse_reply(
     answer: &PulseAnswered,
-    support: &SupportView,
+    support: Option<&SupportView>,
 ) -> serenity::CreateInteractionResponseMessage {
     let first = if answer.changed {
         format!(
@@ -202,7 +202,7 @@ pub fn pulse_reply(
         .ephemeral(true)
         .allowed_mentions(no_mentions())
         .components(vec![]);
-    if answer.feeling == Feeling::Struggling {
+    if let (Feeling::Struggling, Some(support)) = (answer.feeling, support) {
         message = message
             .content(format!(
                 "{first} Thank you for being honest; that takes something on a hard day. {totals}\n\
@@ -248,8 +248,12 @@ pub async fn handle_button(
             {
                 Ok(answer) => {
                     Metrics::incr(&data.metrics.pulse_answers);
-                    let support = data.checkins.support(guild_id).await?;
-                    pulse_reply(&answer, &support)
+                    // The support list is only shown with "struggling": read it only then.
+                    let support = match answer.feeling {
+                        Feeling::Struggling => Some(data.checkins.support(guild_id).await?),
+                        _ => None,
+                    };
+                    pulse_reply(&answer, support.as_ref())
                 }
                 Err(CheckinError::Store(e)) => return Err(e.into()),
                 Err(other) => notice(&other.to_string()),

@@ -692,13 +692,13 @@ impl Dispatcher {
         report: &mut TickReport,
     ) -> Result<(), StoreError> {
         for post in self.store.posts_to_retry(now.timestamp_millis()).await? {
-            let Some(config) = self.store.daily_config(post.guild_id).await? else {
-                continue;
-            };
             if post.job.starts_with(CHECKIN_JOB_PREFIX) {
                 self.retry_checkin(&post, now, report).await?;
                 continue;
             }
+            let Some(config) = self.store.daily_config(post.guild_id).await? else {
+                continue;
+            };
             let (Some(act_id), Some(channel_id)) = (post.act_id, post.channel_id) else {
                 continue;
             };
