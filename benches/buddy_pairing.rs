@@ -28,7 +28,7 @@ use smallacts::checkins::pairing::{History, MemberId, pair_round};
 use smallacts::checkins::{CheckinConfig, Checkins, PromptBank, SupportList};
 use smallacts::clock::ManualClock;
 use smallacts::settings::Settings;
-use smallacts::store::{Claim, Store};
+use smallacts::store::{Claim, Lease, NewPost, Store};
 
 const MEMBERS: i64 = 5_000;
 const ROUNDS: i64 = 26;
@@ -170,12 +170,16 @@ async fn with_store(
         let at = now - Duration::weeks(2 * (ROUNDS + 1 - round));
         let Claim::Won(round_id) = store
             .claim_post(
-                guild,
-                "buddy-round",
-                &format!("round-{round}"),
-                None,
-                None,
-                at.timestamp_millis(),
+                &NewPost {
+                    guild_id: guild,
+                    job: "buddy-round",
+                    slot: &format!("round-{round}"),
+                    act_id: None,
+                    channel_id: None,
+                    scheduled_for: at.timestamp_millis(),
+                    thread_name: None,
+                },
+                &bench_lease(t0),
                 t0,
             )
             .await
@@ -224,7 +228,19 @@ async fn with_store(
         planned = groups;
     }
     let Claim::Won(next_round) = store
-        .claim_post(guild, "buddy-round", "next", None, None, t0, t0)
+        .claim_post(
+            &NewPost {
+                guild_id: guild,
+                job: "buddy-round",
+                slot: "next",
+                act_id: None,
+                channel_id: None,
+                scheduled_for: t0,
+                thread_name: None,
+            },
+            &bench_lease(t0),
+            t0,
+        )
         .await
         .expect("claiming the next round")
     else {
@@ -282,4 +298,12 @@ fn percentile(samples: &mut [f64], q: f64) -> f64 {
     samples.sort_by(f64::total_cmp);
     let rank = ((q * samples.len() as f64).ceil() as usize).clamp(1, samples.len());
     samples[rank - 1]
+}
+
+/// A lease for the benchmark's claims.
+fn bench_lease(at: i64) -> Lease {
+    Lease {
+        owner: "bench".into(),
+        until_ms: at + 60_000,
+    }
 }

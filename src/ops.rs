@@ -33,6 +33,10 @@ pub struct Metrics {
     pub dms_sent: AtomicU64,
     /// Pulse answers recorded (the count only; never who or what).
     pub pulse_answers: AtomicU64,
+    /// Claims taken over from a process that stopped before settling them.
+    pub claims_taken_over: AtomicU64,
+    /// Posts first known to be sent from their own MESSAGE_CREATE (the REST answer was lost).
+    pub confirmed_by_gateway: AtomicU64,
 }
 
 impl Metrics {
@@ -120,6 +124,18 @@ impl Metrics {
             "counter",
             "Pulse answers recorded (how many, never who or what).",
             load(&self.pulse_answers),
+        );
+        metric(
+            "smallacts_claims_taken_over_total",
+            "counter",
+            "Claims taken over from a process that stopped before settling them.",
+            load(&self.claims_taken_over),
+        );
+        metric(
+            "smallacts_confirmed_by_gateway_total",
+            "counter",
+            "Posts known to be sent only from their own MESSAGE_CREATE (REST answer lost).",
+            load(&self.confirmed_by_gateway),
         );
         metric(
             "smallacts_posts_sent_total",

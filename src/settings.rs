@@ -80,6 +80,8 @@ pub struct ScheduleSettings {
     pub grace_minutes: u32,
     pub tick_seconds: u64,
     pub batch: u32,
+    pub lease_seconds: u32,
+    pub stop_timeout_seconds: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -277,6 +279,24 @@ impl Settings {
         }
         if self.schedule.batch == 0 {
             problem("schedule.batch", "must be at least 1".into());
+        }
+        if !(1..=600).contains(&self.schedule.lease_seconds) {
+            problem(
+                "schedule.lease_seconds",
+                format!(
+                    "{} is outside 1 to 600; 60 keeps a takeover inside the few minutes Discord checks a nonce for",
+                    self.schedule.lease_seconds
+                ),
+            );
+        }
+        if !(1..=300).contains(&self.schedule.stop_timeout_seconds) {
+            problem(
+                "schedule.stop_timeout_seconds",
+                format!(
+                    "{} is outside 1 to 300; docker stop waits 10 s by default before it kills",
+                    self.schedule.stop_timeout_seconds
+                ),
+            );
         }
         if !(1..=50).contains(&self.discord.requests_per_second) {
             problem(

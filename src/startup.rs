@@ -168,16 +168,19 @@ impl Application {
                     left_server_retention: chrono::Duration::days(i64::from(
                         settings.privacy.left_server_retention_days,
                     )),
+                    lease: chrono::Duration::seconds(i64::from(settings.schedule.lease_seconds)),
                 },
             )
             .with_checkins(self.checkins.clone()),
         );
         let bot_task = tokio::spawn(bot.run());
+        let (stop_scheduler, stop_requested) = tokio::sync::watch::channel(false);
         let scheduler_task = (settings.schedule.tick_seconds > 0).then(|| {
             tokio::spawn(run_scheduler(
                 dispatcher.clone(),
                 self.clock.clone(),
                 std::time::Duration::from_secs(settings.schedule.tick_seconds),
+                stop_requested,
             ))
         });
         Ok(Running {
@@ -188,6 +191,10 @@ impl Application {
             bot_task,
             ops_task,
             scheduler_task,
+            stop_scheduler,
+            stop_timeout: std::time::Duration::from_secs(u64::from(
+                settings.schedule.stop_timeout_seconds,
+            )),
         })
     }
 
@@ -220,20 +227,76 @@ pub struct Running {
     shard_manager: Arc<poise::serenity_prelude::ShardManager>,
     bot_task: tokio::task::JoinHandle<anyhow::Result<()>>,
     ops_task: Option<tokio::task::JoinHandle<()>>,
+    stop_scheduler: tokio::sync::watch::Sender<bool>,
+    /// How long a graceful stop lets the scheduler finish what it is sending.
+    stop_timeout: std::time::Duration,
+}
+
+/// What a graceful stop did, for the log and for tests.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StopReport {
+    /// The scheduler's pass under way finished within the stop timeout.
+    pub finished_in_time: bool,
+    /// Claims (posts, direct messages) handed back unsent, for any process to take over.
+    pub released: u64,
 }
 
 impl Running {
-    /// Disconnects from Discord, stops the endpoints and closes the database.
-    pub async fn stop(self) {
-        if let Some(task) = self.scheduler_task {
-            task.abort();
+    /// Stops gracefully: claims nothing new, lets the pass under way finish what it claimed
+    /// (at most `schedule.stop_timeout_seconds`), hands back whatever is still unsent so any
+    /// process takes it over at once, closes the gateway normally (close code 1000), stops
+    /// the endpoints and closes the database.
+    pub async fn stop(self) -> StopReport {
+        let mut report = StopReport {
+            finished_in_time: true,
+            released: 0,
+        };
+        self.dispatcher.stop_claiming();
+        let _ = self.stop_scheduler.send(true);
+        if let Some(mut task) = self.scheduler_task {
+            if tokio::time::timeout(self.stop_timeout, &mut task)
+                .await
+                .is_err()
+            {
+                report.finished_in_time = false;
+                task.abort();
+                let _ = task.await;
+            }
+        }
+        // Anything still claimed by this process is unsent: hand it back. A database that
+        // does not answer in time leaves the leases to run out instead.
+        match tokio::time::timeout(
+            std::time::Duration::from_secs(2),
+            self.dispatcher.release_leases(),
+        )
+        .await
+        {
+            Ok(Ok(released)) => report.released = released,
+            Ok(Err(error)) => {
+                tracing::warn!(error = %error, "could not hand back claims; they expire with their leases")
+            }
+            Err(_) => tracing::warn!(
+                "the database did not answer while handing back claims; they expire with their leases"
+            ),
         }
         self.shard_manager.shutdown_all().await;
-        self.bot_task.abort();
+        let mut bot_task = self.bot_task;
+        if tokio::time::timeout(std::time::Duration::from_secs(2), &mut bot_task)
+            .await
+            .is_err()
+        {
+            bot_task.abort();
+        }
         if let Some(task) = self.ops_task {
             task.abort();
         }
         self.store.close().await;
+        tracing::info!(
+            finished_in_time = report.finished_in_time,
+            released = report.released,
+            "stopped"
+        );
+        report
     }
 }
 
@@ -243,8 +306,12 @@ async fn run_scheduler(
     dispatcher: Arc<Dispatcher>,
     clock: Arc<dyn Clock>,
     longest: std::time::Duration,
+    mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
     loop {
+        if *stop.borrow() {
+            return;
+        }
         match dispatcher.tick().await {
             Ok(report) if report != Default::default() => tracing::info!(?report, "scheduler pass"),
             Ok(_) => {}
@@ -256,12 +323,13 @@ async fn run_scheduler(
             Ok(Some(at)) => (at - clock.now()).to_std().unwrap_or_default(),
             _ => longest,
         };
-        tokio::time::sleep(
-            until_next
-                .min(longest)
-                .max(std::time::Duration::from_millis(200)),
-        )
-        .await;
+        let pause = until_next
+            .min(longest)
+            .max(std::time::Duration::from_millis(200));
+        tokio::select! {
+            _ = tokio::time::sleep(pause) => {}
+            _ = stop.changed() => return,
+        }
     }
 }
 

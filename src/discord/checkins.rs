@@ -67,11 +67,6 @@ pub fn checkin_message(post: &CheckinPost, nonce: Option<String>) -> serenity::C
     message
 }
 
-/// The thread a check-in opens for the conversation (Discord allows 100 characters).
-pub fn checkin_thread_name(title: &str) -> String {
-    truncate(&format!("{title} · how's everyone?"), 100)
-}
-
 /// A closed pulse: totals only, and only when enough people answered.
 pub fn pulse_results_message(
     title: &str,

@@ -150,13 +150,10 @@ impl DiscordDelivery {
                     .await?;
                 // A thread for the day's wins, where the bot may create one; a post without
                 // one is still a post.
-                let thread_id = self
-                    .open_thread(
-                        channel,
-                        posted.message_id,
-                        render::wins_thread_name(post.local_date),
-                    )
-                    .await;
+                let thread_id = match outgoing.thread_name() {
+                    Some(name) => self.open_thread(channel, posted.message_id, name).await,
+                    None => None,
+                };
                 Ok(Delivered {
                     thread_id,
                     ..posted
@@ -197,16 +194,10 @@ impl DiscordDelivery {
                         super::checkins::checkin_message(post, outgoing.nonce()),
                     )
                     .await?;
-                if !post.style.has_thread() {
+                let Some(name) = outgoing.thread_name() else {
                     return Ok(posted);
-                }
-                let thread_id = self
-                    .open_thread(
-                        channel,
-                        posted.message_id,
-                        super::checkins::checkin_thread_name(&post.title),
-                    )
-                    .await;
+                };
+                let thread_id = self.open_thread(channel, posted.message_id, name).await;
                 Ok(Delivered {
                     thread_id,
                     ..posted
@@ -217,20 +208,46 @@ impl DiscordDelivery {
                 title,
                 result,
                 min_answers,
+                ..
             } => {
-                let message = super::checkins::pulse_results_message(title, result, *min_answers);
+                let message = render::with_nonce(
+                    super::checkins::pulse_results_message(title, result, *min_answers),
+                    outgoing.nonce(),
+                );
                 self.post(serenity::ChannelId::new(*channel_id), message)
                     .await
             }
-            Outgoing::DirectMessage { member_id, text } => {
+            Outgoing::Thread {
+                channel_id,
+                message_id,
+                name,
+            } => {
+                let thread_id = self
+                    .open_thread(
+                        serenity::ChannelId::new(*channel_id),
+                        *message_id,
+                        name.clone(),
+                    )
+                    .await;
+                Ok(Delivered {
+                    message_id: *message_id,
+                    thread_id,
+                })
+            }
+            Outgoing::DirectMessage {
+                member_id, text, ..
+            } => {
                 let channel = self
                     .paced(|| serenity::UserId::new(*member_id).create_dm_channel(&self.http))
                     .await
                     .map_err(classify)?
                     .id;
-                let message = serenity::CreateMessage::new()
-                    .content(super::render::truncate(text, 2000))
-                    .allowed_mentions(super::no_mentions());
+                let message = render::with_nonce(
+                    serenity::CreateMessage::new()
+                        .content(super::render::truncate(text, 2000))
+                        .allowed_mentions(super::no_mentions()),
+                    outgoing.nonce(),
+                );
                 self.post(channel, message).await
             }
             Outgoing::AdminAlert {

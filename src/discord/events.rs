@@ -93,6 +93,11 @@ pub async fn handle(
                 let _ = modal.create_response(&ctx.http, reply).await;
             }
         }
+        serenity::FullEvent::Message { new_message }
+            if new_message.author.id == ctx.cache.current_user().id =>
+        {
+            confirm_own_message(data, new_message).await;
+        }
         serenity::FullEvent::Message { new_message } => {
             if let Some(guild_id) = new_message.guild_id
                 && !new_message.author.bot
@@ -137,6 +142,36 @@ pub async fn handle(
         _ => {}
     }
     Ok(())
+}
+
+/// The bot's own message came back over the gateway: if it carries a scheduled post's nonce,
+/// that post went out, whatever its REST answer said (a 5xx "ghost" is recorded as sent and
+/// never sent again). Nothing else is done with the bot's own messages.
+async fn confirm_own_message(data: &Data, message: &serenity::Message) {
+    let Some(serenity::Nonce::String(nonce)) = &message.nonce else {
+        return;
+    };
+    match crate::schedule::confirm_delivery(
+        &data.store,
+        nonce,
+        message.id.get(),
+        data.clock.now_ms(),
+    )
+    .await
+    {
+        Ok(true) => {
+            crate::ops::Metrics::incr(&data.metrics.confirmed_by_gateway);
+            tracing::info!(
+                nonce = %nonce,
+                message = message.id.get(),
+                "a post's REST answer was lost; its own MESSAGE_CREATE confirmed it was sent"
+            );
+        }
+        Ok(false) => {}
+        Err(error) => {
+            tracing::warn!(error = %error, "could not record a delivery seen on the gateway")
+        }
+    }
 }
 
 /// Counts a handled message event (created, edited or deleted) whatever the outcome, so

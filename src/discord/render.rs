@@ -3,8 +3,6 @@
 
 use poise::serenity_prelude as serenity;
 
-use chrono::NaiveDate;
-
 use super::components::{DailyButton, IdeaButton};
 use super::no_mentions;
 use crate::acts::{ActFilter, Size};
@@ -167,11 +165,6 @@ pub fn daily_post(post: &DailyPost, nonce: Option<String>) -> serenity::CreateMe
     )
 }
 
-/// "Wins — Mon 8 June".
-pub fn wins_thread_name(date: NaiveDate) -> String {
-    format!("Wins \u{2014} {}", date.format("%a %-d %B"))
-}
-
 /// The Monday post that opens Loneliness Awareness Week.
 pub fn awareness_kickoff(week: AwarenessWeek, nonce: Option<String>) -> serenity::CreateMessage {
     let embed = serenity::CreateEmbed::new()
@@ -233,7 +226,10 @@ pub fn admin_alert(text: &str) -> serenity::CreateMessage {
 
 /// Adds Discord's nonce with `enforce_nonce`, so a retried send returns the first message
 /// instead of posting twice (a second guard behind the database claim).
-fn with_nonce(message: serenity::CreateMessage, nonce: Option<String>) -> serenity::CreateMessage {
+pub fn with_nonce(
+    message: serenity::CreateMessage,
+    nonce: Option<String>,
+) -> serenity::CreateMessage {
     match nonce {
         Some(nonce) => message
             .nonce(serenity::Nonce::String(nonce))

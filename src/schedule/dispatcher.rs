@@ -21,15 +21,19 @@ use crate::acts::{
 use crate::checkins::{CheckinStyle, Checkins, PulseResult};
 use crate::clock::Clock;
 use crate::ops::Metrics;
-use crate::store::{Claim, DailyConfig, RecapConfig, Store, StoreError, StoredAct};
+use crate::store::{Claim, DailyConfig, Lease, NewPost, RecapConfig, Store, StoreError, StoredAct};
 
 /// The job name of the daily post in the posts table.
 pub const DAILY_JOB: &str = "daily";
 pub const KICKOFF_JOB: &str = "awareness-kickoff";
 pub const CLOSING_JOB: &str = "awareness-closing";
 pub const RECAP_JOB: &str = "recap";
+/// The totals of a closed pulse: job "pulse-results", slot the run's id.
+pub const PULSE_RESULTS_JOB: &str = "pulse-results";
 mod checkins;
+mod recovery;
 pub use checkins::{BUDDY_ROUND_JOB, CHECKIN_JOB_PREFIX, checkin_job};
+pub use recovery::{Confirmation, confirm_delivery};
 
 /// Attempts at delivering one post before giving up.
 pub const MAX_ATTEMPTS: i64 = 4;
@@ -74,6 +78,7 @@ pub enum Outgoing {
     Checkin(CheckinPost),
     /// A closed pulse, added up: posted in the check-in's thread (or channel).
     PulseResults {
+        post_id: i64,
         channel_id: u64,
         /// What it was for: "Monday's 14:00 check-in".
         title: String,
@@ -82,8 +87,17 @@ pub enum Outgoing {
     },
     /// A direct message to one member (buddy pairing), sent outside their quiet hours.
     DirectMessage {
+        /// Its row in the queue (the nonce).
+        dm_id: i64,
         member_id: u64,
         text: String,
+    },
+    /// The thread a post opens, opened after the fact: the post was confirmed by its own
+    /// MESSAGE_CREATE after its REST answer was lost.
+    Thread {
+        channel_id: u64,
+        message_id: u64,
+        name: String,
     },
     /// A post could not be delivered: tell the server's admins.
     AdminAlert {
@@ -94,17 +108,33 @@ pub enum Outgoing {
 }
 
 impl Outgoing {
-    /// A nonce unique to this outgoing post, for Discord's `enforce_nonce` second guard.
+    /// A nonce unique to this outgoing post: Discord's `enforce_nonce` returns the first
+    /// message for a repeated one (for a few minutes), and the bot's own MESSAGE_CREATE
+    /// carries it back, which confirms the post was sent even if the REST answer was lost
+    /// ([`confirm_delivery`]).
     pub fn nonce(&self) -> Option<String> {
         match self {
-            Outgoing::Daily(p) => Some(format!("sa-{}", p.post_id)),
-            Outgoing::AwarenessKickoff { post_id, .. }
+            Outgoing::Daily(DailyPost { post_id, .. })
+            | Outgoing::Checkin(CheckinPost { post_id, .. })
+            | Outgoing::AwarenessKickoff { post_id, .. }
             | Outgoing::AwarenessClosing { post_id, .. }
-            | Outgoing::Recap { post_id, .. } => Some(format!("sa-{post_id}")),
-            Outgoing::Checkin(c) => Some(format!("sa-{}", c.post_id)),
-            Outgoing::PulseResults { .. }
-            | Outgoing::DirectMessage { .. }
-            | Outgoing::AdminAlert { .. } => None,
+            | Outgoing::Recap { post_id, .. }
+            | Outgoing::PulseResults { post_id, .. } => Some(Confirmation::Post(*post_id).nonce()),
+            Outgoing::DirectMessage { dm_id, .. } => {
+                Some(Confirmation::DirectMessage(*dm_id).nonce())
+            }
+            Outgoing::Thread { .. } | Outgoing::AdminAlert { .. } => None,
+        }
+    }
+
+    /// The thread the post opens once it is up, if any: the day's wins, or a check-in's talk.
+    pub fn thread_name(&self) -> Option<String> {
+        match self {
+            Outgoing::Daily(post) => Some(wins_thread_name(post.local_date)),
+            Outgoing::Checkin(post) if post.style.has_thread() => {
+                Some(checkin_thread_name(&post.title))
+            }
+            _ => None,
         }
     }
 
@@ -133,9 +163,24 @@ impl Outgoing {
             Outgoing::AwarenessKickoff { channel_id, .. }
             | Outgoing::AwarenessClosing { channel_id, .. }
             | Outgoing::Recap { channel_id, .. }
-            | Outgoing::PulseResults { channel_id, .. } => Some(*channel_id),
+            | Outgoing::PulseResults { channel_id, .. }
+            | Outgoing::Thread { channel_id, .. } => Some(*channel_id),
             Outgoing::DirectMessage { .. } | Outgoing::AdminAlert { .. } => None,
         }
+    }
+}
+
+/// The name of the thread for a day's wins: "Wins — Mon 8 June".
+pub fn wins_thread_name(date: NaiveDate) -> String {
+    format!("Wins \u{2014} {}", date.format("%a %-d %B"))
+}
+
+/// The name of a check-in's thread, within Discord's 100 characters.
+pub fn checkin_thread_name(title: &str) -> String {
+    let name = format!("{title} · how's everyone?");
+    match name.char_indices().nth(100) {
+        Some((cut, _)) => name[..cut].to_owned(),
+        None => name,
     }
 }
 
@@ -209,6 +254,8 @@ pub struct TickReport {
     pub pulses_closed: usize,
     pub buddy_rounds: usize,
     pub dms_sent: usize,
+    /// Claims taken over from a process that stopped before settling them.
+    pub taken_over: usize,
 }
 
 /// Settings the dispatcher needs from configuration.
@@ -221,6 +268,10 @@ pub struct DispatcherSettings {
     pub wins_retention: chrono::Duration,
     /// A server's data is deleted this long after the bot left it.
     pub left_server_retention: chrono::Duration,
+    /// How long a claim is held before another process may take it over: longer than any
+    /// one send takes, short enough that a takeover falls inside the few minutes Discord
+    /// checks a nonce for.
+    pub lease: chrono::Duration,
 }
 
 pub struct Dispatcher {
@@ -235,6 +286,10 @@ pub struct Dispatcher {
     checkins: Option<Arc<Checkins>>,
     /// When the gone-quiet nudges were last looked for (hourly).
     last_quiet_check: std::sync::Mutex<Option<DateTime<Utc>>>,
+    /// This process, as it signs its leases: `host:pid:random`.
+    owner: String,
+    /// Set by a graceful stop: claim nothing new.
+    stopping: std::sync::atomic::AtomicBool,
 }
 
 impl Dispatcher {
@@ -254,7 +309,41 @@ impl Dispatcher {
             last_retention: std::sync::Mutex::new(None),
             checkins: None,
             last_quiet_check: std::sync::Mutex::new(None),
+            owner: process_name(),
+            stopping: std::sync::atomic::AtomicBool::new(false),
         }
+    }
+
+    /// How this process signs its leases.
+    pub fn owner(&self) -> &str {
+        &self.owner
+    }
+
+    /// A graceful stop begins: the pass under way finishes what it has claimed, and nothing
+    /// new is claimed after it.
+    pub fn stop_claiming(&self) {
+        self.stopping
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    fn stopping(&self) -> bool {
+        self.stopping.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// A lease for a claim made now.
+    fn lease(&self, now: DateTime<Utc>) -> Lease {
+        Lease {
+            owner: self.owner.clone(),
+            until_ms: (now + self.settings.lease).timestamp_millis(),
+        }
+    }
+
+    /// Hands back whatever this process still holds unsent (a stop that could not finish in
+    /// time), so any process takes it over at once.
+    pub async fn release_leases(&self) -> Result<u64, StoreError> {
+        self.store
+            .release_leases(&self.owner, self.clock.now_ms())
+            .await
     }
 
     /// Runs the check-in jobs too.
@@ -268,11 +357,17 @@ impl Dispatcher {
     pub async fn tick(&self) -> Result<TickReport, StoreError> {
         let now = self.clock.now();
         let mut report = TickReport::default();
+        if self.stopping() {
+            return Ok(report);
+        }
         let due = self
             .store
             .due_daily(now.timestamp_millis(), self.settings.batch)
             .await?;
         for config in due {
+            if self.stopping() {
+                return Ok(report);
+            }
             if let Err(error) = self.handle_server(&config, now, &mut report).await {
                 tracing::error!(guild = config.guild_id, error = %error, "daily post failed");
             }
@@ -282,6 +377,9 @@ impl Dispatcher {
             .due_recaps(now.timestamp_millis(), self.settings.batch)
             .await?
         {
+            if self.stopping() {
+                return Ok(report);
+            }
             if let Err(error) = self.handle_recap(&config, now, &mut report).await {
                 tracing::error!(guild = config.guild_id, error = %error, "weekly recap failed");
             }
@@ -289,7 +387,7 @@ impl Dispatcher {
         if let Some(checkins) = self.checkins.clone() {
             self.checkin_jobs(&checkins, now, &mut report).await?;
         }
-        self.retry_failed(now, &mut report).await?;
+        self.recover(now, &mut report).await?;
         self.apply_retention(now, &mut report).await?;
         Ok(report)
     }
@@ -320,26 +418,23 @@ impl Dispatcher {
             }
             CatchUp::Post(firing) => {
                 let claim = self
-                    .store
-                    .claim_post(
-                        config.guild_id,
-                        RECAP_JOB,
-                        &firing.slot,
-                        None,
-                        Some(channel_id as i64),
-                        firing.at.timestamp_millis(),
-                        now.timestamp_millis(),
+                    .claim(
+                        NewPost {
+                            guild_id: config.guild_id,
+                            job: RECAP_JOB,
+                            slot: &firing.slot,
+                            act_id: None,
+                            channel_id: Some(channel_id as i64),
+                            scheduled_for: firing.at.timestamp_millis(),
+                            thread_name: None,
+                        },
+                        now,
                     )
                     .await?;
                 if let Claim::Won(post_id) = claim {
-                    let recap =
-                        crate::recap::compute(&self.store, config.guild_id, tz, now).await?;
-                    let outgoing = Outgoing::Recap {
-                        post_id,
-                        channel_id,
-                        server: config.name.clone(),
-                        recap: Box::new(recap),
-                    };
+                    let outgoing = self
+                        .recap_outgoing(config, post_id, channel_id, now)
+                        .await?;
                     let daily = self.store.daily_config(config.guild_id).await?;
                     let sent = match &daily {
                         Some(daily) => self.send(daily, post_id, &outgoing).await?,
@@ -365,6 +460,31 @@ impl Dispatcher {
         Ok(())
     }
 
+    /// The recap as it stands now, ready to post as `post_id`.
+    async fn recap_outgoing(
+        &self,
+        config: &RecapConfig,
+        post_id: i64,
+        channel_id: u64,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<Outgoing> {
+        let tz = parse_timezone(&config.timezone)?;
+        let recap = crate::recap::compute(&self.store, config.guild_id, tz, now).await?;
+        Ok(Outgoing::Recap {
+            post_id,
+            channel_id,
+            server: config.name.clone(),
+            recap: Box::new(recap),
+        })
+    }
+
+    /// Claims a post under this process's lease.
+    async fn claim(&self, post: NewPost<'_>, now: DateTime<Utc>) -> Result<Claim, StoreError> {
+        self.store
+            .claim_post(&post, &self.lease(now), now.timestamp_millis())
+            .await
+    }
+
     /// Records a firing that came too late after downtime as skipped (once), and logs it: it
     /// is never posted late.
     async fn skip_late(
@@ -377,15 +497,17 @@ impl Dispatcher {
         report: &mut TickReport,
     ) -> Result<(), StoreError> {
         let claim = self
-            .store
-            .claim_post(
-                guild_id,
-                job,
-                &firing.slot,
-                None,
-                Some(channel_id as i64),
-                firing.at.timestamp_millis(),
-                now.timestamp_millis(),
+            .claim(
+                NewPost {
+                    guild_id,
+                    job,
+                    slot: &firing.slot,
+                    act_id: None,
+                    channel_id: Some(channel_id as i64),
+                    scheduled_for: firing.at.timestamp_millis(),
+                    thread_name: None,
+                },
+                now,
             )
             .await?;
         if let Claim::Won(post_id) = claim {
@@ -519,15 +641,17 @@ impl Dispatcher {
             return Ok(());
         };
         let claim = self
-            .store
-            .claim_post(
-                config.guild_id,
-                DAILY_JOB,
-                &firing.slot,
-                Some(act.id),
-                Some(channel_id as i64),
-                firing.at.timestamp_millis(),
-                now.timestamp_millis(),
+            .claim(
+                NewPost {
+                    guild_id: config.guild_id,
+                    job: DAILY_JOB,
+                    slot: &firing.slot,
+                    act_id: Some(act.id),
+                    channel_id: Some(channel_id as i64),
+                    scheduled_for: firing.at.timestamp_millis(),
+                    thread_name: Some(&wins_thread_name(date)),
+                },
+                now,
             )
             .await?;
         let Claim::Won(post_id) = claim else {
@@ -600,17 +724,18 @@ impl Dispatcher {
         now: DateTime<Utc>,
         build: impl FnOnce(i64) -> Outgoing,
     ) -> anyhow::Result<()> {
-        let now_ms = now.timestamp_millis();
         if let Claim::Won(post_id) = self
-            .store
-            .claim_post(
-                config.guild_id,
-                job,
-                slot,
-                None,
-                Some(channel_id as i64),
-                now_ms,
-                now_ms,
+            .claim(
+                NewPost {
+                    guild_id: config.guild_id,
+                    job,
+                    slot,
+                    act_id: None,
+                    channel_id: Some(channel_id as i64),
+                    scheduled_for: now.timestamp_millis(),
+                    thread_name: None,
+                },
+                now,
             )
             .await?
         {
@@ -619,34 +744,17 @@ impl Dispatcher {
         Ok(())
     }
 
-    /// Delivers a claimed post and records the outcome. Returns whether it went out.
+    /// Delivers a claimed post and records the outcome; tells the server's admins when
+    /// retrying cannot help. Returns whether it went out.
     async fn send(
         &self,
         config: &DailyConfig,
         post_id: i64,
         outgoing: &Outgoing,
     ) -> anyhow::Result<bool> {
-        let now_ms = self.clock.now_ms();
-        match self.deliver.deliver(outgoing).await {
-            Ok(delivered) => {
-                self.store
-                    .mark_post_sent(
-                        post_id,
-                        delivered.message_id as i64,
-                        delivered.thread_id.map(|t| t as i64),
-                        now_ms,
-                    )
-                    .await?;
-                Metrics::incr(&self.metrics.posts_sent);
-                Ok(true)
-            }
+        match self.settle(post_id, 0, outgoing).await? {
+            Ok(()) => Ok(true),
             Err(error) => {
-                Metrics::incr(&self.metrics.posts_failed);
-                let retry_at = error.retryable().then(|| now_ms + backoff_ms(1));
-                self.store
-                    .mark_post_failed(post_id, &error.to_string(), retry_at)
-                    .await?;
-                tracing::warn!(guild = config.guild_id, post_id, error = %error, "could not deliver a post");
                 if !error.retryable() {
                     self.alert_admins(config, outgoing, &error).await;
                 }
@@ -683,79 +791,6 @@ impl Dispatcher {
         if let Err(e) = self.deliver.deliver(&alert).await {
             tracing::warn!(guild = config.guild_id, error = %e, "could not alert the server's admins either");
         }
-    }
-
-    /// Sends again the posts that failed for a reason retrying can help with.
-    async fn retry_failed(
-        &self,
-        now: DateTime<Utc>,
-        report: &mut TickReport,
-    ) -> Result<(), StoreError> {
-        for post in self.store.posts_to_retry(now.timestamp_millis()).await? {
-            if post.job.starts_with(CHECKIN_JOB_PREFIX) {
-                self.retry_checkin(&post, now, report).await?;
-                continue;
-            }
-            let Some(config) = self.store.daily_config(post.guild_id).await? else {
-                continue;
-            };
-            let (Some(act_id), Some(channel_id)) = (post.act_id, post.channel_id) else {
-                continue;
-            };
-            let Some(act) = self.store.act_by_id(act_id).await? else {
-                continue;
-            };
-            let date = NaiveDate::parse_from_str(&post.slot[..10.min(post.slot.len())], "%Y-%m-%d")
-                .unwrap_or(now.date_naive());
-            let outgoing = Outgoing::Daily(DailyPost {
-                post_id: post.id,
-                guild_id: post.guild_id,
-                channel_id: channel_id as u64,
-                act,
-                local_date: date,
-                awareness_day: awareness_week(&config, date).and_then(|w| w.day_index(date)),
-            });
-            self.redeliver(&post, &outgoing, report).await?;
-        }
-        Ok(())
-    }
-}
-
-impl Dispatcher {
-    /// Sends a failed post again and records the outcome; after [`MAX_ATTEMPTS`] (or a
-    /// failure retrying can't help) it stays failed.
-    async fn redeliver(
-        &self,
-        post: &crate::store::PostRecord,
-        outgoing: &Outgoing,
-        report: &mut TickReport,
-    ) -> Result<(), StoreError> {
-        report.retried += 1;
-        let now_ms = self.clock.now_ms();
-        match self.deliver.deliver(outgoing).await {
-            Ok(delivered) => {
-                self.store
-                    .mark_post_sent(
-                        post.id,
-                        delivered.message_id as i64,
-                        delivered.thread_id.map(|t| t as i64),
-                        now_ms,
-                    )
-                    .await?;
-                Metrics::incr(&self.metrics.posts_sent);
-                report.posted += 1;
-            }
-            Err(error) => {
-                let attempts = post.attempts + 1;
-                let retry_at = (error.retryable() && attempts < MAX_ATTEMPTS)
-                    .then(|| now_ms + backoff_ms(attempts));
-                self.store
-                    .mark_post_failed(post.id, &error.to_string(), retry_at)
-                    .await?;
-                report.failed += 1;
-            }
-        }
-        Ok(())
     }
 }
 
@@ -816,6 +851,22 @@ fn week_bounds_ms(week: AwarenessWeek, tz: Tz) -> (i64, i64) {
     (
         midnight(week.monday),
         midnight(week.sunday() + chrono::Days::new(1)),
+    )
+}
+
+/// How this process signs its leases: host, process id and a random part (a restarted
+/// process with a recycled pid is still someone else).
+fn process_name() -> String {
+    let host = std::env::var("HOSTNAME")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/proc/sys/kernel/hostname").ok())
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "host".into());
+    format!(
+        "{host}:{}:{:08x}",
+        std::process::id(),
+        rand::random::<u32>()
     )
 }
 

@@ -11,9 +11,10 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 
 pub use dispatcher::{
-    BUDDY_ROUND_JOB, CHECKIN_JOB_PREFIX, CLOSING_JOB, CheckinPost, DAILY_JOB, DailyPost, Deliver,
-    Delivered, DeliveryError, DeliveryFuture, Dispatcher, DispatcherSettings, KICKOFF_JOB,
-    Outgoing, RECAP_JOB, TickReport, awareness_week, checkin_job, choose_for_day,
+    BUDDY_ROUND_JOB, CHECKIN_JOB_PREFIX, CLOSING_JOB, CheckinPost, Confirmation, DAILY_JOB,
+    DailyPost, Deliver, Delivered, DeliveryError, DeliveryFuture, Dispatcher, DispatcherSettings,
+    KICKOFF_JOB, Outgoing, PULSE_RESULTS_JOB, RECAP_JOB, TickReport, awareness_week, checkin_job,
+    checkin_thread_name, choose_for_day, confirm_delivery, wins_thread_name,
 };
 pub use plan::{AwarenessWeek, CAMPAIGN_HASHTAG, SizePlan};
 pub use rules::{

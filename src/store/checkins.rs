@@ -402,6 +402,23 @@ impl Store {
         now_ms: i64,
         add_up: impl FnOnce(Vec<i64>) -> (i64, Option<[i64; 5]>),
     ) -> Result<Option<RunRecord>, StoreError> {
+        Ok(self
+            .close_run_claiming_results(run_id, now_ms, None, add_up)
+            .await?
+            .map(|(run, _)| run))
+    }
+
+    /// [`Store::close_run`], and in the same transaction claims the post that will carry its
+    /// totals (`results`), so a process that dies after closing leaves a claim that another
+    /// process takes over, never totals that are silently never posted. Returns the run and
+    /// the results post's id.
+    pub async fn close_run_claiming_results(
+        &self,
+        run_id: i64,
+        now_ms: i64,
+        results: Option<(&super::NewPost<'_>, &super::Lease)>,
+        add_up: impl FnOnce(Vec<i64>) -> (i64, Option<[i64; 5]>),
+    ) -> Result<Option<(RunRecord, Option<i64>)>, StoreError> {
         let mut tx = self.begin_write().await?;
         let claimed = sqlx::query(
             "UPDATE checkin_runs SET closed_at = $2 WHERE id = $1 AND closed_at IS NULL",
@@ -412,6 +429,13 @@ impl Store {
         .await?;
         if claimed.rows_affected() == 0 {
             return Ok(None);
+        }
+        let mut results_post = None;
+        if let Some((post, lease)) = results {
+            let row = super::posts::claim_query(post, lease, now_ms)
+                .fetch_optional(&mut *tx)
+                .await?;
+            results_post = row.map(|(id,)| id);
         }
         let scores: Vec<(i64,)> =
             sqlx::query_as("SELECT answer FROM pulse_answers WHERE run_id = $1")
@@ -438,7 +462,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
-        self.run(run_id).await
+        Ok(self.run(run_id).await?.map(|run| (run, results_post)))
     }
 
     /// A safety net run daily: answers left under a closed run (there should be none) are
@@ -960,17 +984,18 @@ impl Store {
     pub async fn claim_due_dms(
         &self,
         now_ms: i64,
-        lease_until: i64,
+        lease: &super::Lease,
         limit: i64,
     ) -> Result<Vec<QueuedDm>, StoreError> {
         let mut claimed: Vec<QueuedDm> = sqlx::query_as(
-            "UPDATE dm_queue SET send_after = $2 WHERE send_after <= $1 AND id IN \
+            "UPDATE dm_queue SET send_after = $2, lease_owner = $4 WHERE send_after <= $1 AND id IN \
              (SELECT id FROM dm_queue WHERE send_after <= $1 ORDER BY send_after, id LIMIT $3) \
              RETURNING id, guild_id, member_id, about_member_id, kind, body, send_after, attempts",
         )
         .bind(now_ms)
-        .bind(lease_until)
+        .bind(lease.until_ms)
         .bind(limit)
+        .bind(&lease.owner)
         .fetch_all(&self.pool)
         .await?;
         claimed.sort_by_key(|dm| dm.id);
@@ -1006,6 +1031,26 @@ impl Store {
         .await?)
     }
 
+    /// A queued direct message came back over the gateway with its nonce: it was sent,
+    /// whatever its REST answer said. True if it was still queued.
+    pub async fn confirm_dm_sent(&self, id: i64) -> Result<bool, StoreError> {
+        let done = sqlx::query("DELETE FROM dm_queue WHERE id = $1")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Whether a buddy round (its post id) stored its groups before its process stopped.
+    pub async fn round_has_groups(&self, round_id: i64) -> Result<bool, StoreError> {
+        let row: Option<(i64,)> =
+            sqlx::query_as("SELECT round_id FROM buddy_groups WHERE round_id = $1 LIMIT 1")
+                .bind(round_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.is_some())
+    }
+
     pub async fn delete_dm(&self, id: i64) -> Result<(), StoreError> {
         sqlx::query("DELETE FROM dm_queue WHERE id = $1")
             .bind(id)
@@ -1020,12 +1065,14 @@ impl Store {
         send_after: i64,
         attempts: i64,
     ) -> Result<(), StoreError> {
-        sqlx::query("UPDATE dm_queue SET send_after = $2, attempts = $3 WHERE id = $1")
-            .bind(id)
-            .bind(send_after)
-            .bind(attempts)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "UPDATE dm_queue SET send_after = $2, attempts = $3, lease_owner = NULL WHERE id = $1",
+        )
+        .bind(id)
+        .bind(send_after)
+        .bind(attempts)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 

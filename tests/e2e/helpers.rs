@@ -240,3 +240,29 @@ pub fn sub(name: &str, options: serde_json::Value) -> serde_json::Value {
 pub fn text(name: &str, value: &str) -> serde_json::Value {
     serde_json::json!({"name": name, "type": 3, "value": value})
 }
+
+/// A post of `job` in `slot` for `guild`, due at `at`, to claim in a store test.
+pub fn new_post<'a>(
+    guild: i64,
+    job: &'a str,
+    slot: &'a str,
+    at: i64,
+) -> smallacts::store::NewPost<'a> {
+    smallacts::store::NewPost {
+        guild_id: guild,
+        job,
+        slot,
+        act_id: None,
+        channel_id: None,
+        scheduled_for: at,
+        thread_name: None,
+    }
+}
+
+/// A lease held by a test "process" for a minute from `at`.
+pub fn lease(owner: &str, at: i64) -> smallacts::store::Lease {
+    smallacts::store::Lease {
+        owner: owner.into(),
+        until_ms: at + 60_000,
+    }
+}

@@ -371,7 +371,11 @@ async fn the_impact_export_is_a_csv_whose_sums_match_the_database() {
     ] {
         let at = utc(&format!("{day}T13:00:00Z")).timestamp_millis();
         let smallacts::store::Claim::Won(post) = store
-            .claim_post(guild, "checkin:1", day, None, None, at, at)
+            .claim_post(
+                &crate::helpers::new_post(guild, "checkin:1", day, at),
+                &crate::helpers::lease("test", at),
+                at,
+            )
             .await
             .unwrap()
         else {

@@ -3,9 +3,9 @@
 use std::collections::HashSet;
 
 use smallacts::acts::{Act, Catalogue, Setting, Size, Way};
-use smallacts::store::{Claim, StoreError};
+use smallacts::store::{Claim, NewPost, StoreError};
 
-use crate::helpers::TestDb;
+use crate::helpers::{TestDb, lease, new_post};
 use crate::on_both_backends;
 
 const GUILD: i64 = 1_100_000_000_000_000_001;
@@ -25,7 +25,14 @@ fn act(slug: &str, text: &str) -> Act {
 /// Claims a fresh slot for GUILD (scheduled and claimed at `at`), which must be won.
 async fn claimed(store: &smallacts::store::Store, job: &str, slot: &str, at: i64) -> i64 {
     match store
-        .claim_post(GUILD, job, slot, None, Some(9), at, at)
+        .claim_post(
+            &NewPost {
+                channel_id: Some(9),
+                ..new_post(GUILD, job, slot, at)
+            },
+            &lease("test", at),
+            at,
+        )
         .await
         .unwrap()
     {
@@ -76,7 +83,10 @@ async fn schema_has_every_table_and_column(db: TestDb) {
             "retry_at",
             "scheduled_for",
             "claimed_at",
-            "sent_at"
+            "sent_at",
+            "lease_owner",
+            "lease_until",
+            "thread_name"
         ]
     );
     let acts = db.store.column_names("acts").await.unwrap();
@@ -198,12 +208,12 @@ async fn history_survives_retirement(db: TestDb) {
     let acts = store.active_acts(Some(GUILD)).await.unwrap();
     let Claim::Won(post) = store
         .claim_post(
-            GUILD,
-            "daily",
-            "2026-06-08",
-            Some(acts[0].id),
-            Some(42),
-            T0,
+            &NewPost {
+                act_id: Some(acts[0].id),
+                channel_id: Some(42),
+                ..new_post(GUILD, "daily", "2026-06-08", T0)
+            },
+            &lease("test", T0),
             T0,
         )
         .await
@@ -243,7 +253,11 @@ async fn a_slot_is_claimed_exactly_once_under_contention(db: TestDb) {
         let store = store.clone();
         tasks.push(tokio::spawn(async move {
             store
-                .claim_post(GUILD, "daily", "2026-06-09", None, None, T0, T0 + n)
+                .claim_post(
+                    &new_post(GUILD, "daily", "2026-06-09", T0),
+                    &lease(&format!("process {n}"), T0 + n),
+                    T0 + n,
+                )
                 .await
         }));
     }
@@ -258,13 +272,21 @@ async fn a_slot_is_claimed_exactly_once_under_contention(db: TestDb) {
     // Another job or another day is a different slot.
     assert!(matches!(
         store
-            .claim_post(GUILD, "recap", "2026-06-09", None, None, T0, T0)
+            .claim_post(
+                &new_post(GUILD, "recap", "2026-06-09", T0),
+                &lease("test", T0),
+                T0
+            )
             .await
             .unwrap(),
         Claim::Won(_)
     ));
     let Claim::Won(next) = store
-        .claim_post(GUILD, "daily", "2026-06-10", None, None, T0, T0)
+        .claim_post(
+            &new_post(GUILD, "daily", "2026-06-10", T0),
+            &lease("test", T0),
+            T0,
+        )
         .await
         .unwrap()
     else {
@@ -399,6 +421,7 @@ async fn two_processes_never_post_the_same_slot_twice(db: TestDb) {
                 batch: 500,
                 wins_retention: chrono::Duration::days(365),
                 left_server_retention: chrono::Duration::days(30),
+                lease: chrono::Duration::seconds(60),
             },
         )
     };

@@ -7,14 +7,17 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::IndexedRandom;
 
-use super::{CatchUp, CheckinPost, Dispatcher, MAX_ATTEMPTS, Outgoing, TickReport, backoff_ms};
+use super::{
+    CatchUp, CheckinPost, Dispatcher, MAX_ATTEMPTS, Outgoing, PULSE_RESULTS_JOB, TickReport,
+    backoff_ms, checkin_thread_name,
+};
 use crate::checkins::{
     CheckinStyle, Checkins, PulseResult, add_up, buddy_round_text, gone_quiet_text, only_one_text,
     seed,
 };
 use crate::ops::Metrics;
 use crate::schedule::rules::{Schedule, catch_up, local_wall_time, parse_timezone, resolve_local};
-use crate::store::{BuddySettings, CheckinRecord, Claim, PostRecord, StoreError};
+use crate::store::{BuddySettings, CheckinRecord, Claim, NewPost, PostRecord, StoreError};
 
 /// Posts of check-in #N have the job "checkin:N".
 pub const CHECKIN_JOB_PREFIX: &str = "checkin:";
@@ -39,6 +42,9 @@ impl Dispatcher {
         // due time would otherwise stay in the past and keep the scheduler spinning).
         let later = Some((now + Duration::minutes(5)).timestamp_millis());
         for record in self.store.due_checkins(now_ms, self.settings.batch).await? {
+            if self.stopping() {
+                return Ok(());
+            }
             if let Err(error) = self.handle_checkin(checkins, &record, now, report).await {
                 tracing::error!(
                     guild = record.guild_id,
@@ -50,11 +56,17 @@ impl Dispatcher {
             }
         }
         for run_id in self.store.runs_to_close(now_ms).await? {
+            if self.stopping() {
+                return Ok(());
+            }
             if let Err(error) = self.close_pulse(checkins, run_id, now, report).await {
                 tracing::error!(run = run_id, error = %error, "closing a pulse failed");
             }
         }
         for settings in self.store.due_buddy_rounds(now_ms).await? {
+            if self.stopping() {
+                return Ok(());
+            }
             if let Err(error) = self.buddy_round(checkins, &settings, now, report).await {
                 tracing::error!(
                     guild = settings.guild_id,
@@ -109,16 +121,22 @@ impl Dispatcher {
                     .await?
             }
             CatchUp::Post(firing) => {
+                let style = CheckinStyle::parse(&record.style).unwrap_or(CheckinStyle::Both);
+                let thread_name = style
+                    .has_thread()
+                    .then(|| checkin_thread_name(&check_in_title(firing.local)));
                 let claim = self
-                    .store
-                    .claim_post(
-                        record.guild_id,
-                        &job,
-                        &firing.slot,
-                        None,
-                        Some(record.channel_id),
-                        firing.at.timestamp_millis(),
-                        now.timestamp_millis(),
+                    .claim(
+                        NewPost {
+                            guild_id: record.guild_id,
+                            job: &job,
+                            slot: &firing.slot,
+                            act_id: None,
+                            channel_id: Some(record.channel_id),
+                            scheduled_for: firing.at.timestamp_millis(),
+                            thread_name: thread_name.as_deref(),
+                        },
+                        now,
                     )
                     .await?;
                 match claim {
@@ -196,31 +214,63 @@ impl Dispatcher {
         Ok(())
     }
 
-    /// A check-in post that failed for a reason retrying can help with, sent again as it was.
-    pub(super) async fn retry_checkin(
+    /// A claimed check-in post rebuilt from the database, to send again (a retry, or a
+    /// takeover of a claim whose process stopped): the run it opened, or a new run if its
+    /// process stopped before opening one.
+    pub(super) async fn checkin_outgoing(
         &self,
         post: &PostRecord,
         now: DateTime<Utc>,
-        report: &mut TickReport,
-    ) -> Result<(), StoreError> {
-        let (Some(run), Some(channel_id)) =
-            (self.store.run_for_post(post.id).await?, post.channel_id)
-        else {
-            return Ok(());
-        };
+    ) -> anyhow::Result<Option<Outgoing>> {
         let Some(checkins) = self.checkins.as_ref() else {
-            return Ok(());
+            return Ok(None);
         };
-        let Some(prompt) = checkins.bank.prompt(&run.prompt_id) else {
-            return Ok(());
+        let Some(channel_id) = post.channel_id else {
+            return Ok(None);
         };
         let tz = checkins
             .timezone(post.guild_id)
             .await
             .unwrap_or(crate::schedule::rules::DEFAULT_TIME_ZONE);
         let scheduled = DateTime::from_timestamp_millis(post.scheduled_for).unwrap_or(now);
+        let run = match self.store.run_for_post(post.id).await? {
+            Some(run) => run,
+            None => {
+                let Some(checkin_id) = post
+                    .job
+                    .strip_prefix(CHECKIN_JOB_PREFIX)
+                    .and_then(|id| id.parse().ok())
+                else {
+                    return Ok(None);
+                };
+                let Some(record) = self.store.checkin(post.guild_id, checkin_id).await? else {
+                    return Ok(None);
+                };
+                let history = self.store.prompt_history(post.guild_id).await?;
+                let prompt = checkins.choose_prompt(post.guild_id, &post.slot, &history);
+                let run_id = self
+                    .store
+                    .insert_run(
+                        post.guild_id,
+                        record.id,
+                        post.id,
+                        &prompt.id,
+                        &record.style,
+                        now.timestamp_millis(),
+                        (now + checkins.config.open_for).timestamp_millis(),
+                    )
+                    .await?;
+                let Some(run) = self.store.run(run_id).await? else {
+                    return Ok(None);
+                };
+                run
+            }
+        };
+        let Some(prompt) = checkins.bank.prompt(&run.prompt_id) else {
+            return Ok(None);
+        };
         let closes = DateTime::from_timestamp_millis(run.closes_at).unwrap_or(now);
-        let outgoing = Outgoing::Checkin(CheckinPost {
+        Ok(Some(Outgoing::Checkin(CheckinPost {
             post_id: post.id,
             run_id: run.id,
             channel_id: channel_id as u64,
@@ -229,12 +279,37 @@ impl Dispatcher {
             title: check_in_title(local_wall_time(tz, scheduled)),
             closes: closing_time(tz, now, closes),
             min_answers: checkins.config.min_answers,
-        });
-        self.redeliver(post, &outgoing, report).await
+        })))
+    }
+
+    /// The totals of a closed pulse, rebuilt from the run (its post is `post_id`).
+    pub(super) async fn pulse_outgoing(
+        &self,
+        run: &crate::store::RunRecord,
+        post_id: i64,
+        channel_id: u64,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<Option<Outgoing>> {
+        let Some(checkins) = self.checkins.as_ref() else {
+            return Ok(None);
+        };
+        let tz = checkins.timezone(run.guild_id).await?;
+        let opened = DateTime::from_timestamp_millis(run.opened_at).unwrap_or(now);
+        Ok(Some(Outgoing::PulseResults {
+            post_id,
+            channel_id,
+            title: check_in_title(local_wall_time(tz, opened)),
+            result: PulseResult {
+                answers: run.answers.unwrap_or(0),
+                counts: run.counts(),
+            },
+            min_answers: checkins.config.min_answers,
+        }))
     }
 
     /// Adds up a pulse whose time is up, deletes its answers, and posts the totals (or, with
-    /// too few answers, only that there were too few to show).
+    /// too few answers, only that there were too few to show). The totals' post is claimed
+    /// in the same transaction as the closing, so it cannot be stranded.
     async fn close_pulse(
         &self,
         checkins: &Checkins,
@@ -243,38 +318,58 @@ impl Dispatcher {
         report: &mut TickReport,
     ) -> anyhow::Result<()> {
         let min_answers = checkins.config.min_answers;
-        let Some(run) = self
+        let Some(open) = self.store.run(run_id).await? else {
+            return Ok(());
+        };
+        let style = CheckinStyle::parse(&open.style).unwrap_or(CheckinStyle::Both);
+        // Totals go where the check-in went (its thread, else its channel), if it went out.
+        let results_to = match (open.thread_id.or(open.channel_id), open.message_id) {
+            (Some(channel), Some(_)) if style.has_pulse() => Some(channel),
+            _ => None,
+        };
+        let slot = run_id.to_string();
+        let results_post = results_to.map(|channel| NewPost {
+            guild_id: open.guild_id,
+            job: PULSE_RESULTS_JOB,
+            slot: &slot,
+            act_id: None,
+            channel_id: Some(channel),
+            scheduled_for: now.timestamp_millis(),
+            thread_name: None,
+        });
+        let lease = self.lease(now);
+        let Some((run, post_id)) = self
             .store
-            .close_run(run_id, now.timestamp_millis(), |scores| {
-                let result = add_up(scores, min_answers);
-                (result.answers, result.counts)
-            })
+            .close_run_claiming_results(
+                run_id,
+                now.timestamp_millis(),
+                results_post.as_ref().map(|post| (post, &lease)),
+                |scores| {
+                    let result = add_up(scores, min_answers);
+                    (result.answers, result.counts)
+                },
+            )
             .await?
         else {
             return Ok(());
         };
         report.pulses_closed += 1;
-        let style = CheckinStyle::parse(&run.style).unwrap_or(CheckinStyle::Both);
-        let (Some(channel_id), Some(_message)) = (run.thread_id.or(run.channel_id), run.message_id)
-        else {
+        let (Some(post_id), Some(channel)) = (post_id, results_to) else {
             return Ok(());
         };
-        if !style.has_pulse() {
-            return Ok(());
-        }
-        let tz = checkins.timezone(run.guild_id).await?;
-        let opened = DateTime::from_timestamp_millis(run.opened_at).unwrap_or(now);
-        let outgoing = Outgoing::PulseResults {
-            channel_id: channel_id as u64,
-            title: check_in_title(local_wall_time(tz, opened)),
-            result: PulseResult {
-                answers: run.answers.unwrap_or(0),
-                counts: run.counts(),
-            },
-            min_answers,
-        };
-        if let Err(error) = self.deliver.deliver(&outgoing).await {
-            tracing::warn!(guild = run.guild_id, run = run.id, error = %error, "could not post the pulse results");
+        match self
+            .pulse_outgoing(&run, post_id, channel as u64, now)
+            .await?
+        {
+            Some(outgoing) => {
+                // A failure is retried by recovery while retrying can help.
+                let _ = self.settle(post_id, 0, &outgoing).await?;
+            }
+            None => {
+                self.store
+                    .mark_post_failed(post_id, "the check-ins are not running here", None)
+                    .await?
+            }
         }
         Ok(())
     }
@@ -296,15 +391,17 @@ impl Dispatcher {
         let slot = local_wall_time(tz, due).format("%Y-%m-%d").to_string();
         let next = next_round(&schedule, tz, due, settings.every_weeks, now);
         let claim = self
-            .store
-            .claim_post(
-                settings.guild_id,
-                BUDDY_ROUND_JOB,
-                &slot,
-                None,
-                None,
-                due.timestamp_millis(),
-                now.timestamp_millis(),
+            .claim(
+                NewPost {
+                    guild_id: settings.guild_id,
+                    job: BUDDY_ROUND_JOB,
+                    slot: &slot,
+                    act_id: None,
+                    channel_id: None,
+                    scheduled_for: due.timestamp_millis(),
+                    thread_name: None,
+                },
+                now,
             )
             .await?;
         if let Claim::Won(round_id) = claim
@@ -325,7 +422,7 @@ impl Dispatcher {
     }
 
     /// Pairs a claimed round, stores its groups and queues each member's direct message.
-    async fn pair_and_announce(
+    pub(super) async fn pair_and_announce(
         &self,
         checkins: &Checkins,
         settings: &BuddySettings,
@@ -445,11 +542,12 @@ impl Dispatcher {
         now: DateTime<Utc>,
         report: &mut TickReport,
     ) -> Result<(), StoreError> {
-        // Claimed for ten minutes: another process sharing the database leaves them alone.
-        let lease = (now + Duration::minutes(10)).timestamp_millis();
+        // Claimed under a lease: another process sharing the database leaves them alone,
+        // and takes them over if this one dies before sending.
+        let lease = self.lease(now);
         for dm in self
             .store
-            .claim_due_dms(now.timestamp_millis(), lease, self.settings.batch)
+            .claim_due_dms(now.timestamp_millis(), &lease, self.settings.batch)
             .await?
         {
             let allowed = checkins
@@ -463,6 +561,7 @@ impl Dispatcher {
                 continue;
             }
             let outgoing = Outgoing::DirectMessage {
+                dm_id: dm.id,
                 member_id: dm.member_id as u64,
                 text: dm.body.clone(),
             };
