@@ -765,3 +765,108 @@ async fn own_acts_suggestions_and_the_review_queue() {
     assert_eq!(own.act.size, Size::Small);
     bot.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_post_claimed_by_a_process_that_died_is_sent_once_by_another_with_its_nonce() {
+    use smallacts::store::{Claim, Lease, NewPost};
+    let bot = TestBot::start_at(utc("2026-05-04T07:00:00Z"), |_| {}).await;
+    let team = team(&bot).await;
+    setup(&bot, &team, "09:00", vec![]).await;
+    let store = &bot.db.store;
+    let guild = team.guild.id as i64;
+    // Another process claimed today's 09:00 (08:00 UTC) post and was killed before sending.
+    let due = utc("2026-05-04T08:00:00Z");
+    let act = store.active_acts(Some(guild)).await.unwrap()[0].id;
+    let Claim::Won(post_id) = store
+        .claim_post(
+            &NewPost {
+                guild_id: guild,
+                job: "daily",
+                slot: "2026-05-04",
+                act_id: Some(act),
+                channel_id: Some(team.daily as i64),
+                scheduled_for: due.timestamp_millis(),
+                thread_name: Some("Wins \u{2014} Mon 4 May"),
+            },
+            &Lease {
+                owner: "killed-process".into(),
+                until_ms: (due + Duration::seconds(60)).timestamp_millis(),
+            },
+            due.timestamp_millis(),
+        )
+        .await
+        .unwrap()
+    else {
+        panic!("the slot was free");
+    };
+    // While its lease runs, the claim is respected: nothing is sent.
+    let report = bot.tick_at(due + Duration::seconds(30)).await;
+    assert_eq!((report.posted, report.taken_over), (0, 0), "{report:?}");
+    assert!(daily_posts(&bot.sandbox, team.daily).is_empty());
+    // Once it has run out, this process takes it over and sends it, with the post's nonce.
+    let report = bot.tick_at(due + Duration::seconds(61)).await;
+    assert_eq!((report.posted, report.taken_over), (1, 1), "{report:?}");
+    let posts = daily_posts(&bot.sandbox, team.daily);
+    assert_eq!(posts.len(), 1);
+    let sent: Vec<Value> = bot
+        .sandbox
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "POST" && r.path == format!("/channels/{}/messages", team.daily))
+        .filter_map(|r| r.body)
+        .collect();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0]["nonce"], format!("sa-{post_id}"));
+    assert_eq!(sent[0]["enforce_nonce"], true);
+    let record = store.post_by_id(post_id).await.unwrap().unwrap();
+    assert_eq!(record.status, "sent");
+    assert!(record.thread_id.is_some(), "the day's wins thread was opened");
+    assert_eq!(record.lease_owner, None);
+    // And never again.
+    assert_eq!(bot.tick_at(due + Duration::minutes(10)).await.posted, 0);
+    assert_eq!(daily_posts(&bot.sandbox, team.daily).len(), 1);
+    bot.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_taken_over_claim_past_the_grace_window_is_skipped_not_posted_late() {
+    use smallacts::store::{Claim, Lease, NewPost};
+    let bot = TestBot::start_at(utc("2026-05-04T07:00:00Z"), |_| {}).await;
+    let team = team(&bot).await;
+    setup(&bot, &team, "09:00", vec![]).await;
+    let due = utc("2026-05-04T08:00:00Z");
+    let Claim::Won(post_id) = bot
+        .db
+        .store
+        .claim_post(
+            &NewPost {
+                guild_id: team.guild.id as i64,
+                job: "daily",
+                slot: "2026-05-04",
+                act_id: None,
+                channel_id: Some(team.daily as i64),
+                scheduled_for: due.timestamp_millis(),
+                thread_name: None,
+            },
+            &Lease {
+                owner: "killed-process".into(),
+                until_ms: (due + Duration::seconds(60)).timestamp_millis(),
+            },
+            due.timestamp_millis(),
+        )
+        .await
+        .unwrap()
+    else {
+        panic!("the slot was free");
+    };
+    // Everything was down for three hours: past the two-hour grace window.
+    let report = bot.tick_at(due + Duration::hours(3)).await;
+    assert_eq!(
+        (report.posted, report.taken_over, report.skipped_late),
+        (0, 1, 1)
+    );
+    let record = bot.db.store.post_by_id(post_id).await.unwrap().unwrap();
+    assert_eq!(record.status, "skipped");
+    assert!(daily_posts(&bot.sandbox, team.daily).is_empty());
+    bot.finish().await;
+}

@@ -754,8 +754,125 @@ async fn buddy_rounds_round_trip(db: TestDb) {
     assert_eq!(store.buddy_history(GUILD, 0).await.unwrap().len(), 6);
 }
 
+/// A process that dies between claiming a post and recording it leaves a lease that runs out;
+/// then exactly one other process takes the post over. A post confirmed by its own
+/// MESSAGE_CREATE stays sent whatever its REST answer said, and still gets its thread.
+async fn leases_expire_into_one_takeover_and_confirmations_stick(db: TestDb) {
+    use smallacts::store::Takeover;
+    let store = &db.store;
+    store
+        .upsert_server(GUILD, "Rosewood", Some(5), "Europe/London", T0)
+        .await
+        .unwrap();
+    let claim = |slot: &'static str, owner: &'static str, thread: Option<&'static str>| async move {
+        match store
+            .claim_post(
+                &NewPost {
+                    channel_id: Some(9),
+                    thread_name: thread,
+                    ..new_post(GUILD, "daily", slot, T0)
+                },
+                &lease(owner, T0),
+                T0,
+            )
+            .await
+            .unwrap()
+        {
+            Claim::Won(id) => id,
+            Claim::AlreadyClaimed => panic!("{slot} was claimed already"),
+        }
+    };
+    let stranded = claim("2026-06-08", "dead", None).await;
+    // While its lease runs nobody else may touch it.
+    let early = store
+        .take_posts(Takeover::ExpiredClaims, &lease("b", T0 + 30_000), T0 + 30_000, 10)
+        .await
+        .unwrap();
+    assert!(early.is_empty(), "{early:?}");
+    // Once it has run out, two processes race for it and exactly one wins.
+    let other = smallacts::store::Store::connect_url(&db.url).await.unwrap();
+    let after = T0 + 61_000;
+    let (lease_b, lease_c) = (lease("b", after), lease("c", after));
+    let (b, c) = tokio::join!(
+        store.take_posts(Takeover::ExpiredClaims, &lease_b, after, 10),
+        other.take_posts(Takeover::ExpiredClaims, &lease_c, after, 10),
+    );
+    let (b, c) = (b.unwrap(), c.unwrap());
+    assert_eq!(b.len() + c.len(), 1, "{b:?} {c:?}");
+    let taken = b.into_iter().chain(c).next().unwrap();
+    assert_eq!(taken.id, stranded);
+    assert_eq!(taken.status, "claimed");
+    assert!(matches!(taken.lease_owner.as_deref(), Some("b" | "c")));
+
+    // Its own MESSAGE_CREATE says it went out: recorded once, and a late failure of the REST
+    // answer does not undo it.
+    assert!(store.confirm_post_created(stranded, 777, after).await.unwrap());
+    assert!(!store.confirm_post_created(stranded, 777, after).await.unwrap());
+    store
+        .mark_post_failed(stranded, "Discord answered 502", Some(after + 60_000))
+        .await
+        .unwrap();
+    let post = store.post_by_id(stranded).await.unwrap().unwrap();
+    assert_eq!(
+        (post.status.as_str(), post.message_id, post.lease_owner),
+        ("sent", Some(777), None)
+    );
+    let retries = store
+        .take_posts(Takeover::DueRetries, &lease("b", after + 60_000), after + 60_000, 10)
+        .await
+        .unwrap();
+    assert!(retries.is_empty(), "a confirmed post is never retried: {retries:?}");
+
+    // A post confirmed only by the gateway still opens its thread, once its sender's lease
+    // has run out (the sender may still be opening it).
+    let threaded = claim("2026-06-09", "a", Some("Wins \u{2014} Tue 9 June")).await;
+    assert!(store.confirm_post_created(threaded, 778, T0).await.unwrap());
+    let within = store
+        .take_posts(Takeover::MissingThreads, &lease("b", T0 + 1), T0 + 1, 10)
+        .await
+        .unwrap();
+    assert!(within.is_empty(), "{within:?}");
+    let missing = store
+        .take_posts(Takeover::MissingThreads, &lease("b", after), after, 10)
+        .await
+        .unwrap();
+    assert_eq!(missing.len(), 1);
+    assert_eq!(missing[0].thread_name.as_deref(), Some("Wins \u{2014} Tue 9 June"));
+    store.set_post_thread(threaded, Some(4242)).await.unwrap();
+    let post = store.post_by_id(threaded).await.unwrap().unwrap();
+    assert_eq!((post.thread_id, post.thread_name), (Some(4242), None));
+
+    // A failed post is retried when its time comes, by one process, under a lease.
+    let failing = claim("2026-06-10", "a", None).await;
+    store
+        .mark_post_failed(failing, "Discord answered 503", Some(T0 + 100))
+        .await
+        .unwrap();
+    let not_yet = store
+        .take_posts(Takeover::DueRetries, &lease("b", T0 + 50), T0 + 50, 10)
+        .await
+        .unwrap();
+    assert!(not_yet.is_empty());
+    let due = store
+        .take_posts(Takeover::DueRetries, &lease("b", T0 + 100), T0 + 100, 10)
+        .await
+        .unwrap();
+    assert_eq!(due.iter().map(|p| p.id).collect::<Vec<_>>(), [failing]);
+    assert_eq!(due[0].status, "claimed");
+
+    // A graceful stop hands back what it holds: taken over at once, not after the lease.
+    let held = claim("2026-06-11", "stopping", None).await;
+    assert_eq!(store.release_leases("stopping", T0 + 1).await.unwrap(), 1);
+    let handed_back = store
+        .take_posts(Takeover::ExpiredClaims, &lease("d", T0 + 1), T0 + 1, 10)
+        .await
+        .unwrap();
+    assert_eq!(handed_back.iter().map(|p| p.id).collect::<Vec<_>>(), [held]);
+}
+
 on_both_backends!(
     buddy_rounds_round_trip,
+    leases_expire_into_one_takeover_and_confirmations_stick,
     a_pulse_closes_without_a_trace_of_who_answered,
     forget_erases_a_member_from_every_table,
     two_processes_never_post_the_same_slot_twice,
