@@ -820,7 +820,10 @@ async fn a_post_claimed_by_a_process_that_died_is_sent_once_by_another_with_its_
     assert_eq!(sent[0]["enforce_nonce"], true);
     let record = store.post_by_id(post_id).await.unwrap().unwrap();
     assert_eq!(record.status, "sent");
-    assert!(record.thread_id.is_some(), "the day's wins thread was opened");
+    assert!(
+        record.thread_id.is_some(),
+        "the day's wins thread was opened"
+    );
     assert_eq!(record.lease_owner, None);
     // And never again.
     assert_eq!(bot.tick_at(due + Duration::minutes(10)).await.posted, 0);

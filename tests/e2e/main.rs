@@ -4,9 +4,11 @@
 mod bot;
 mod checkins;
 mod cli;
+mod crash;
 mod daily;
 mod discord;
 mod helpers;
 mod recap;
+mod rush;
 mod store;
 mod wins;

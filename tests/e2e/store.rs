@@ -785,7 +785,12 @@ async fn leases_expire_into_one_takeover_and_confirmations_stick(db: TestDb) {
     let stranded = claim("2026-06-08", "dead", None).await;
     // While its lease runs nobody else may touch it.
     let early = store
-        .take_posts(Takeover::ExpiredClaims, &lease("b", T0 + 30_000), T0 + 30_000, 10)
+        .take_posts(
+            Takeover::ExpiredClaims,
+            &lease("b", T0 + 30_000),
+            T0 + 30_000,
+            10,
+        )
         .await
         .unwrap();
     assert!(early.is_empty(), "{early:?}");
@@ -806,8 +811,18 @@ async fn leases_expire_into_one_takeover_and_confirmations_stick(db: TestDb) {
 
     // Its own MESSAGE_CREATE says it went out: recorded once, and a late failure of the REST
     // answer does not undo it.
-    assert!(store.confirm_post_created(stranded, 777, after).await.unwrap());
-    assert!(!store.confirm_post_created(stranded, 777, after).await.unwrap());
+    assert!(
+        store
+            .confirm_post_created(stranded, 777, after)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .confirm_post_created(stranded, 777, after)
+            .await
+            .unwrap()
+    );
     store
         .mark_post_failed(stranded, "Discord answered 502", Some(after + 60_000))
         .await
@@ -818,10 +833,18 @@ async fn leases_expire_into_one_takeover_and_confirmations_stick(db: TestDb) {
         ("sent", Some(777), None)
     );
     let retries = store
-        .take_posts(Takeover::DueRetries, &lease("b", after + 60_000), after + 60_000, 10)
+        .take_posts(
+            Takeover::DueRetries,
+            &lease("b", after + 60_000),
+            after + 60_000,
+            10,
+        )
         .await
         .unwrap();
-    assert!(retries.is_empty(), "a confirmed post is never retried: {retries:?}");
+    assert!(
+        retries.is_empty(),
+        "a confirmed post is never retried: {retries:?}"
+    );
 
     // A post confirmed only by the gateway still opens its thread, once its sender's lease
     // has run out (the sender may still be opening it).
@@ -837,7 +860,10 @@ async fn leases_expire_into_one_takeover_and_confirmations_stick(db: TestDb) {
         .await
         .unwrap();
     assert_eq!(missing.len(), 1);
-    assert_eq!(missing[0].thread_name.as_deref(), Some("Wins \u{2014} Tue 9 June"));
+    assert_eq!(
+        missing[0].thread_name.as_deref(),
+        Some("Wins \u{2014} Tue 9 June")
+    );
     store.set_post_thread(threaded, Some(4242)).await.unwrap();
     let post = store.post_by_id(threaded).await.unwrap().unwrap();
     assert_eq!((post.thread_id, post.thread_name), (Some(4242), None));
