@@ -180,6 +180,7 @@ impl Application {
                 dispatcher.clone(),
                 self.clock.clone(),
                 std::time::Duration::from_secs(settings.schedule.tick_seconds),
+                pass_deadline(&settings),
                 stop_requested,
             ))
         });
@@ -302,25 +303,45 @@ impl Running {
 
 /// Runs the dispatcher: a pass now, then again when the next post is due or after `longest`,
 /// whichever comes first (settings changed by admins are picked up by the next pass).
+/// How long one scheduler pass may take before it is abandoned: a lease, plus a batch of
+/// posts (two requests each) at the configured pace. A pass stuck on a database that stopped
+/// answering (a black-holed connection never errors by itself) is dropped; whatever it had
+/// claimed is taken over when the lease runs out, and the next pass starts afresh.
+fn pass_deadline(settings: &Settings) -> std::time::Duration {
+    let sending = 2.0 * f64::from(settings.schedule.batch)
+        / f64::from(settings.discord.requests_per_second.max(1));
+    std::time::Duration::from_secs(u64::from(settings.schedule.lease_seconds))
+        + std::time::Duration::from_secs_f64(sending)
+}
+
 async fn run_scheduler(
     dispatcher: Arc<Dispatcher>,
     clock: Arc<dyn Clock>,
     longest: std::time::Duration,
+    deadline: std::time::Duration,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
     loop {
         if *stop.borrow() {
             return;
         }
-        match dispatcher.tick().await {
-            Ok(report) if report != Default::default() => tracing::info!(?report, "scheduler pass"),
-            Ok(_) => {}
-            Err(error) => {
+        match tokio::time::timeout(deadline, dispatcher.tick()).await {
+            Ok(Ok(report)) if report != Default::default() => {
+                tracing::info!(?report, "scheduler pass")
+            }
+            Ok(Ok(_)) => {}
+            Ok(Err(error)) => {
                 tracing::error!(error = %error, "scheduler pass failed; trying again shortly")
             }
+            Err(_) => tracing::error!(
+                seconds = deadline.as_secs(),
+                "a scheduler pass took too long (is the database answering?); abandoned it, and \
+                 what it had claimed is taken over when its lease runs out"
+            ),
         }
-        let until_next = match dispatcher.next_due().await {
-            Ok(Some(at)) => (at - clock.now()).to_std().unwrap_or_default(),
+        let next_due = tokio::time::timeout(longest, dispatcher.next_due()).await;
+        let until_next = match next_due {
+            Ok(Ok(Some(at))) => (at - clock.now()).to_std().unwrap_or_default(),
             _ => longest,
         };
         let pause = until_next

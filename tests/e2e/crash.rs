@@ -11,17 +11,29 @@ use crate::rush::{Interruption, RushOptions, rush_with_interruption};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_smallacts");
 
-/// Interrupts two rushes at different points (early and late) and checks nothing is lost or
-/// repeated.
+/// Interrupts rushes at points spread over the rush (two by default; more with
+/// `SMALLACTS_CRASH_RUNS=N`, as RELIABILITY.md's figures were taken) and checks nothing is lost
+/// or repeated. Each run prints one line of figures (see them with `--no-capture`).
 async fn interrupted_rushes_lose_and_repeat_nothing(
     db: impl AsyncFn() -> TestDb,
     how: Interruption,
 ) {
-    for interrupt_after in [Duration::from_millis(300), Duration::from_millis(2500)] {
+    let runs: u32 = std::env::var("SMALLACTS_CRASH_RUNS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(2)
+        .max(1);
+    let (servers, requests_per_second) = (100, 40);
+    // The rush is two requests a post at the bot's pace; interrupt from early to late in it.
+    let rush = Duration::from_secs_f64(2.0 * servers as f64 / f64::from(requests_per_second));
+    let (mut missing, mut duplicates) = (0, 0);
+    for run in 0..runs {
         let db = db().await;
+        let interrupt_after =
+            Duration::from_millis(200) + rush.mul_f64(0.8 * f64::from(run) / f64::from(runs));
         let options = RushOptions {
-            servers: 100,
-            requests_per_second: 40,
+            servers,
+            requests_per_second,
             lease_seconds: 3,
             interruption: how,
             interrupt_after,
@@ -29,19 +41,31 @@ async fn interrupted_rushes_lose_and_repeat_nothing(
         let outcome = rush_with_interruption(BINARY, &db.url, &options)
             .await
             .expect("the run");
+        eprintln!(
+            "crash run {}/{runs} ({how:?} after {:.1} s): {} of {servers} posted before, {} missing, {} duplicated, exit {:?}, stopped in {:.2} s, all posted {:.1} s after the restart",
+            run + 1,
+            interrupt_after.as_secs_f64(),
+            outcome.posted_before,
+            outcome.missing,
+            outcome.duplicates,
+            outcome.exit_code,
+            outcome.stop_took.as_secs_f64(),
+            outcome.recovered_in.as_secs_f64(),
+        );
         assert!(
             outcome.posted_before > 0 && outcome.posted_before < outcome.servers,
             "interrupted mid-rush: {outcome:?}"
         );
-        assert_eq!(
-            (outcome.missing, outcome.duplicates),
-            (0, 0),
-            "{how:?} after {interrupt_after:?}: {outcome:?}"
-        );
         if how == Interruption::Terminate {
             assert_eq!(outcome.exit_code, Some(0), "SIGTERM exits 0: {outcome:?}");
         }
+        missing += outcome.missing;
+        duplicates += outcome.duplicates;
     }
+    eprintln!(
+        "crash runs ({how:?}): {runs} runs of {servers} servers, {missing} missing, {duplicates} duplicated"
+    );
+    assert_eq!((missing, duplicates), (0, 0), "{how:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,8 +1,7 @@
 //! A daily rush against the real binary, with the process killed (SIGKILL) or stopped
 //! (SIGTERM) in the middle of it and started again on the same database: what an operator's
-//! crash or deploy does. Shared by the crash tests and `cargo bench --bench crash_recovery`
-//! (which includes this file by path), so the figures in RELIABILITY.md come from the same
-//! code the tests run.
+//! crash or deploy does. Used by the crash tests (tests/e2e/crash.rs, also run many times
+//! with `SMALLACTS_CRASH_RUNS=20`, for the figures in RELIABILITY.md).
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -47,10 +46,8 @@ pub struct RushOutcome {
     pub duplicates: usize,
     /// For SIGTERM: the exit code, and how long the process took to exit.
     pub exit_code: Option<i32>,
-    #[allow(dead_code)] // Figures for benches/crash_recovery.rs.
     pub stop_took: Duration,
     /// From the restart until every server had its post.
-    #[allow(dead_code)]
     pub recovered_in: Duration,
 }
 
