@@ -1,8 +1,8 @@
 //! Crashes and deploys in the middle of a rush, on the real binary and the same database it
 //! restarts on: `kill -9` strands claims that must be taken over once their leases run out;
 //! SIGTERM must stop claiming, finish or hand back what is in flight, and exit 0. Either way
-//! every server gets its post, once. (More runs, with figures: `cargo bench --bench
-//! crash_recovery`, recorded in RELIABILITY.md.)
+//! every server gets its post, once. `SMALLACTS_CRASH_RUNS=20` runs each twenty times, for the
+//! figures in RELIABILITY.md.
 
 use std::time::Duration;
 
