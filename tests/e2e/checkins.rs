@@ -785,3 +785,71 @@ async fn the_gone_quiet_nudge_is_off_by_default_and_only_ever_reaches_the_buddy(
     assert_eq!(round_dms(ben), 2);
     bot.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn totals_of_a_pulse_closed_by_a_process_that_then_died_are_posted_once_by_another() {
+    use smallacts::store::{Lease, NewPost};
+    let bot = TestBot::start_at(utc(MONDAY_6AM), |_| {}).await;
+    let team = care_team(&bot, &["Amara", "Ben", "Chloe", "Dev"]).await;
+    add_checkin(&bot, &team, "daily 08:00", "Anonymous pulse only").await;
+    bot.tick_at(utc("2026-11-23T08:00:00Z")).await;
+    let monday = checkin_posts(&bot, &team).pop().unwrap();
+    for (who, label) in [(1, "Good"), (2, "Okay"), (3, "Good")] {
+        bot.sandbox
+            .click(&team.members[who], &monday, &pulse_button(&monday, label))
+            .await
+            .unwrap();
+    }
+    let store = &bot.db.store;
+    let run = store
+        .runs_for(team.guild.id as i64)
+        .await
+        .unwrap()
+        .pop()
+        .unwrap();
+    // Another process closed the pulse at 16:00, claiming its totals' post in the same
+    // transaction, and was killed before posting them.
+    let closing = utc("2026-11-23T16:00:00Z");
+    let slot = run.id.to_string();
+    let results = NewPost {
+        guild_id: team.guild.id as i64,
+        job: "pulse-results",
+        slot: &slot,
+        act_id: None,
+        channel_id: Some(team.channel as i64),
+        scheduled_for: closing.timestamp_millis(),
+        thread_name: None,
+    };
+    let dead = Lease {
+        owner: "killed-process".into(),
+        until_ms: (closing + Duration::seconds(60)).timestamp_millis(),
+    };
+    let (_, post_id) = store
+        .close_run_claiming_results(
+            run.id,
+            closing.timestamp_millis(),
+            Some((&results, &dead)),
+            |scores| {
+                let totals = smallacts::checkins::add_up(scores, 3);
+                (totals.answers, totals.counts)
+            },
+        )
+        .await
+        .unwrap()
+        .expect("the run was open");
+    let post_id = post_id.expect("the totals' post was claimed");
+    assert_eq!(store.pulse_answer_rows(run.id).await.unwrap(), 0);
+    // While the dead process's lease runs, nothing is posted; then the totals go out once.
+    bot.tick_at(closing + Duration::seconds(30)).await;
+    assert!(pulse_results(&bot, team.channel).is_empty());
+    let report = bot.tick_at(closing + Duration::seconds(61)).await;
+    assert_eq!(report.taken_over, 1, "{report:?}");
+    let posted = pulse_results(&bot, team.channel);
+    assert_eq!(posted.len(), 1);
+    assert!(posted[0].contains("3 people answered"), "{}", posted[0]);
+    let record = store.post_by_id(post_id).await.unwrap().unwrap();
+    assert_eq!(record.status, "sent");
+    bot.tick_at(closing + Duration::hours(1)).await;
+    assert_eq!(pulse_results(&bot, team.channel).len(), 1);
+    bot.finish().await;
+}
