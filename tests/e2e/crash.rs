@@ -42,7 +42,7 @@ async fn interrupted_rushes_lose_and_repeat_nothing(
             .await
             .expect("the run");
         eprintln!(
-            "crash run {}/{runs} ({how:?} after {:.1} s): {} of {servers} posted before, {} missing, {} duplicated, exit {:?}, stopped in {:.2} s, all posted {:.1} s after the restart",
+            "crash run {}/{runs} ({how:?} after {:.1} s): {} of {servers} posted before, {} missing, {} duplicated, exit {:?}, stopped in {:.2} s ({} handed back), {} taken over, all posted {:.1} s after the restart",
             run + 1,
             interrupt_after.as_secs_f64(),
             outcome.posted_before,
@@ -50,6 +50,8 @@ async fn interrupted_rushes_lose_and_repeat_nothing(
             outcome.duplicates,
             outcome.exit_code,
             outcome.stop_took.as_secs_f64(),
+            outcome.handed_back,
+            outcome.taken_over,
             outcome.recovered_in.as_secs_f64(),
         );
         assert!(

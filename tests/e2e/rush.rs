@@ -49,6 +49,10 @@ pub struct RushOutcome {
     pub stop_took: Duration,
     /// From the restart until every server had its post.
     pub recovered_in: Duration,
+    /// Claims the restarted process took over (from its log).
+    pub taken_over: usize,
+    /// For SIGTERM: claims the stopping process handed back unsent (from its log).
+    pub handed_back: u64,
 }
 
 struct BotProcess(Child);
@@ -77,7 +81,8 @@ fn start_bot(
         .env("DISCORD_API_URL", sandbox.api_url())
         .env("DATABASE_URL", database_url)
         .env("SMALLACTS__HTTP__LISTEN", "")
-        .env("SMALLACTS__LOG__LEVEL", "warn")
+        .env("SMALLACTS__LOG__LEVEL", "info")
+        .env("SMALLACTS__LOG__FORMAT", "json")
         .env("SMALLACTS__SCHEDULE__TICK_SECONDS", "1")
         .env(
             "SMALLACTS__SCHEDULE__LEASE_SECONDS",
@@ -236,6 +241,21 @@ pub async fn rush_with_interruption(
     tokio::time::sleep(Duration::from_secs(u64::from(options.lease_seconds) + 3)).await;
     let counts = posts_by_channel(&sandbox, &channels);
     drop(bot);
+    let logged = std::fs::read_to_string(&log).unwrap_or_default();
+    let events: Vec<serde_json::Value> = logged
+        .lines()
+        .filter_map(|line| serde_json::from_str(line).ok())
+        .collect();
+    let message = |e: &serde_json::Value| e["message"].as_str().unwrap_or_default().to_owned();
+    let taken_over = events
+        .iter()
+        .filter(|e| message(e).starts_with("taking over a claim"))
+        .count();
+    let handed_back = events
+        .iter()
+        .filter(|e| message(e) == "stopped")
+        .filter_map(|e| e["released"].as_u64())
+        .sum();
     let outcome = RushOutcome {
         servers: options.servers,
         posted_before,
@@ -244,12 +264,11 @@ pub async fn rush_with_interruption(
         exit_code,
         stop_took,
         recovered_in,
+        taken_over,
+        handed_back,
     };
     if outcome.missing + outcome.duplicates > 0 {
-        eprintln!(
-            "{outcome:?}\nthe bot's log:\n{}",
-            std::fs::read_to_string(&log).unwrap_or_default()
-        );
+        eprintln!("{outcome:?}\nthe bot's log:\n{logged}");
     }
     Ok(outcome)
 }
