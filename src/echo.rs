@@ -18,11 +18,17 @@ const MARKS_PER_CHARACTER: usize = 3;
 /// on one line, markdown shown as typed, mentions shown as text, and direction overrides and
 /// other invisible controls removed.
 pub fn quote(input: &str) -> String {
+    quote_up_to(input, QUOTE_MAX)
+}
+
+/// [`quote`], for text that may be longer (an act being confirmed, say): up to `max`
+/// characters.
+pub fn quote_up_to(input: &str, max: usize) -> String {
     let one_line = clean(input)
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ");
-    format!("\"{}\"", escape(&cut(&one_line, QUOTE_MAX)))
+    format!("\"{}\"", escape(&cut(&one_line, max)))
 }
 
 /// A short piece of text that may contain input (a parser's reason, say), made as harmless

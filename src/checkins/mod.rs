@@ -845,7 +845,7 @@ pub fn weekly_round(text: &str) -> Result<Schedule, CheckinError> {
             ..
         } if days.len() == 1 => Ok(schedule),
         _ => Err(CheckinError::Invalid(format!(
-            "{} isn't one day and one time: buddy rounds start on one day of the week, every so many weeks. Write it like \"mon 10:00\".",
+            "{} isn't one day and one time: buddy rounds start on one day of the week, every so many weeks. Write one day and one time, e.g. \"mon 10:00\".",
             crate::echo::quote(text)
         ))),
     }

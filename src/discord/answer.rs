@@ -111,6 +111,8 @@ enum Stage {
     Waiting,
     Acknowledged,
     Answered,
+    /// The member was told it couldn't be done: a handler finishing late says nothing more.
+    GivenUp,
 }
 
 /// The answer to one interaction, whichever way it is still open.
@@ -229,6 +231,20 @@ impl Answer {
         outgoing: Outgoing,
     ) -> Result<(), serenity::Error> {
         let mut stage = self.stage.lock().await;
+        if *stage == Stage::GivenUp {
+            tracing::warn!("an answer came after the member was told it couldn't be done");
+            return Ok(());
+        }
+        self.deliver_at(&mut stage, http, outgoing).await
+    }
+
+    /// Sends `outgoing` the way `stage` leaves open, and marks it answered.
+    async fn deliver_at(
+        &self,
+        stage: &mut Stage,
+        http: &serenity::Http,
+        outgoing: Outgoing,
+    ) -> Result<(), serenity::Error> {
         let (id, token) = (self.id, self.token.as_str());
         match outgoing {
             Outgoing::Message { mut body, files } => {
@@ -243,7 +259,7 @@ impl Answer {
                         http.edit_original_interaction_response(token, &as_edit(body), files)
                             .await?;
                     }
-                    Stage::Acknowledged | Stage::Answered => {
+                    Stage::Acknowledged | Stage::Answered | Stage::GivenUp => {
                         http.create_followup_message(token, &body, files).await?;
                     }
                 }
@@ -256,7 +272,7 @@ impl Answer {
                         http.create_interaction_response(id, token, &callback, vec![])
                             .await?
                     }
-                    Stage::Acknowledged | Stage::Answered => {
+                    Stage::Acknowledged | Stage::Answered | Stage::GivenUp => {
                         http.edit_original_interaction_response(token, &as_edit(body), vec![])
                             .await?;
                     }
@@ -270,7 +286,7 @@ impl Answer {
                 }
                 // A form can only be the first answer. Handlers that show one do so without
                 // waiting on anything, so this is a bug: say something rather than nothing.
-                Stage::Acknowledged | Stage::Answered => {
+                Stage::Acknowledged | Stage::Answered | Stage::GivenUp => {
                     tracing::error!("a form was ready only after the button was acknowledged");
                     let body = super::render::notice(
                         "Sorry, that took me too long to open. Please press the button again.",
@@ -306,6 +322,24 @@ impl Answer {
 
     async fn stage(&self) -> Stage {
         *self.stage.lock().await
+    }
+
+    /// Tells the member it couldn't be done, unless it was done; nothing is sent after.
+    async fn give_up(&self, http: &serenity::Http, sentence: &str) -> Result<(), serenity::Error> {
+        let mut stage = self.stage.lock().await;
+        if matches!(*stage, Stage::Answered | Stage::GivenUp) {
+            // It answered, then went on with something else (a direct message, say).
+            tracing::warn!("an interaction's follow-up work was stopped after it answered");
+            return Ok(());
+        }
+        let notice = super::render::notice(sentence);
+        let outgoing = Outgoing::Message {
+            body: serde_json::to_value(notice)?,
+            files: Vec::new(),
+        };
+        let told = self.deliver_at(&mut stage, http, outgoing).await;
+        *stage = Stage::GivenUp;
+        told
     }
 }
 
@@ -398,7 +432,8 @@ fn collect_text_options(
 
 /// The framework, wrapped so every interaction is answered in time (see the module comment).
 pub struct InTime {
-    framework: poise::Framework<Data, Error>,
+    /// Shared with each interaction's task; only `init` needs it to itself, before any.
+    framework: Arc<poise::Framework<Data, Error>>,
     store: Store,
     defer_after: Duration,
     give_up_after: Duration,
@@ -411,15 +446,16 @@ impl InTime {
         settings: &crate::settings::DiscordSettings,
     ) -> InTime {
         InTime {
-            framework,
+            framework: Arc::new(framework),
             store,
             defer_after: Duration::from_millis(settings.defer_after_ms),
             give_up_after: Duration::from_millis(settings.give_up_after_ms),
         }
     }
 
-    /// Runs the framework on one interaction, acknowledging it if it is slow and giving up on
-    /// it if it is far too slow.
+    /// Runs the framework on one interaction in a task of its own (so that even a handler
+    /// busy computing can't hold up the clock), acknowledging it if it is slow and giving up
+    /// on it if it is far too slow.
     async fn handle(
         &self,
         ctx: serenity::Context,
@@ -428,31 +464,32 @@ impl InTime {
         typed: Option<String>,
     ) {
         let http = ctx.http.clone();
-        let handling = CURRENT.scope(answer.clone(), self.framework.dispatch(ctx, event));
-        tokio::pin!(handling);
-        if tokio::time::timeout(self.defer_after, &mut handling)
-            .await
-            .is_err()
-        {
+        let framework = self.framework.clone();
+        let mut handler = tokio::spawn(CURRENT.scope(answer.clone(), async move {
+            framework.dispatch(ctx, event).await
+        }));
+        let mut finished = tokio::time::timeout(self.defer_after, &mut handler).await;
+        if finished.is_err() {
             answer.acknowledge(&http).await;
             let left = self.give_up_after.saturating_sub(self.defer_after);
-            if tokio::time::timeout(left, &mut handling).await.is_err() {
-                // Dropping the handler drops its database work: a transaction not yet
+            finished = tokio::time::timeout(left, &mut handler).await;
+        }
+        match finished {
+            Ok(Ok(())) => self.make_sure_it_was_answered(&http, &answer).await,
+            Ok(Err(panicked)) => {
+                tracing::error!(error = %panicked, "an interaction's handler panicked");
+                let _ = answer.give_up(&http, NO_ANSWER).await;
+            }
+            Err(_) => {
+                // Stopping the handler drops its database work: a transaction not yet
                 // committed is rolled back.
-                drop(handling);
+                handler.abort();
                 self.give_up(&http, &answer, typed.as_deref()).await;
-                return;
             }
         }
-        self.make_sure_it_was_answered(&http, &answer).await;
     }
 
     async fn give_up(&self, http: &serenity::Http, answer: &Answer, typed: Option<&str>) {
-        if answer.stage().await == Stage::Answered {
-            // It answered, then went on with something else (a direct message, say).
-            tracing::warn!("an interaction's follow-up work was stopped after it answered");
-            return;
-        }
         let database = self.store.health(BLAME_CHECK).await;
         let sentence = match &database {
             Err(error) => {
@@ -464,7 +501,7 @@ impl InTime {
                 TOO_SLOW
             }
         };
-        if let Err(error) = answer.say(http, &with_copy(sentence, typed)).await {
+        if let Err(error) = answer.give_up(http, &with_copy(sentence, typed)).await {
             tracing::error!(%error, "could not tell a member their request was given up");
         }
     }
@@ -473,7 +510,7 @@ impl InTime {
     /// or form the bot no longer has; or, once acknowledged, a handler that forgot to answer.
     async fn make_sure_it_was_answered(&self, http: &serenity::Http, answer: &Answer) {
         let sentence = match (answer.stage().await, answer.kind) {
-            (Stage::Answered, _) => return,
+            (Stage::Answered | Stage::GivenUp, _) => return,
             (Stage::Waiting, Kind::Command) => COMMAND_CHANGED,
             (Stage::Waiting, Kind::Button | Kind::Form) => BUTTON_CHANGED,
             (Stage::Acknowledged, _) => {
@@ -545,7 +582,10 @@ impl InTime {
 #[serenity::async_trait]
 impl serenity::Framework for InTime {
     async fn init(&mut self, client: &serenity::Client) {
-        self.framework.init(client).await;
+        Arc::get_mut(&mut self.framework)
+            .expect("the framework is shared only once the bot runs")
+            .init(client)
+            .await;
     }
 
     async fn dispatch(&self, ctx: serenity::Context, event: serenity::FullEvent) {

@@ -48,7 +48,7 @@ pub enum ScheduleError {
     BadTime { input: String, reason: String },
 
     #[error(
-        "{} is not a set of days: {}. Use \"every day\", \"weekdays\", \"weekends\" or a list such as \"mon,wed,fri\".",
+        "{} is not a set of days: {}. Use \"every day\", \"weekdays\", \"weekends\" or a list of days, e.g. \"mon,wed,fri\".",
         quote(.input), mention_free(.reason, REASON_MAX)
     )]
     BadDays { input: String, reason: String },
@@ -86,11 +86,11 @@ pub enum ScheduleError {
 fn unknown_time_zone_message(name: &str, suggestion: Option<&str>) -> String {
     match suggestion {
         Some(suggestion) => format!(
-            "Unknown time zone {}. Did you mean {suggestion:?}? Time zones are IANA names, written Region/City.",
+            "Unknown time zone {}. Did you mean {suggestion:?}? Time zones are IANA names, written Region/City, e.g. \"Europe/London\".",
             quote(name)
         ),
         None => format!(
-            "Unknown time zone {}. Use an IANA name such as \"Europe/London\" or \"America/New_York\" (start typing a city to see suggestions).",
+            "Unknown time zone {}. Use an IANA name, e.g. \"Europe/London\" or \"America/New_York\" (start typing a city to see suggestions).",
             quote(name)
         ),
     }
@@ -1187,7 +1187,10 @@ pub fn parse_timezone(name: &str) -> Result<Tz, ScheduleError> {
 /// The real name someone probably meant: same city ("london"), the start of a name
 /// ("Europe/Lon"), a typo (edit distance), or any name containing the text.
 fn closest_time_zone(wanted: &str) -> Option<&'static str> {
-    if wanted.is_empty() {
+    // No zone name is much over 30 characters: longer input is no typo of one, and measuring
+    // its distance to every zone would take seconds for 6,000 characters.
+    const LONGEST_WORTH_MATCHING: usize = 64;
+    if wanted.is_empty() || wanted.len() > LONGEST_WORTH_MATCHING {
         return None;
     }
     let names = || chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name());

@@ -511,6 +511,47 @@ mod tests {
     }
 
     #[test]
+    fn locations_name_the_place_without_the_password() {
+        let pg = Location::of(
+            Backend::Postgres,
+            "postgres://app:hunter2@db.internal:6543/smallacts",
+        );
+        assert_eq!(pg.place, "db.internal:6543/smallacts");
+        assert_eq!(pg.host_and_port().as_deref(), Some("db.internal:6543"));
+        assert_eq!(
+            Location::of(Backend::Postgres, "postgresql://db/x").place,
+            "db:5432/x"
+        );
+        let sqlite = Location::of(Backend::Sqlite, "sqlite://data/x.db?mode=rwc");
+        assert_eq!(sqlite.place, "data/x.db");
+        assert_eq!(sqlite.host_and_port(), None);
+    }
+
+    #[test]
+    fn an_unanswered_database_is_explained_in_its_backends_terms() {
+        let pg = StoreError::NoAnswer {
+            location: Location::of(Backend::Postgres, "postgres://a:secret@10.0.0.5/app"),
+            detail: "connection refused".into(),
+        }
+        .to_string();
+        assert_eq!(
+            pg,
+            "cannot reach the PostgreSQL database at 10.0.0.5:5432/app: connection refused"
+        );
+        let sqlite = StoreError::NoAnswer {
+            location: Location::of(Backend::Sqlite, "sqlite://data/x.db"),
+            detail: "no answer within 1.0 s".into(),
+        }
+        .to_string();
+        assert!(sqlite.contains("data/x.db is busy or locked"), "{sqlite}");
+        assert!(sqlite.contains("database.busy_timeout_ms"), "{sqlite}");
+        // A pool that ran dry blames neither backend's particular cause.
+        let dry = StoreError::from(sqlx::Error::PoolTimedOut);
+        assert!(dry.is_unavailable());
+        assert!(!dry.to_string().contains("busy_timeout"), "{dry}");
+    }
+
+    #[test]
     fn backend_follows_scheme() {
         assert_eq!(Backend::from_url("sqlite://a.db"), Some(Backend::Sqlite));
         assert_eq!(

@@ -12,9 +12,11 @@ use crate::store::{Suggestion, snowflake_to_db};
 /// Pending suggestions one member may have at once.
 pub const MAX_PENDING_PER_MEMBER: i64 = 3;
 
-/// Checks a member's act text: length within what the catalogue allows.
+/// Checks a member's act text: length within what the catalogue allows. Invisible direction
+/// controls and piles of combining marks are removed: everyone in the server will see it.
 fn act_text(text: &str) -> Result<String, String> {
-    let text = text.trim();
+    let cleaned = crate::echo::clean(text);
+    let text = cleaned.trim();
     let chars = text.chars().count();
     if chars < crate::acts::MIN_ACT_TEXT {
         return Err(format!(
@@ -79,8 +81,8 @@ async fn add(
     private(
         ctx,
         format!(
-            "Added to this server's acts: \"{}\" ({}, {}).",
-            render::escape_markdown(&act.text),
+            "Added to this server's acts: {} ({}, {}).",
+            crate::echo::quote_up_to(&act.text, crate::acts::MAX_ACT_TEXT),
             act.size.label(),
             act.way.label()
         ),

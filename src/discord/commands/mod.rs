@@ -302,3 +302,65 @@ pub fn user_message(error: &Error, typed: Option<&str>) -> String {
      let a server admin know (the details are in the bot's log)."
         .into()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every text option is registered with a length Discord's app enforces and this bot checks
+    /// again, and describes what it takes with an example: the sentence `InputTooLong` shows.
+    #[test]
+    fn every_text_option_has_a_limit_and_an_example() {
+        fn visit(
+            command: &poise::Command<Data, Error>,
+            path: &str,
+            problems: &mut Vec<String>,
+            checked: &mut usize,
+        ) {
+            let path = format!("{path} {}", command.name);
+            for sub in &command.subcommands {
+                visit(sub, &path, problems, checked);
+            }
+            for parameter in &command.parameters {
+                let option = parameter
+                    .create_as_slash_command_option()
+                    .map(|o| serde_json::to_value(o).unwrap());
+                let Some(option) = option.filter(|o| o["type"] == 3) else {
+                    continue;
+                };
+                *checked += 1;
+                let description = parameter.description.as_deref().unwrap_or("");
+                if description.chars().count() > 100 {
+                    problems.push(format!("{path} {}: description over 100", parameter.name));
+                }
+                if !description.contains("e.g.") {
+                    problems.push(format!("{path} {}: no example", parameter.name));
+                }
+                // A member's own words (a win) may use all Discord allows.
+                let free = path.ends_with(" win") && parameter.name == "text";
+                if option["max_length"].is_null() && !free {
+                    problems.push(format!("{path} {}: no max_length", parameter.name));
+                }
+            }
+        }
+        let (mut problems, mut checked) = (Vec::new(), 0);
+        for command in all() {
+            visit(&command, "", &mut problems, &mut checked);
+        }
+        assert!(problems.is_empty(), "{problems:#?}");
+        assert!(checked >= 20, "only {checked} text options found");
+    }
+
+    #[test]
+    fn only_failures_on_our_side_say_so() {
+        let database = anyhow::Error::from(crate::store::StoreError::NoConnection(
+            sqlx::Error::PoolTimedOut,
+        ));
+        let said = user_message(&database, Some("Made tea for the night shift"));
+        assert!(said.contains("nothing was saved"), "{said}");
+        assert!(said.contains("Made tea for the night shift"), "{said}");
+        assert!(!said.contains("on my side"), "{said}");
+        let bug = anyhow::anyhow!("index out of range");
+        assert!(user_message(&bug, None).contains("on my side"));
+    }
+}
