@@ -31,8 +31,11 @@ use super::{Data, Error, fit};
 use crate::echo;
 use crate::store::{Store, StoreError};
 
-/// What a member sees when the database could not be reached. Nothing was saved: writes are
-/// single transactions, dropped uncommitted when they can't finish.
+/// What a member sees when the database could not be reached. Nothing was saved: each change
+/// is a single transaction, dropped uncommitted when it can't finish, and the commands members
+/// use most (`/win`, deleting a win, the pulse, reviewing a suggestion, `/shift`) read all they
+/// need before writing. (A few admin commands read back what they wrote to describe it: if the
+/// database stopped answering in that moment, the change was made. Rare, and harmless to redo.)
 pub const DATABASE_DOWN: &str = "I can't reach my database just now, so nothing was saved or \
      changed. Please try again in a minute.";
 /// What a member sees when something took far too long for another reason.
@@ -44,8 +47,8 @@ pub const COMMAND_CHANGED: &str = "This command has changed since your Discord a
      looked: Discord is updating it. Please try again in a minute (restarting Discord updates \
      it at once). `/help` lists every command.";
 /// For a button or form the bot doesn't recognise (from a message an older version sent).
-pub const BUTTON_CHANGED: &str = "That button is from an older version of me and doesn't work \
-     any more. Please run the command again for a fresh one.";
+pub const BUTTON_CHANGED: &str = "That's from an older version of me and doesn't work any \
+     more. Please run the command again for a fresh one.";
 /// For an answer a handler never gave: a bug, so on the operator's side.
 pub const NO_ANSWER: &str = "Sorry, something went wrong on my side and I lost track of that. \
      Please try again; if it keeps happening, let a server admin know (the details are in the \

@@ -1,6 +1,8 @@
 //! Check-ins on Discord: how a check-in, its pulse results and the support list look, and
 //! what the pulse and "let my buddy know" buttons do. Custom ids carry all a click needs.
 
+use std::time::Duration;
+
 use poise::serenity_prelude as serenity;
 
 use super::answer::Answer;
@@ -251,9 +253,10 @@ pub async fn handle_button(
             };
             // Bounded well inside the interaction's own deadline, so that someone who is
             // struggling is shown the support list even when their answer can't be saved.
+            let wait = Duration::from_millis(data.settings.discord.give_up_after_ms / 2);
             let recorded = data
                 .store
-                .within(PULSE_WAIT, async {
+                .within(wait, async {
                     Ok(data
                         .checkins
                         .answer_pulse(guild_id, run_id, member_id, feeling)
@@ -307,9 +310,6 @@ pub async fn handle_button(
         .await?;
     Ok(true)
 }
-
-/// How long a pulse answer may take to save before the support list is shown without it.
-const PULSE_WAIT: std::time::Duration = std::time::Duration::from_secs(4);
 
 /// For someone who is struggling, when their answer can't be saved: signposting never waits.
 const PULSE_NOT_SAVED: &str = "I couldn't save your answer just now (my database isn't \

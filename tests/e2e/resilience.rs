@@ -19,10 +19,15 @@ const DISCORD_DEADLINE: Duration = Duration::from_secs(3);
 
 /// The bot on a fresh PostgreSQL database, reached through a proxy the test controls.
 async fn bot_behind_a_proxy() -> (TestBot, DbProxy) {
+    bot_behind_a_proxy_at(chrono::Utc::now()).await
+}
+
+/// Likewise, with the bot's clock at `now`.
+async fn bot_behind_a_proxy_at(now: chrono::DateTime<chrono::Utc>) -> (TestBot, DbProxy) {
     let db = TestDb::postgres().await;
     let proxy = DbProxy::in_front_of(&db.url).await;
     let url = proxy.url();
-    let mut bot = TestBot::start_with(|settings| {
+    let mut bot = TestBot::start_at(now, |settings| {
         settings.database.url = DatabaseUrl::new(url);
         // Give up sooner than in production, to keep the test short; the answer still has
         // to beat Discord's 3 seconds by being acknowledged first.
@@ -114,10 +119,12 @@ async fn every_interaction_is_answered_while_the_database_is(mode: DbMode) {
 
     // A write: acknowledged at once, then told plainly, with the member's words to copy.
     let words = "Sat with Mrs Patel at lunch **and** listened to her stories @everyone";
+    let started = Instant::now();
     let win = sandbox
         .slash(ada, "win", json!([text("text", words)]))
         .await
         .unwrap();
+    let win_told = started.elapsed();
     in_time(&win, "/win");
     assert_eq!(win.kind, 5, "/win is deferred, privately");
     let said = win.text();
@@ -130,10 +137,12 @@ async fn every_interaction_is_answered_while_the_database_is(mode: DbMode) {
 
     // A button that needs the database: acknowledged silently, then told privately.
     let delete = mine.button("Delete 1").expect("a delete button");
+    let started = Instant::now();
     let pressed = sandbox
         .click(ada, mine.message.as_ref().unwrap(), &delete)
         .await
         .unwrap();
+    let pressed_told = started.elapsed();
     assert!(
         pressed.round_trip < DISCORD_DEADLINE,
         "{:?}",
@@ -173,7 +182,8 @@ async fn every_interaction_is_answered_while_the_database_is(mode: DbMode) {
     // Figures for the record (`cargo nextest run --profile postgres --no-capture`).
     eprintln!(
         "database {mode:?}: first answer /idea {:?}, Another idea {:?}, /help {:?}, /support {:?}, \
-         /win {:?} (deferred), Delete {:?} (deferred); /healthz {took:?}",
+         /win {:?} (deferred; told after {win_told:?}), Delete {:?} (deferred; told after \
+         {pressed_told:?}); /healthz {took:?}",
         offline_idea.round_trip,
         another.round_trip,
         help.round_trip,
@@ -214,8 +224,75 @@ async fn every_interaction_is_answered_while_the_database_is(mode: DbMode) {
     bot.finish().await;
 }
 
+/// Someone who says they are struggling is shown who they can talk to even when their answer
+/// can't be saved: signposting never waits on the database.
+async fn struggling_is_signposted_while_the_database_is(mode: DbMode) {
+    let (bot, proxy) = bot_behind_a_proxy_at(crate::helpers::utc("2026-11-23T06:00:00Z")).await;
+    let sandbox = &bot.sandbox;
+    let (guild, admin, members) =
+        crate::helpers::server_with(&bot, "Rowan Lodge", &["Cara", "Dan"]).await;
+    let room = sandbox.add_channel(guild.id, "team-room").id;
+    let added = sandbox
+        .slash(
+            &admin,
+            "checkin",
+            sub(
+                "add",
+                json!([
+                    {"name": "channel", "type": 7, "value": room.to_string()},
+                    text("when", "daily 11:00"),
+                ]),
+            ),
+        )
+        .await
+        .unwrap();
+    assert!(added.text().contains("Check-in added"), "{}", added.text());
+    bot.tick_at(crate::helpers::utc("2026-11-23T11:00:00Z"))
+        .await;
+    let post = sandbox
+        .channel_messages(room)
+        .into_iter()
+        .find(|m| !smallacts::sandbox::buttons_of(m).is_empty())
+        .expect("a check-in with the pulse");
+    let struggling = smallacts::sandbox::buttons_of(&post)
+        .into_iter()
+        .find(|(_, label)| label == "Struggling")
+        .unwrap()
+        .0;
+
+    proxy.set(mode);
+    let reply = sandbox
+        .click(&members[1], &post, &struggling)
+        .await
+        .unwrap();
+    assert!(
+        reply.round_trip < DISCORD_DEADLINE,
+        "{:?}",
+        reply.round_trip
+    );
+    assert!(reply.ephemeral());
+    let shown = reply.text();
+    assert!(shown.contains("couldn't save your answer"), "{shown}");
+    assert!(
+        shown.contains("Samaritans") && shown.contains("116 123"),
+        "{shown}"
+    );
+    assert!(!shown.contains("on my side"), "{shown}");
+    eprintln!(
+        "database {mode:?}: Struggling acknowledged after {:?}, support shown regardless",
+        reply.round_trip
+    );
+    proxy.set(DbMode::Pass);
+    bot.finish().await;
+}
+
 mod postgres {
     use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn someone_struggling_is_signposted_while_the_database_is_black_holed() {
+        struggling_is_signposted_while_the_database_is(DbMode::BlackHole).await;
+    }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn every_interaction_is_answered_in_time_while_the_database_refuses_connections() {
