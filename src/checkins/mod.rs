@@ -421,14 +421,18 @@ impl Checkins {
 
     // ----- support ----------------------------------------------------------------------
 
-    /// The support list, at once: the built-in resources are in memory, and the server's own
-    /// are added when the database answers within a moment. Signposting never waits on, or
-    /// fails with, the database.
-    pub async fn support(&self, guild_id: i64) -> SupportView {
-        let own = self
-            .store
-            .within(OWN_CONTACTS_WAIT, self.store.support_resources(guild_id))
-            .await;
+    /// The support list, at once: the built-in resources are in memory, and a server's own
+    /// (none in direct messages) are added when the database answers within a moment.
+    /// Signposting never waits on, or fails with, the database.
+    pub async fn support(&self, guild_id: Option<i64>) -> SupportView {
+        let own = match guild_id {
+            Some(guild_id) => {
+                self.store
+                    .within(OWN_CONTACTS_WAIT, self.store.support_resources(guild_id))
+                    .await
+            }
+            None => Ok(Vec::new()),
+        };
         let own_unavailable = own.is_err();
         let own = own.unwrap_or_else(|error| {
             tracing::warn!(%error, "showing support without the server's own contacts");

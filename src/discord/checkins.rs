@@ -269,14 +269,14 @@ pub async fn handle_button(
                     Metrics::incr(&data.metrics.pulse_answers);
                     // The support list is only shown with "struggling": read it only then.
                     let support = match answer.feeling {
-                        Feeling::Struggling => Some(data.checkins.support(guild_id).await),
+                        Feeling::Struggling => Some(data.checkins.support(Some(guild_id)).await),
                         _ => None,
                     };
                     pulse_reply(&answer, support.as_ref())
                 }
                 Err(CheckinError::Store(e)) if feeling == Feeling::Struggling => {
                     tracing::warn!(error = %e, "a pulse answer could not be saved; signposting anyway");
-                    let support = data.checkins.support(guild_id).await;
+                    let support = data.checkins.support(Some(guild_id)).await;
                     notice(PULSE_NOT_SAVED).embed(support_embed(&support))
                 }
                 Err(CheckinError::Store(e)) => return Err(e.into()),

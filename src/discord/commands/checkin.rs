@@ -415,10 +415,7 @@ async fn resource_remove(
 /// People you can talk to, any time. Only you see this.
 #[poise::command(slash_command)]
 pub async fn support(ctx: Context<'_>) -> Result<(), Error> {
-    let guild_id = ctx
-        .guild_id()
-        .map(|g| snowflake_to_db(g.get()))
-        .unwrap_or(0);
+    let guild_id = ctx.guild_id().map(|g| snowflake_to_db(g.get()));
     let view = ctx.data().checkins.support(guild_id).await;
     private_embed(ctx, support_embed(&view)).await
 }
