@@ -1,8 +1,15 @@
 //! `/idea` without Discord: offering a member an act that fits what they asked for, never the
 //! same one twice running, and stepping down a size when they want something smaller.
+//!
+//! Ideas are served from memory, so `/idea` and its buttons answer at once even while the
+//! database is slow or unreachable: the built-in catalogue is read once at start (it changes
+//! only when the bot starts with a new catalogue), and what each member was offered lately is
+//! kept in memory only. A server's own acts are read each time, but only for a moment: if the
+//! database can't answer by then, they are left out of that one answer, with no fuss.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Mutex;
+use std::time::Duration;
 
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -15,6 +22,8 @@ const RECENT_PER_MEMBER: usize = 20;
 /// Members remembered at once; past this the memory starts afresh (it is only for variety,
 /// and keeping it small keeps it out of anyone's personal data).
 const MEMBERS_REMEMBERED: usize = 50_000;
+/// How long an idea waits for a server's own acts before answering without them.
+const OWN_ACTS_WAIT: Duration = Duration::from_millis(400);
 
 /// The answer to "give me something smaller".
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,17 +39,36 @@ pub enum Smaller {
 /// Offers ideas. Remembers, in memory only, the last few acts each member was offered.
 pub struct Ideas {
     store: Store,
+    /// The built-in catalogue as stored (with the ids buttons and history refer to).
+    built_in: Vec<StoredAct>,
     recent: Mutex<HashMap<u64, VecDeque<i64>>>,
     rng: Mutex<StdRng>,
 }
 
 impl Ideas {
-    pub fn new(store: Store) -> Ideas {
-        Ideas {
+    /// Reads the built-in catalogue once; call it after the catalogue is synced at start.
+    pub async fn load(store: Store) -> Result<Ideas, StoreError> {
+        let built_in = store.active_acts(None).await?;
+        Ok(Ideas {
             store,
+            built_in,
             recent: Mutex::new(HashMap::new()),
             rng: Mutex::new(StdRng::from_os_rng()),
-        }
+        })
+    }
+
+    /// A server's own acts when the database answers promptly; none otherwise.
+    async fn own_acts(&self, guild_id: Option<i64>) -> Vec<StoredAct> {
+        let Some(guild_id) = guild_id else {
+            return Vec::new();
+        };
+        self.store
+            .within(OWN_ACTS_WAIT, self.store.server_acts(guild_id))
+            .await
+            .unwrap_or_else(|error| {
+                tracing::warn!(%error, "offering an idea without the server's own acts");
+                Vec::new()
+            })
     }
 
     /// An act matching `filter` for `member`, avoiding the acts they were offered lately and
@@ -51,8 +79,8 @@ impl Ideas {
         guild_id: Option<i64>,
         member_id: u64,
         filter: &ActFilter,
-    ) -> Result<Option<StoredAct>, StoreError> {
-        let stored = self.store.active_acts(guild_id).await?;
+    ) -> Option<StoredAct> {
+        let own = self.own_acts(guild_id).await;
         let (recent_ids, last) = {
             let recent = self.recent.lock().expect("recent ideas");
             let mine = recent.get(&member_id);
@@ -62,7 +90,12 @@ impl Ideas {
                 mine.and_then(|q| q.back().copied()),
             )
         };
-        let matching: Vec<&StoredAct> = stored.iter().filter(|s| filter.matches(&s.act)).collect();
+        let matching: Vec<&StoredAct> = self
+            .built_in
+            .iter()
+            .chain(&own)
+            .filter(|s| filter.matches(&s.act))
+            .collect();
         let candidates: Vec<&StoredAct> = if matching.len() > 1 {
             matching
                 .iter()
@@ -83,16 +116,14 @@ impl Ideas {
             choose_fresh(&acts, &ActFilter::default(), &used, &mut *rng)
                 .map(|pick| pick.act.slug.clone())
         };
-        let Some(slug) = chosen else {
-            return Ok(None);
-        };
+        let slug = chosen?;
         let act = candidates
             .into_iter()
             .find(|s| s.act.slug == slug)
             .cloned()
             .expect("chosen from candidates");
         self.remember(member_id, act.id);
-        Ok(Some(act))
+        Some(act)
     }
 
     /// One size down from `act_id`, keeping its Way.
@@ -102,7 +133,7 @@ impl Ideas {
         member_id: u64,
         act_id: i64,
     ) -> Result<Smaller, StoreError> {
-        let Some(current) = self.store.act_by_id(act_id).await? else {
+        let Some(current) = self.act(act_id).await? else {
             return Ok(Smaller::Gone);
         };
         let Some(size) = current.act.size.smaller() else {
@@ -113,7 +144,7 @@ impl Ideas {
             way: Some(current.act.way),
             setting: None,
         };
-        Ok(match self.offer(guild_id, member_id, &filter).await? {
+        Ok(match self.offer(guild_id, member_id, &filter).await {
             Some(act) => Smaller::Offer(act),
             // No act of that Way one size down: any act one size down will do.
             None => match self
@@ -125,7 +156,7 @@ impl Ideas {
                         ..filter
                     },
                 )
-                .await?
+                .await
             {
                 Some(act) => Smaller::Offer(act),
                 None => Smaller::AlreadySmallest(current),
@@ -133,9 +164,15 @@ impl Ideas {
         })
     }
 
-    /// An act by id, if it still exists.
+    /// An act by id, if it still exists: from memory for the built-in catalogue, else (a
+    /// server's own act, or a retired one) from the database, briefly.
     pub async fn act(&self, act_id: i64) -> Result<Option<StoredAct>, StoreError> {
-        self.store.act_by_id(act_id).await
+        if let Some(act) = self.built_in.iter().find(|a| a.id == act_id) {
+            return Ok(Some(act.clone()));
+        }
+        self.store
+            .within(OWN_ACTS_WAIT, self.store.act_by_id(act_id))
+            .await
     }
 
     fn remember(&self, member_id: u64, act_id: i64) {

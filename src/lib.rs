@@ -8,6 +8,7 @@ pub mod checkins;
 pub mod clock;
 pub mod demo;
 pub mod discord;
+pub mod echo;
 pub mod ideas;
 pub mod invite;
 pub mod ops;

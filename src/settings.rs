@@ -37,6 +37,10 @@ pub struct DiscordSettings {
     pub api_url: String,
     pub message_content_intent: bool,
     pub requests_per_second: u32,
+    /// A command or button not answered after this long is acknowledged ("thinking...").
+    pub defer_after_ms: u64,
+    /// A command or button still unfinished after this long is answered with what went wrong.
+    pub give_up_after_ms: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -304,6 +308,28 @@ impl Settings {
                 format!(
                     "{} is outside 1 to 50 (Discord allows 50 per second per bot)",
                     self.discord.requests_per_second
+                ),
+            );
+        }
+        if !(100..=2_500).contains(&self.discord.defer_after_ms) {
+            problem(
+                "discord.defer_after_ms",
+                format!(
+                    "{} is outside 100 to 2500: Discord allows 3 seconds for the first answer, and \
+                     acknowledging takes a moment itself",
+                    self.discord.defer_after_ms
+                ),
+            );
+        }
+        if self.discord.give_up_after_ms <= self.discord.defer_after_ms
+            || self.discord.give_up_after_ms > 600_000
+        {
+            problem(
+                "discord.give_up_after_ms",
+                format!(
+                    "{} must be more than discord.defer_after_ms ({}) and at most 600000 \
+                     (Discord keeps an interaction open for 15 minutes)",
+                    self.discord.give_up_after_ms, self.discord.defer_after_ms
                 ),
             );
         }

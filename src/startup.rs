@@ -121,7 +121,7 @@ impl Application {
         let settings = Arc::new(self.settings);
         let state = Arc::new(BotState {
             store: self.store.clone(),
-            ideas: Ideas::new(self.store.clone()),
+            ideas: Ideas::load(self.store.clone()).await?,
             wins: Wins::new(
                 self.store.clone(),
                 self.clock.clone(),

@@ -38,6 +38,8 @@ pub const PAIRING_MEMORY: Duration = Duration::days(366);
 pub const MAX_CHECKINS: usize = 10;
 /// Most support resources a server can add (Discord shows 25 embed fields).
 pub const MAX_SERVER_RESOURCES: usize = 15;
+/// How long the support list waits for a server's own contacts before showing the rest.
+const OWN_CONTACTS_WAIT: std::time::Duration = std::time::Duration::from_millis(400);
 
 /// What a check-in posts: a thread to talk in, the anonymous pulse, or both.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -174,6 +176,8 @@ pub struct SupportView {
     pub resources: Vec<SupportResource>,
     /// How many of `resources` (at the end) the server added.
     pub server_added: usize,
+    /// The server's own contacts couldn't be read just now, so they are missing.
+    pub own_unavailable: bool,
 }
 
 /// A member's place in buddy pairing.
@@ -386,6 +390,13 @@ impl Checkins {
         member_id: u64,
         feeling: Feeling,
     ) -> Result<PulseAnswered, CheckinError> {
+        // Read before writing, so recording the answer is the last thing done.
+        let has_buddy = feeling == Feeling::Struggling
+            && !self
+                .store
+                .current_buddies(guild_id, member_id as i64, self.clock.now_ms())
+                .await?
+                .is_empty();
         let outcome = self
             .store
             .record_pulse_answer(
@@ -403,20 +414,30 @@ impl Checkins {
                 changed,
                 answers_so_far: answers,
                 min_answers: self.config.min_answers,
-                has_buddy: feeling == Feeling::Struggling
-                    && !self
-                        .store
-                        .current_buddies(guild_id, member_id as i64, self.clock.now_ms())
-                        .await?
-                        .is_empty(),
+                has_buddy,
             }),
         }
     }
 
     // ----- support ----------------------------------------------------------------------
 
-    pub async fn support(&self, guild_id: i64) -> Result<SupportView, CheckinError> {
-        let own = self.store.support_resources(guild_id).await?;
+    /// The support list, at once: the built-in resources are in memory, and a server's own
+    /// (none in direct messages) are added when the database answers within a moment.
+    /// Signposting never waits on, or fails with, the database.
+    pub async fn support(&self, guild_id: Option<i64>) -> SupportView {
+        let own = match guild_id {
+            Some(guild_id) => {
+                self.store
+                    .within(OWN_CONTACTS_WAIT, self.store.support_resources(guild_id))
+                    .await
+            }
+            None => Ok(Vec::new()),
+        };
+        let own_unavailable = own.is_err();
+        let own = own.unwrap_or_else(|error| {
+            tracing::warn!(%error, "showing support without the server's own contacts");
+            Vec::new()
+        });
         let mut resources = self.support.resources.clone();
         let server_added = own.len();
         resources.extend(own.into_iter().map(|r| SupportResource {
@@ -425,11 +446,12 @@ impl Checkins {
             details: r.details,
             url: r.url,
         }));
-        Ok(SupportView {
+        SupportView {
             intro: self.support.intro.clone(),
             resources,
             server_added,
-        })
+            own_unavailable,
+        }
     }
 
     /// Adds a server's own resource (an employee assistance line, a named contact).
@@ -438,26 +460,37 @@ impl Checkins {
         guild_id: i64,
         resource: ServerResource,
     ) -> Result<(), CheckinError> {
-        let limit = |what: &str, text: &str, max: usize| {
+        let limit = |what: &str, text: &str, max: usize, example: &str| {
             if text.trim().is_empty() || text.chars().count() > max {
                 Err(CheckinError::Invalid(format!(
-                    "The {what} must be 1 to {max} characters (it is {}).",
+                    "The {what} must be 1 to {max} characters (it is {}), e.g. {example}.",
                     text.chars().count()
                 )))
             } else {
                 Ok(())
             }
         };
-        limit("name", &resource.name, 80)?;
-        limit("details", &resource.details, 200)?;
+        limit(
+            "name",
+            &resource.name,
+            80,
+            "\"Employee Assistance Programme\"",
+        )?;
+        limit(
+            "details",
+            &resource.details,
+            200,
+            "\"Free, confidential counselling, 24 hours a day\"",
+        )?;
         if let Some(contact) = &resource.contact {
-            limit("contact", contact, 80)?;
+            limit("contact", contact, 80, "\"Call 0800 000 0000\"")?;
         }
         if let Some(url) = &resource.url
             && !(url.starts_with("https://") && url.len() > "https://".len() && url.len() <= 300)
         {
             return Err(CheckinError::Invalid(format!(
-                "{url:?} is not a web address I can show: use one starting with https://"
+                "{} is not a web address I can show: use one starting with https://, e.g. https://www.mind.org.uk",
+                crate::echo::quote(url)
             )));
         }
         if self.store.support_resources(guild_id).await?.len() >= MAX_SERVER_RESOURCES {
@@ -471,8 +504,9 @@ impl Checkins {
             .await?
         {
             return Err(CheckinError::Invalid(format!(
-                "There is already a resource called {:?}. Remove it first to change it.",
-                resource.name
+                "There is already a resource called {}. Remove it first to change it, e.g. `/checkin resource-remove name: {}`.",
+                crate::echo::quote(&resource.name),
+                crate::echo::mention_free(&resource.name, crate::echo::QUOTE_MAX)
             )));
         }
         Ok(())
@@ -483,7 +517,8 @@ impl Checkins {
             Ok(())
         } else {
             Err(CheckinError::Invalid(format!(
-                "This server has no resource called {name:?}; the built-in list can't be removed, only added to."
+                "This server has no resource called {}; the built-in list can't be removed, only added to. Pick one of the server's own from the list as you type, e.g. `/checkin resource-remove name: Employee Assistance Programme`.",
+                crate::echo::quote(name)
             )))
         }
     }
@@ -814,7 +849,8 @@ pub fn weekly_round(text: &str) -> Result<Schedule, CheckinError> {
             ..
         } if days.len() == 1 => Ok(schedule),
         _ => Err(CheckinError::Invalid(format!(
-            "{text:?} isn't one day and one time: buddy rounds start on one day of the week, every so many weeks. Write it like \"mon 10:00\"."
+            "{} isn't one day and one time: buddy rounds start on one day of the week, every so many weeks. Write one day and one time, e.g. \"mon 10:00\".",
+            crate::echo::quote(text)
         ))),
     }
 }

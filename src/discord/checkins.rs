@@ -1,8 +1,11 @@
 //! Check-ins on Discord: how a check-in, its pulse results and the support list look, and
 //! what the pulse and "let my buddy know" buttons do. Custom ids carry all a click needs.
 
+use std::time::Duration;
+
 use poise::serenity_prelude as serenity;
 
+use super::answer::Answer;
 use super::render::{notice, truncate};
 use super::{Data, Error, no_mentions};
 use crate::checkins::{CheckinError, Feeling, PulseAnswered, PulseResult, SupportView};
@@ -150,6 +153,13 @@ pub fn support_embed(view: &SupportView) -> serenity::CreateEmbed {
         budget -= size;
         embed = embed.field(name, value, false);
     }
+    if view.own_unavailable {
+        embed = embed.field(
+            "This server's own contacts",
+            "I can't look them up just now; ask an admin, or try `/support` again in a minute.",
+            false,
+        );
+    }
     let footer = if left_out > 0 {
         format!(
             "Only you can see this. {left_out} more contact(s) didn't fit here: ask an admin, or see the server's pinned messages."
@@ -236,19 +246,33 @@ pub async fn handle_button(
             ) else {
                 return Ok(false);
             };
-            match data
-                .checkins
-                .answer_pulse(guild_id, run_id, member_id, feeling)
+            // Bounded well inside the interaction's own deadline, so that someone who is
+            // struggling is shown the support list even when their answer can't be saved.
+            let wait = Duration::from_millis(data.settings.discord.give_up_after_ms / 2);
+            let recorded = data
+                .store
+                .within(wait, async {
+                    Ok(data
+                        .checkins
+                        .answer_pulse(guild_id, run_id, member_id, feeling)
+                        .await)
+                })
                 .await
-            {
+                .unwrap_or_else(|e| Err(CheckinError::Store(e)));
+            match recorded {
                 Ok(answer) => {
                     Metrics::incr(&data.metrics.pulse_answers);
                     // The support list is only shown with "struggling": read it only then.
                     let support = match answer.feeling {
-                        Feeling::Struggling => Some(data.checkins.support(guild_id).await?),
+                        Feeling::Struggling => Some(data.checkins.support(Some(guild_id)).await),
                         _ => None,
                     };
                     pulse_reply(&answer, support.as_ref())
+                }
+                Err(CheckinError::Store(e)) if feeling == Feeling::Struggling => {
+                    tracing::warn!(error = %e, "a pulse answer could not be saved; signposting anyway");
+                    let support = data.checkins.support(Some(guild_id)).await;
+                    notice(PULSE_NOT_SAVED).embed(support_embed(&support))
                 }
                 Err(CheckinError::Store(e)) => return Err(e.into()),
                 Err(other) => notice(&other.to_string()),
@@ -276,8 +300,15 @@ pub async fn handle_button(
     } else {
         serenity::CreateInteractionResponse::Message(response)
     };
-    interaction.create_response(&ctx.http, response).await?;
+    Answer::for_button(interaction)
+        .respond(&ctx.http, response)
+        .await?;
     Ok(true)
 }
+
+/// For someone who is struggling, when their answer can't be saved: signposting never waits.
+const PULSE_NOT_SAVED: &str = "I couldn't save your answer just now (my database isn't \
+     answering), so please tap it again later if you'd like it counted. It matters more that \
+     you know who you can talk to, any time:";
 
 const TELL_BUDDY_ID_PREFIX: &str = "buddy";

@@ -3,6 +3,7 @@
 
 use poise::serenity_prelude as serenity;
 
+use super::answer::Answer;
 use super::render;
 use super::{Data, Error};
 use crate::acts::ActFilter;
@@ -120,12 +121,14 @@ pub async fn handle(
     data: &Data,
     interaction: &serenity::ComponentInteraction,
 ) -> Result<(), Error> {
+    let answer = Answer::for_button(interaction);
     if let Some(button) = DailyButton::parse(&interaction.data.custom_id) {
         Metrics::incr(&data.metrics.commands);
         let response = daily_button(data, interaction, button).await?;
-        interaction.create_response(&ctx.http, response).await?;
+        answer.respond(&ctx.http, response).await?;
         return Ok(());
     }
+    // Not one of ours (or from an older version): `InTime` says so.
     let Some(button) = IdeaButton::parse(&interaction.data.custom_id) else {
         return Ok(());
     };
@@ -135,7 +138,7 @@ pub async fn handle(
     let in_guild = interaction.guild_id.is_some();
     let response = match button {
         IdeaButton::Another { filter, .. } => {
-            match data.ideas.offer(guild_id, member_id, &filter).await? {
+            match data.ideas.offer(guild_id, member_id, &filter).await {
                 Some(act) => render::update(render::idea_message(&act, &filter, in_guild, None)),
                 None => render::update(render::notice(render::NOTHING_MATCHES)),
             }
@@ -170,7 +173,7 @@ pub async fn handle(
             None => render::update(render::notice(render::ACT_GONE)),
         },
     };
-    interaction.create_response(&ctx.http, response).await?;
+    answer.respond(&ctx.http, response).await?;
     Ok(())
 }
 
@@ -206,12 +209,16 @@ pub async fn handle_wins(
             let Ok(win_id) = id.parse::<i64>() else {
                 return Ok(false);
             };
-            data.wins.delete_mine(win_id, member_id).await?;
             let guild_id = interaction
                 .guild_id
                 .map(|g| snowflake_to_db(g.get()))
                 .unwrap_or_default();
-            let wins = data.wins.mine(guild_id, member_id, 5).await?;
+            // Read first, so deleting is the last thing done: if the database stops
+            // answering, either the win is gone or nothing changed.
+            let mut wins = data.wins.mine(guild_id, member_id, 6).await?;
+            data.wins.delete_mine(win_id, member_id).await?;
+            wins.retain(|w| w.id != win_id);
+            wins.truncate(5);
             let (embed, rows) = render::my_wins(&wins);
             render::update(
                 serenity::CreateInteractionResponseMessage::new()
@@ -240,7 +247,9 @@ pub async fn handle_wins(
         _ => return Ok(false),
     };
     Metrics::incr(&data.metrics.commands);
-    interaction.create_response(&ctx.http, response).await?;
+    Answer::for_button(interaction)
+        .respond(&ctx.http, response)
+        .await?;
     Ok(true)
 }
 
@@ -304,8 +313,8 @@ pub async fn handle_modal(
             }
         }
     };
-    modal
-        .create_response(
+    Answer::for_form(modal)
+        .respond(
             &ctx.http,
             serenity::CreateInteractionResponse::Message(message),
         )
@@ -322,21 +331,12 @@ async fn daily_button(
     let guild_id = interaction.guild_id.map(|g| snowflake_to_db(g.get()));
     let member_id = interaction.user.id.get();
     let message = match button {
+        // Ask how it went (optional) before counting it. A form can only be the first
+        // answer, so it opens at once: the post is looked up when the form comes back.
         DailyButton::Done { post_id } => {
-            let post = data
-                .store
-                .post_by_id(post_id)
-                .await?
-                .filter(|p| Some(p.guild_id) == guild_id);
-            match post {
-                None => render::notice(render::POST_GONE),
-                // Ask how it went (optional) before counting it.
-                Some(post) => {
-                    return Ok(serenity::CreateInteractionResponse::Modal(
-                        render::did_it_modal(post.id),
-                    ));
-                }
-            }
+            return Ok(serenity::CreateInteractionResponse::Modal(
+                render::did_it_modal(post_id),
+            ));
         }
         DailyButton::Smaller { act_id } => {
             match data.ideas.smaller(guild_id, member_id, act_id).await? {
@@ -355,7 +355,7 @@ async fn daily_button(
         DailyButton::Idea => match data
             .ideas
             .offer(guild_id, member_id, &ActFilter::default())
-            .await?
+            .await
         {
             Some(act) => {
                 render::idea_message(&act, &ActFilter::default(), guild_id.is_some(), None)

@@ -5,6 +5,7 @@ use std::sync::atomic::Ordering;
 
 use poise::serenity_prelude as serenity;
 
+use super::answer::Answer;
 use super::{Data, Error, components};
 use crate::store::snowflake_to_db;
 use crate::wins::Recorded;
@@ -76,10 +77,13 @@ pub async fn handle(
                     .next()
                     .unwrap_or_default();
                 tracing::error!(button = kind, error = format!("{error:#}"), "button failed");
-                let reply = serenity::CreateInteractionResponse::Message(super::render::notice(
-                    "Sorry, that button didn't work just now. Please try again, or run the command again.",
-                ));
-                let _ = component.create_response(&ctx.http, reply).await;
+                let sentence = super::commands::user_message(&error, None);
+                if let Err(error) = Answer::for_button(component)
+                    .say(&ctx.http, &sentence)
+                    .await
+                {
+                    tracing::error!(%error, "could not tell a member their button failed");
+                }
             }
         }
         serenity::FullEvent::InteractionCreate {
@@ -87,10 +91,11 @@ pub async fn handle(
         } => {
             if let Err(error) = components::handle_modal(ctx, data, modal).await {
                 tracing::error!(custom_id = %modal.data.custom_id, error = format!("{error:#}"), "form failed");
-                let reply = serenity::CreateInteractionResponse::Message(super::render::notice(
-                    "Sorry, I couldn't save that just now. Please try again in a minute.",
-                ));
-                let _ = modal.create_response(&ctx.http, reply).await;
+                let typed = super::answer::typed_in_form(modal);
+                let sentence = super::commands::user_message(&error, typed.as_deref());
+                if let Err(error) = Answer::for_form(modal).say(&ctx.http, &sentence).await {
+                    tracing::error!(%error, "could not tell a member their form failed");
+                }
             }
         }
         serenity::FullEvent::Message { new_message }

@@ -1,11 +1,13 @@
 //! The Discord side: serenity + poise. Discord types stop here; everything else takes ids and
 //! plain structs.
 
+pub mod answer;
 mod checkins;
 mod commands;
 mod components;
 pub mod delivery;
 mod events;
+pub mod fit;
 pub mod render;
 
 use std::sync::Arc;
@@ -94,10 +96,12 @@ impl Bot {
                 ),
             }
         }
+        let store = state.store.clone();
         let framework = poise::Framework::builder()
             .options(poise::FrameworkOptions {
                 commands: commands::all(),
                 on_error: |error| Box::pin(commands::on_error(error)),
+                command_check: Some(|ctx| Box::pin(commands::input_fits(ctx))),
                 pre_command: |ctx| {
                     Box::pin(async move {
                         Metrics::incr(&ctx.data().metrics.commands);
@@ -123,7 +127,7 @@ impl Bot {
             http,
             intents(settings.discord.message_content_intent),
         )
-        .framework(framework)
+        .framework(answer::InTime::new(framework, store, &settings.discord))
         .await
         .context("building the Discord client")?;
         Ok(Bot { client })

@@ -247,29 +247,14 @@ pub fn update(
 
 /// Escapes Discord markdown so member-written text shows as written: it can't turn a whole
 /// embed bold, hide itself in a spoiler, or open a code block.
-pub fn escape_markdown(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut line_start = true;
-    for c in text.chars() {
-        let inline = matches!(c, '\\' | '*' | '_' | '~' | '`' | '|' | '[' | ']');
-        // Headings, quotes and list markers only mean something at the start of a line.
-        let block = line_start && matches!(c, '#' | '>' | '-');
-        if inline || block {
-            out.push('\\');
-        }
-        out.push(c);
-        line_start = c == '\n' || (line_start && c == ' ');
-    }
-    out
-}
+pub use crate::echo::escape_markdown;
 
 /// Member-written text made safe to show again: markdown shown as written, anything that
 /// looks like a mention (`@everyone`, `<@id>`, `<@&role>`) shown as text rather than as a
 /// mention, and cut to `max` characters with an ellipsis. (Messages also parse no mentions,
 /// so nothing could ping even without this.)
 pub fn safe_user_text(text: &str, max: usize) -> String {
-    let escaped = escape_markdown(text).replace('@', "@\u{200B}");
-    truncate(&escaped, max)
+    truncate(&crate::echo::escape(text), max)
 }
 
 /// The modal "I did it" opens: optional words about how it went.
@@ -481,14 +466,7 @@ pub fn recap_message(
 }
 
 /// Cuts text to `max` characters, ending with an ellipsis when cut.
-pub fn truncate(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_owned();
-    }
-    let mut cut: String = text.chars().take(max.saturating_sub(1)).collect();
-    cut.push('…');
-    cut
-}
+pub use crate::echo::cut as truncate;
 
 #[cfg(test)]
 mod tests {

@@ -690,6 +690,21 @@ impl Sandbox {
         resolved
     }
 
+    /// Runs a slash command the bot has not registered (any more), as a member whose Discord
+    /// still shows an older list of commands would, and waits for the bot's answer.
+    pub async fn slash_unregistered(
+        &self,
+        actor: &Actor,
+        name: &str,
+        options: Value,
+    ) -> anyhow::Result<Reply> {
+        let command_id = self.new_id();
+        self.interact(actor, None, move |ctx| {
+            payloads::command_interaction(ctx, command_id, name, options)
+        })
+        .await
+    }
+
     /// Asks for autocomplete suggestions; returns the choices.
     pub async fn autocomplete(
         &self,
@@ -812,8 +827,9 @@ impl Sandbox {
         self.wait_for("the bot to answer the interaction", |w| {
             let state = w.interactions.get(&token)?;
             let (kind, data, round_trip) = state.callback.clone()?;
-            // A deferred message is only an answer once it has been edited.
-            if kind == 5 && !state.edited {
+            // A deferred message or update is only an answer once it has been edited (or,
+            // for an update, followed up).
+            if matches!(kind, 5 | 6) && !state.edited {
                 return None;
             }
             let message = state

@@ -387,6 +387,14 @@ fn route(
                 message["flags"] = json!(64);
             }
             let created = store_bot_message(world, &channel, &message);
+            // After a deferred update, a follow-up is the answer the member sees.
+            if let Some(state) = world.interactions.get_mut(*token)
+                && matches!(state.callback, Some((6, _, _)))
+                && !state.edited
+            {
+                state.message_id = created["id"].as_str().and_then(|s| s.parse().ok());
+                state.edited = true;
+            }
             let _ = query;
             Ok((200, Some(created)))
         }
@@ -598,7 +606,8 @@ fn interaction_callback(
             let created = store_bot_message(world, &channel, &placeholder);
             message_id = created["id"].as_str().and_then(|s| s.parse().ok());
         }
-        6 => {}
+        // A deferred update's original response is the message the button was on.
+        6 => message_id = source,
         7 => {
             let source = source.ok_or_else(|| {
                 DiscordError::coded(

@@ -34,10 +34,11 @@ pub enum AdminError {
         "The daily post isn't set up yet. Start with `/daily setup`, choosing a channel and a time."
     )]
     NotSetUp,
-    #[error("{0:?} is not a date I can use. Write it as YYYY-MM-DD, e.g. 2026-06-08.")]
+    #[error("{} is not a date I can use. Write it as YYYY-MM-DD, e.g. 2026-06-08.", crate::echo::quote(.0))]
     BadDate(String),
     #[error(
-        "{0:?} is not a date in the future. Choose a later day, or leave it empty to pause until you resume."
+        "{} is not a date in the future. Choose a later day, e.g. one next month, or leave it empty to pause until you resume.",
+        crate::echo::quote(.0)
     )]
     PastDate(String),
     #[error("{0}")]

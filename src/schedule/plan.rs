@@ -120,8 +120,8 @@ impl AwarenessWeek {
     pub fn parse(text: &str) -> Result<AwarenessWeek, String> {
         let date = NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| {
             format!(
-                "{:?} is not a date; write the week's Monday as YYYY-MM-DD, e.g. 2026-06-08",
-                text.trim()
+                "{} is not a date; write the week's Monday as YYYY-MM-DD, e.g. 2026-06-08",
+                crate::echo::quote(text)
             )
         })?;
         AwarenessWeek::starting(date)

@@ -23,11 +23,16 @@ use chrono::{
 };
 use chrono_tz::Tz;
 
+use crate::echo::{mention_free, quote};
+
 /// The zone a server gets until it chooses one.
 pub const DEFAULT_TIME_ZONE: Tz = chrono_tz::Europe::London;
 
 /// How late a missed firing may still be posted after downtime.
 pub const DEFAULT_GRACE: Duration = Duration::hours(2);
+
+/// The most characters of a parser's reason shown (it can repeat the input).
+const REASON_MAX: usize = 120;
 
 /// The example every cron error shows, so people can copy something that works.
 const CRON_EXAMPLE: &str = "\"0 9 * * 1-5\" (09:00 on weekdays)";
@@ -37,27 +42,32 @@ const CRON_EXAMPLE: &str = "\"0 9 * * 1-5\" (09:00 on weekdays)";
 #[derive(Debug, thiserror::Error, PartialEq, Eq, Clone)]
 pub enum ScheduleError {
     #[error(
-        "{input:?} is not a time of day: {reason}. Use the 24-hour clock as HH:MM, e.g. \"09:00\" or \"17:30\"."
+        "{} is not a time of day: {}. Use the 24-hour clock as HH:MM, e.g. \"09:00\" or \"17:30\".",
+        quote(.input), mention_free(.reason, REASON_MAX)
     )]
     BadTime { input: String, reason: String },
 
     #[error(
-        "{input:?} is not a set of days: {reason}. Use \"every day\", \"weekdays\", \"weekends\" or a list such as \"mon,wed,fri\"."
+        "{} is not a set of days: {}. Use \"every day\", \"weekdays\", \"weekends\" or a list of days, e.g. \"mon,wed,fri\".",
+        quote(.input), mention_free(.reason, REASON_MAX)
     )]
     BadDays { input: String, reason: String },
 
     #[error(
-        "{input:?} is not a cron schedule I understand: {reason}. Use 5 fields (minute hour day-of-month month day-of-week), e.g. {CRON_EXAMPLE}."
+        "{} is not a cron schedule I understand: {}. Use 5 fields (minute hour day-of-month month day-of-week), e.g. {CRON_EXAMPLE}.",
+        quote(.input), mention_free(.reason, REASON_MAX)
     )]
     BadCron { input: String, reason: String },
 
     #[error(
-        "{input:?} fires more often than once an hour ({reason}); a daily post must not spam the channel. Use one minute per hour, e.g. {CRON_EXAMPLE}."
+        "{} fires more often than once an hour ({}); a daily post must not spam the channel. Use one minute per hour, e.g. {CRON_EXAMPLE}.",
+        quote(.input), mention_free(.reason, REASON_MAX)
     )]
     TooFrequent { input: String, reason: String },
 
     #[error(
-        "{input:?} never fires: {reason}. Use a date that exists, e.g. \"0 9 1 * *\" (09:00 on the 1st of each month) or {CRON_EXAMPLE}."
+        "{} never fires: {}. Use a date that exists, e.g. \"0 9 1 * *\" (09:00 on the 1st of each month) or {CRON_EXAMPLE}.",
+        quote(.input), mention_free(.reason, REASON_MAX)
     )]
     NeverFires { input: String, reason: String },
 
@@ -76,10 +86,12 @@ pub enum ScheduleError {
 fn unknown_time_zone_message(name: &str, suggestion: Option<&str>) -> String {
     match suggestion {
         Some(suggestion) => format!(
-            "Unknown time zone {name:?}. Did you mean {suggestion:?}? Time zones are IANA names, written Region/City."
+            "Unknown time zone {}. Did you mean {suggestion:?}? Time zones are IANA names, written Region/City, e.g. \"Europe/London\".",
+            quote(name)
         ),
         None => format!(
-            "Unknown time zone {name:?}. Use an IANA name such as \"Europe/London\" or \"America/New_York\" (start typing a city to see suggestions)."
+            "Unknown time zone {}. Use an IANA name, e.g. \"Europe/London\" or \"America/New_York\" (start typing a city to see suggestions).",
+            quote(name)
         ),
     }
 }
@@ -1175,7 +1187,10 @@ pub fn parse_timezone(name: &str) -> Result<Tz, ScheduleError> {
 /// The real name someone probably meant: same city ("london"), the start of a name
 /// ("Europe/Lon"), a typo (edit distance), or any name containing the text.
 fn closest_time_zone(wanted: &str) -> Option<&'static str> {
-    if wanted.is_empty() {
+    // No zone name is much over 30 characters: longer input is no typo of one, and measuring
+    // its distance to every zone would take seconds for 6,000 characters.
+    const LONGEST_WORTH_MATCHING: usize = 64;
+    if wanted.is_empty() || wanted.len() > LONGEST_WORTH_MATCHING {
         return None;
     }
     let names = || chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name());

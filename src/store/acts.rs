@@ -149,6 +149,17 @@ impl Store {
         Ok(rows.into_iter().filter_map(ActRow::into_stored).collect())
     }
 
+    /// A server's own acts, none retired (the built-in catalogue is read once, at start).
+    pub async fn server_acts(&self, guild_id: i64) -> Result<Vec<StoredAct>, StoreError> {
+        let rows: Vec<ActRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {ACT_COLUMNS} FROM acts WHERE retired_at IS NULL AND guild_id = $1 ORDER BY id"
+        )))
+        .bind(guild_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().filter_map(ActRow::into_stored).collect())
+    }
+
     /// One act by id, retired or not (history still needs to show it).
     pub async fn act_by_id(&self, id: i64) -> Result<Option<StoredAct>, StoreError> {
         let row: Option<ActRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(

@@ -14,6 +14,7 @@ mod recap;
 mod servers;
 mod wins;
 
+use std::future::Future;
 use std::path::Path;
 use std::time::Duration;
 
@@ -63,6 +64,63 @@ impl Backend {
     }
 }
 
+/// Where the database is, for messages that must help an operator without leaking a
+/// password: `host:port/database` for PostgreSQL, the file for SQLite.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    pub backend: Backend,
+    pub place: String,
+}
+
+impl Location {
+    fn of(backend: Backend, url: &str) -> Location {
+        let place = match backend {
+            Backend::Sqlite => url
+                .trim_start_matches("sqlite:")
+                .trim_start_matches("//")
+                .split('?')
+                .next()
+                .unwrap_or_default()
+                .to_owned(),
+            Backend::Postgres => match url::Url::parse(url) {
+                Ok(parsed) => format!(
+                    "{}:{}{}",
+                    parsed.host_str().unwrap_or("localhost"),
+                    parsed.port().unwrap_or(5432),
+                    parsed.path()
+                ),
+                Err(_) => "(an unreadable URL)".to_owned(),
+            },
+        };
+        Location { backend, place }
+    }
+
+    /// `host:port` of a PostgreSQL server, for a direct connection test.
+    fn host_and_port(&self) -> Option<String> {
+        match self.backend {
+            Backend::Postgres => self.place.split('/').next().map(str::to_owned),
+            Backend::Sqlite => None,
+        }
+    }
+
+    /// Why the database did not answer in time, in the words that fit its kind.
+    fn no_answer(&self, detail: &str) -> String {
+        match self.backend {
+            Backend::Postgres => {
+                format!(
+                    "cannot reach the PostgreSQL database at {}: {detail}",
+                    self.place
+                )
+            }
+            Backend::Sqlite => format!(
+                "the SQLite database {} is busy or locked ({detail}); another process may be \
+                 holding a write lock: if this is routine, raise database.busy_timeout_ms",
+                self.place
+            ),
+        }
+    }
+}
+
 /// A storage failure, sorted by what the user or operator can do about it.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -71,6 +129,25 @@ pub enum StoreError {
          or raise database.busy_timeout_ms"
     )]
     Busy(#[source] sqlx::Error),
+    /// Every connection in the pool stayed in use, or none could be opened, until the pool's
+    /// wait ran out.
+    #[error(
+        "no database connection became free in time: the database is unreachable or overloaded"
+    )]
+    NoConnection(#[source] sqlx::Error),
+    /// An operation given a deadline did not finish within it. Nothing it would have written
+    /// was committed unless the commit itself was under way.
+    #[error("{}", .location.no_answer(.detail))]
+    NoAnswer { location: Location, detail: String },
+    #[error(
+        "cannot use the SQLite database file {path}: {source}; check that the file and its \
+         folder exist and that the bot may read and write them"
+    )]
+    SqliteFile {
+        path: String,
+        #[source]
+        source: sqlx::Error,
+    },
     #[error("cannot reach the {backend} database at {url}: {source}")]
     Unreachable {
         backend: &'static str,
@@ -88,12 +165,43 @@ pub enum StoreError {
 
 impl From<sqlx::Error> for StoreError {
     fn from(error: sqlx::Error) -> Self {
-        if is_busy(&error) {
+        if matches!(error, sqlx::Error::PoolTimedOut) {
+            StoreError::NoConnection(error)
+        } else if is_busy(&error) {
             StoreError::Busy(error)
         } else {
             StoreError::Query(error)
         }
     }
+}
+
+impl StoreError {
+    /// True when the database could not be reached or did not answer (as opposed to refusing
+    /// a particular query): trying again later is the answer, and nothing was changed.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            StoreError::Busy(_)
+            | StoreError::NoConnection(_)
+            | StoreError::NoAnswer { .. }
+            | StoreError::Unreachable { .. }
+            | StoreError::SqliteFile { .. } => true,
+            StoreError::Query(error) => is_connection_trouble(error),
+            StoreError::Migration(_) | StoreError::BadUrl(_) => false,
+        }
+    }
+}
+
+/// Errors that mean the connection, not the query, failed.
+pub fn is_connection_trouble(error: &sqlx::Error) -> bool {
+    matches!(
+        error,
+        sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::Protocol(_)
+            | sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::WorkerCrashed
+    ) || is_busy(error)
 }
 
 fn is_busy(error: &sqlx::Error) -> bool {
@@ -104,7 +212,6 @@ fn is_busy(error: &sqlx::Error) -> bool {
             matches!(code.as_ref(), "5" | "6" | "261" | "262" | "517")
                 || db.message().contains("database is locked")
         }
-        sqlx::Error::PoolTimedOut => true,
         _ => false,
     }
 }
@@ -114,6 +221,7 @@ fn is_busy(error: &sqlx::Error) -> bool {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    location: Location,
 }
 
 impl std::fmt::Debug for Store {
@@ -160,7 +268,11 @@ impl Store {
                 url: settings.url.redacted(),
                 source,
             })?;
-        Ok(Store { pool, backend })
+        Ok(Store {
+            pool,
+            backend,
+            location: Location::of(backend, &url),
+        })
     }
 
     /// Opens the database at `url` with default pool settings.
@@ -187,10 +299,91 @@ impl Store {
         self.backend
     }
 
-    /// A cheap round trip, for the health endpoint.
+    /// Where the database is, for messages (never the password).
+    pub fn location(&self) -> &Location {
+        &self.location
+    }
+
+    /// A cheap round trip.
     pub async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
+    }
+
+    /// Runs one store operation with a deadline. The pool's own wait covers only getting a
+    /// connection: a query on a connection that is already open, to a server that has gone
+    /// silent (a network black hole), would wait for the operating system to give up, which
+    /// takes many minutes. Whatever must answer promptly bounds its work with this. A write
+    /// cut off here is rolled back (its transaction is dropped uncommitted) unless its commit
+    /// was already on its way.
+    pub async fn within<T>(
+        &self,
+        deadline: Duration,
+        operation: impl Future<Output = Result<T, StoreError>>,
+    ) -> Result<T, StoreError> {
+        match tokio::time::timeout(deadline, operation).await {
+            Ok(outcome) => outcome,
+            Err(_) => Err(self.no_answer_within(deadline)),
+        }
+    }
+
+    fn no_answer_within(&self, deadline: Duration) -> StoreError {
+        StoreError::NoAnswer {
+            location: self.location.clone(),
+            detail: format!("no answer within {}", seconds(deadline)),
+        }
+    }
+
+    /// Whether the database answers within `deadline`, and if not, why, in the words that fit
+    /// the backend: for PostgreSQL, whether its address refuses connections or accepts them and
+    /// then says nothing; for SQLite, that the file is locked or can't be used. For `/healthz`.
+    pub async fn health(&self, deadline: Duration) -> Result<(), StoreError> {
+        // Leave part of the time for finding out why, if the round trip doesn't come back.
+        let round_trip = deadline.mul_f32(0.6);
+        let outcome = tokio::time::timeout(round_trip, self.ping()).await;
+        match (outcome, self.backend) {
+            (Ok(Ok(())), _) => Ok(()),
+            (Ok(Err(error)), Backend::Sqlite) => Err(match error {
+                StoreError::Busy(_) | StoreError::NoConnection(_) => {
+                    self.no_answer_within(round_trip)
+                }
+                StoreError::Query(source) => StoreError::SqliteFile {
+                    path: self.location.place.clone(),
+                    source,
+                },
+                other => other,
+            }),
+            (Err(_), Backend::Sqlite) => Err(self.no_answer_within(round_trip)),
+            (Ok(Err(error)), Backend::Postgres) if !error.is_unavailable() => Err(error),
+            (_, Backend::Postgres) => Err(StoreError::NoAnswer {
+                location: self.location.clone(),
+                detail: self
+                    .why_postgres_is_silent(round_trip, deadline - round_trip)
+                    .await,
+            }),
+        }
+    }
+
+    /// Tries the server's address directly: refused, silent, or accepting connections but not
+    /// answering queries.
+    async fn why_postgres_is_silent(&self, waited: Duration, deadline: Duration) -> String {
+        let Some(address) = self.location.host_and_port() else {
+            return format!("no answer within {}", seconds(waited));
+        };
+        match tokio::time::timeout(deadline, tokio::net::TcpStream::connect(&address)).await {
+            Ok(Ok(_)) => format!(
+                "it accepts connections but did not answer within {}",
+                seconds(waited)
+            ),
+            Ok(Err(error)) if error.kind() == std::io::ErrorKind::ConnectionRefused => {
+                "connection refused (is PostgreSQL running, and is the port right?)".into()
+            }
+            Ok(Err(error)) => format!("cannot connect: {error}"),
+            Err(_) => format!(
+                "no answer within {} (a firewall, a wrong host, or the server is down)",
+                seconds(waited)
+            ),
+        }
     }
 
     /// Begins a transaction that will write. On SQLite it takes the write lock at once
@@ -285,6 +478,11 @@ fn sqlite_url_creating_folder(url: &str) -> Result<String, StoreError> {
     Ok(format!("sqlite://{path}?{joined}"))
 }
 
+/// "1.5 s", for messages.
+fn seconds(duration: Duration) -> String {
+    format!("{:.1} s", duration.as_secs_f64())
+}
+
 /// Converts a Discord snowflake (u64) for storage. Snowflakes stay below 2^63 until the
 /// year 2084, so the conversion is lossless in practice; the cast keeps it total.
 pub fn snowflake_to_db(id: u64) -> i64 {
@@ -310,6 +508,47 @@ mod tests {
         let kept = sqlite_url_creating_folder("sqlite://x.db?mode=ro").unwrap();
         assert_eq!(kept, "sqlite://x.db?mode=ro");
         assert!(sqlite_url_creating_folder("sqlite::memory:").is_err());
+    }
+
+    #[test]
+    fn locations_name_the_place_without_the_password() {
+        let pg = Location::of(
+            Backend::Postgres,
+            "postgres://app:hunter2@db.internal:6543/smallacts",
+        );
+        assert_eq!(pg.place, "db.internal:6543/smallacts");
+        assert_eq!(pg.host_and_port().as_deref(), Some("db.internal:6543"));
+        assert_eq!(
+            Location::of(Backend::Postgres, "postgresql://db/x").place,
+            "db:5432/x"
+        );
+        let sqlite = Location::of(Backend::Sqlite, "sqlite://data/x.db?mode=rwc");
+        assert_eq!(sqlite.place, "data/x.db");
+        assert_eq!(sqlite.host_and_port(), None);
+    }
+
+    #[test]
+    fn an_unanswered_database_is_explained_in_its_backends_terms() {
+        let pg = StoreError::NoAnswer {
+            location: Location::of(Backend::Postgres, "postgres://a:secret@10.0.0.5/app"),
+            detail: "connection refused".into(),
+        }
+        .to_string();
+        assert_eq!(
+            pg,
+            "cannot reach the PostgreSQL database at 10.0.0.5:5432/app: connection refused"
+        );
+        let sqlite = StoreError::NoAnswer {
+            location: Location::of(Backend::Sqlite, "sqlite://data/x.db"),
+            detail: "no answer within 1.0 s".into(),
+        }
+        .to_string();
+        assert!(sqlite.contains("data/x.db is busy or locked"), "{sqlite}");
+        assert!(sqlite.contains("database.busy_timeout_ms"), "{sqlite}");
+        // A pool that ran dry blames neither backend's particular cause.
+        let dry = StoreError::from(sqlx::Error::PoolTimedOut);
+        assert!(dry.is_unavailable());
+        assert!(!dry.to_string().contains("busy_timeout"), "{dry}");
     }
 
     #[test]

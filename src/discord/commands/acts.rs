@@ -5,15 +5,18 @@ use poise::serenity_prelude as serenity;
 use super::idea::{SettingChoice, SizeChoice, WayChoice};
 use super::private;
 use crate::acts::{Act, Setting, Size, Way};
+use crate::discord::answer::Answer;
 use crate::discord::{Context, Data, Error, no_mentions, render};
 use crate::store::{Suggestion, snowflake_to_db};
 
 /// Pending suggestions one member may have at once.
 pub const MAX_PENDING_PER_MEMBER: i64 = 3;
 
-/// Checks a member's act text: length within what the catalogue allows.
+/// Checks a member's act text: length within what the catalogue allows. Invisible direction
+/// controls and piles of combining marks are removed: everyone in the server will see it.
 fn act_text(text: &str) -> Result<String, String> {
-    let text = text.trim();
+    let cleaned = crate::echo::clean(text);
+    let text = cleaned.trim();
     let chars = text.chars().count();
     if chars < crate::acts::MIN_ACT_TEXT {
         return Err(format!(
@@ -23,7 +26,7 @@ fn act_text(text: &str) -> Result<String, String> {
     }
     if chars > crate::acts::MAX_ACT_TEXT {
         return Err(format!(
-            "That's {chars} characters; an act reads best at {} or fewer. Could you shorten it?",
+            "That's {chars} characters; an act reads best at {} or fewer, like \"Ask a colleague how their weekend really went.\" Could you shorten it?",
             crate::acts::MAX_ACT_TEXT
         ));
     }
@@ -58,7 +61,9 @@ pub async fn acts(_ctx: Context<'_>) -> Result<(), Error> {
 #[poise::command(slash_command, guild_only, required_permissions = "MANAGE_GUILD")]
 async fn add(
     ctx: Context<'_>,
-    #[description = "The act, e.g. Bring in a photo from your first week and share the story"] text: String,
+    #[description = "The act, e.g. Bring in a photo from your first week and share the story"]
+    #[max_length = 300]
+    text: String,
     #[description = "How big a step it is"] size: SizeChoice,
     #[description = "Which of the Five Ways to Wellbeing"] way: WayChoice,
     #[description = "Where it fits (default: anywhere)"] setting: Option<SettingChoice>,
@@ -76,8 +81,8 @@ async fn add(
     private(
         ctx,
         format!(
-            "Added to this server's acts: \"{}\" ({}, {}).",
-            render::escape_markdown(&act.text),
+            "Added to this server's acts: {} ({}, {}).",
+            crate::echo::quote_up_to(&act.text, crate::acts::MAX_ACT_TEXT),
             act.size.label(),
             act.way.label()
         ),
@@ -99,8 +104,7 @@ async fn review(ctx: Context<'_>) -> Result<(), Error> {
     if let Some(embed) = embed {
         reply = reply.embed(embed);
     }
-    ctx.send(reply).await?;
-    Ok(())
+    super::reply(ctx, reply).await
 }
 
 type ReviewMessage = (
@@ -161,18 +165,21 @@ pub async fn handle_review(
         .as_ref()
         .and_then(|m| m.permissions)
         .is_some_and(|p| p.manage_guild());
+    let answer = Answer::for_button(interaction);
     if !allowed {
-        let reply = render::notice("Reviewing suggestions needs the Manage Server permission.");
-        interaction
-            .create_response(
+        answer
+            .say(
                 &ctx.http,
-                serenity::CreateInteractionResponse::Message(reply),
+                "Reviewing suggestions needs the Manage Server permission.",
             )
             .await?;
         return Ok(true);
     }
     let guild_id = snowflake_to_db(guild.get());
     let approve = verdict == "approve";
+    // Read before deciding, so the decision is the last thing done: if the database stops
+    // answering, either it was made or nothing was.
+    let mut pending = data.store.pending_suggestions(guild_id).await?;
     let decided = data
         .store
         .decide_suggestion(
@@ -183,7 +190,7 @@ pub async fn handle_review(
             data.clock.now_ms(),
         )
         .await?;
-    let pending = data.store.pending_suggestions(guild_id).await?;
+    pending.retain(|s| s.id != id);
     let (content, embed, components) = review_message(&pending);
     let note = match &decided {
         Some(_) if approve => "Approved: it's in this server's acts now.",
@@ -195,8 +202,8 @@ pub async fn handle_review(
         .embeds(embed.into_iter().collect())
         .components(components)
         .allowed_mentions(no_mentions());
-    interaction
-        .create_response(
+    answer
+        .respond(
             &ctx.http,
             serenity::CreateInteractionResponse::UpdateMessage(update),
         )
@@ -238,7 +245,9 @@ pub async fn handle_review(
 #[poise::command(slash_command, guild_only)]
 pub async fn suggest(
     ctx: Context<'_>,
-    #[description = "The act, e.g. Learn one word in a colleague's first language"] text: String,
+    #[description = "The act, e.g. Learn one word in a colleague's first language"]
+    #[max_length = 300]
+    text: String,
     #[description = "How big a step it is (default: smaller)"] size: Option<SizeChoice>,
     #[description = "Which Way to Wellbeing (default: connect)"] way: Option<WayChoice>,
     #[description = "Where it fits (default: anywhere)"] setting: Option<SettingChoice>,

@@ -5,9 +5,13 @@ use poise::serenity_prelude as serenity;
 
 use super::{ensure_server, private, private_embed};
 use crate::checkins::{BuddyStatus, CheckinError, CheckinStyle, CheckinSummary, ShiftPattern};
-use crate::discord::{Context, Error, checkins::support_embed};
+use crate::discord::{Context, Error, checkins::support_embed, fit};
 use crate::schedule::Schedule;
 use crate::store::{ServerResource, snowflake_to_db};
+
+/// How long suggestions wait for the database: Discord allows 3 seconds for them, and none
+/// is better than a late list.
+const SUGGESTIONS_WAIT: std::time::Duration = std::time::Duration::from_millis(1_500);
 
 fn guild(ctx: Context<'_>) -> Result<i64, Error> {
     ctx.guild_id()
@@ -110,20 +114,14 @@ async fn autocomplete_when(
             Ok(schedule) => format!("{typed}  →  {}", schedule.describe()),
             Err(error) => format!("{typed}  ✗  {}", error),
         };
-        choices.push(serenity::AutocompleteChoice::new(
-            crate::discord::render::truncate(&label, 100),
-            crate::discord::render::truncate(typed, 100),
-        ));
+        choices.push(fit::choice(&label, typed));
     }
     for (value, meaning) in EXAMPLES {
         if typed.is_empty() || value.to_lowercase().contains(&typed.to_lowercase()) {
-            choices.push(serenity::AutocompleteChoice::new(
-                format!("{value}  ({meaning})"),
-                *value,
-            ));
+            choices.push(fit::choice(&format!("{value}  ({meaning})"), *value));
         }
     }
-    serenity::CreateAutocompleteResponse::new().set_choices(choices)
+    fit::choices(choices)
 }
 
 /// Lists this server's check-ins to choose from.
@@ -134,28 +132,28 @@ async fn autocomplete_checkin(
     let Ok(guild_id) = guild(ctx) else {
         return serenity::CreateAutocompleteResponse::new();
     };
-    let list = ctx.data().checkins.list(guild_id).await.unwrap_or_default();
-    let choices = list
-        .into_iter()
-        .filter(|c| {
-            partial.is_empty()
-                || c.id
-                    .to_string()
-                    .starts_with(partial.trim_start_matches('#'))
-                || c.when.contains(partial)
-        })
-        .take(25)
-        .map(|c| {
-            serenity::AutocompleteChoice::new(
-                crate::discord::render::truncate(
+    let data = ctx.data();
+    let list = tokio::time::timeout(SUGGESTIONS_WAIT, data.checkins.list(guild_id))
+        .await
+        .ok()
+        .and_then(Result::ok)
+        .unwrap_or_default();
+    fit::choices(
+        list.into_iter()
+            .filter(|c| {
+                partial.is_empty()
+                    || c.id
+                        .to_string()
+                        .starts_with(partial.trim_start_matches('#'))
+                    || c.when.contains(partial)
+            })
+            .map(|c| {
+                fit::choice(
                     &format!("#{} · {} · {}", c.id, c.when, c.style.describe()),
-                    100,
-                ),
-                c.id,
-            )
-        })
-        .collect();
-    serenity::CreateAutocompleteResponse::new().set_choices(choices)
+                    c.id,
+                )
+            }),
+    )
 }
 
 /// Add a check-in: a warm prompt on a schedule, with a thread and/or an anonymous pulse.
@@ -165,8 +163,9 @@ async fn add(
     #[description = "Where to post it"]
     #[channel_types("Text")]
     channel: serenity::ChannelId,
-    #[description = "When (server time): \"Mon,Thu 14:00\", \"daily 07:30,19:30\" or cron"]
+    #[description = "When (server time), e.g. \"Mon,Thu 14:00\", \"daily 07:30,19:30\" or cron"]
     #[autocomplete = "autocomplete_when"]
+    #[max_length = 100]
     when: String,
     #[description = "A thread to talk in, an anonymous pulse, or both (default both)"]
     style: Option<StyleChoice>,
@@ -276,7 +275,8 @@ async fn buddies(
     #[min = 1]
     #[max = 12]
     every_weeks: Option<u32>,
-    #[description = "Day and time a round starts, server time (default \"mon 10:00\")"]
+    #[description = "Day and time a round starts, server time, e.g. \"thu 14:00\" (default \"mon 10:00\")"]
+    #[max_length = 40]
     day_time: Option<String>,
     #[description = "Nudge a buddy when their partner hasn't been seen for this many days (0 = off, the default)"]
     #[min = 0]
@@ -333,13 +333,13 @@ async fn resource_add(
     #[description = "Its name, e.g. \"Employee Assistance Programme\""]
     #[max_length = 80]
     name: String,
-    #[description = "What it offers and when, in a sentence"]
+    #[description = "What it offers and when, e.g. \"Free, confidential counselling, 24/7\""]
     #[max_length = 200]
     details: String,
     #[description = "How to reach it, e.g. \"Call 0800 000 0000\" or \"Ask Sam, team lead\""]
     #[max_length = 80]
     contact: Option<String>,
-    #[description = "A web address (https://...)"]
+    #[description = "A web address, e.g. https://www.mind.org.uk"]
     #[max_length = 300]
     url: Option<String>,
 ) -> Result<(), Error> {
@@ -352,14 +352,14 @@ async fn resource_add(
         details: details.trim().to_owned(),
         url: url.map(|u| u.trim().to_owned()).filter(|u| !u.is_empty()),
     };
-    let shown = resource.name.clone();
+    let shown = crate::echo::quote(&resource.name);
     let outcome = ctx
         .data()
         .checkins
         .add_resource(guild(ctx)?, resource)
         .await;
     answer(ctx, outcome, |()| {
-        format!("Added {shown:?} to this server's support list. Members see it with `/support`, and anyone who answers \"struggling\" sees it too.")
+        format!("Added {shown} to this server's support list. Members see it with `/support`, and anyone who answers \"struggling\" sees it too.")
     })
     .await
 }
@@ -372,19 +372,16 @@ async fn autocomplete_resource(
     let Ok(guild_id) = guild(ctx) else {
         return serenity::CreateAutocompleteResponse::new();
     };
-    let own = ctx
-        .data()
-        .store
-        .support_resources(guild_id)
+    let store = &ctx.data().store;
+    let own = store
+        .within(SUGGESTIONS_WAIT, store.support_resources(guild_id))
         .await
         .unwrap_or_default();
-    let choices = own
-        .into_iter()
-        .filter(|r| r.name.to_lowercase().contains(&partial.to_lowercase()))
-        .take(25)
-        .map(|r| serenity::AutocompleteChoice::new(r.name.clone(), r.name))
-        .collect();
-    serenity::CreateAutocompleteResponse::new().set_choices(choices)
+    fit::choices(
+        own.into_iter()
+            .filter(|r| r.name.to_lowercase().contains(&partial.to_lowercase()))
+            .map(|r| fit::choice(&r.name, r.name.clone())),
+    )
 }
 
 /// Remove one of this server's own support contacts.
@@ -396,8 +393,9 @@ async fn autocomplete_resource(
 )]
 async fn resource_remove(
     ctx: Context<'_>,
-    #[description = "Which one"]
+    #[description = "Which one, e.g. \"Employee Assistance Programme\" (pick from the list)"]
     #[autocomplete = "autocomplete_resource"]
+    #[max_length = 80]
     name: String,
 ) -> Result<(), Error> {
     let outcome = ctx
@@ -406,7 +404,10 @@ async fn resource_remove(
         .remove_resource(guild(ctx)?, &name)
         .await;
     answer(ctx, outcome, |()| {
-        format!("Removed {name:?} from this server's support list.")
+        format!(
+            "Removed {} from this server's support list.",
+            crate::echo::quote(&name)
+        )
     })
     .await
 }
@@ -414,11 +415,8 @@ async fn resource_remove(
 /// People you can talk to, any time. Only you see this.
 #[poise::command(slash_command)]
 pub async fn support(ctx: Context<'_>) -> Result<(), Error> {
-    let guild_id = ctx
-        .guild_id()
-        .map(|g| snowflake_to_db(g.get()))
-        .unwrap_or(0);
-    let view = ctx.data().checkins.support(guild_id).await?;
+    let guild_id = ctx.guild_id().map(|g| snowflake_to_db(g.get()));
+    let view = ctx.data().checkins.support(guild_id).await;
     private_embed(ctx, support_embed(&view)).await
 }
 
@@ -543,6 +541,7 @@ pub async fn shift(
     ctx: Context<'_>,
     #[description = "How you work"] pattern: ShiftChoice,
     #[description = "For your own hours: when not to message you, e.g. 10:00-18:00 (server time)"]
+    #[max_length = 40]
     quiet_hours: Option<String>,
 ) -> Result<(), Error> {
     ensure_server(ctx).await?;
@@ -553,6 +552,8 @@ pub async fn shift(
         ShiftChoice::Custom => ShiftPattern::Custom,
     };
     let guild_id = guild(ctx)?;
+    // Read before writing, so saving is the last thing done.
+    let tz = ctx.data().checkins.timezone(guild_id).await?;
     let outcome = ctx
         .data()
         .checkins
@@ -563,7 +564,6 @@ pub async fn shift(
             quiet_hours.as_deref(),
         )
         .await;
-    let tz = ctx.data().checkins.timezone(guild_id).await?;
     answer(ctx, outcome, |quiet| {
         if quiet.is_off() {
             "Saved: no quiet hours, so direct messages from me can come at any time.".into()

@@ -60,11 +60,11 @@ async fn autocomplete_timezone(
     _ctx: Context<'_>,
     partial: &str,
 ) -> serenity::CreateAutocompleteResponse {
-    let choices = timezone_suggestions(partial, 25)
-        .into_iter()
-        .map(serenity::AutocompleteChoice::from)
-        .collect();
-    serenity::CreateAutocompleteResponse::new().set_choices(choices)
+    crate::discord::fit::choices(
+        timezone_suggestions(partial, 25)
+            .into_iter()
+            .map(|zone| crate::discord::fit::choice(zone, zone)),
+    )
 }
 
 /// Set up the daily act of connection (admins).
@@ -87,11 +87,15 @@ async fn setup(
     #[description = "The channel to post in"]
     #[channel_types("Text")]
     channel: serenity::ChannelId,
-    #[description = "Local time, 24-hour HH:MM, e.g. 09:00"] time: String,
+    #[description = "Local time, 24-hour HH:MM, e.g. 09:00"]
+    #[max_length = 20]
+    time: String,
     #[description = "Time zone, e.g. Europe/London (default: the server's)"]
     #[autocomplete = "autocomplete_timezone"]
+    #[max_length = 64]
     timezone: Option<String>,
-    #[description = "every day (default), weekdays, weekends, or days like mon,wed,fri"]
+    #[description = "every day (default), weekdays, weekends, or days, e.g. mon,wed,fri"]
+    #[max_length = 100]
     days: Option<String>,
 ) -> Result<(), Error> {
     ensure_server(ctx).await?;
@@ -113,7 +117,9 @@ async fn setup(
 #[poise::command(slash_command, guild_only, required_permissions = "MANAGE_GUILD")]
 async fn schedule(
     ctx: Context<'_>,
-    #[description = "minute hour day month weekday, e.g. 0 9 * * 1-5"] cron: String,
+    #[description = "minute hour day month weekday, e.g. 0 9 * * 1-5"]
+    #[max_length = 100]
+    cron: String,
 ) -> Result<(), Error> {
     let outcome = ctx.data().daily.set_cron(guild(ctx)?, &cron).await;
     answer(
@@ -128,7 +134,8 @@ async fn schedule(
 #[poise::command(slash_command, guild_only, required_permissions = "MANAGE_GUILD")]
 async fn pause(
     ctx: Context<'_>,
-    #[description = "Resume on this local date, YYYY-MM-DD (default: until /daily resume)"]
+    #[description = "Resume on this local date, YYYY-MM-DD, e.g. 2026-06-08 (default: until /daily resume)"]
+    #[max_length = 30]
     until: Option<String>,
 ) -> Result<(), Error> {
     let outcome = ctx.data().daily.pause(guild(ctx)?, until.as_deref()).await;
@@ -222,7 +229,8 @@ async fn options(
     #[description = "Only acts that fit this setting"] only: Option<OnlyChoice>,
     #[description = "Take part in Loneliness Awareness Week in June (on by default)"]
     awareness_week: Option<bool>,
-    #[description = "Monday the week starts, YYYY-MM-DD, if not the second Monday of June"]
+    #[description = "Monday the week starts, YYYY-MM-DD, e.g. 2026-06-08 (default: 2nd Monday of June)"]
+    #[max_length = 30]
     awareness_start: Option<String>,
     #[description = "Where to report problems (default: a DM to the server owner)"]
     #[channel_types("Text")]

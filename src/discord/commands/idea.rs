@@ -2,6 +2,7 @@
 //! sharing it.
 
 use crate::acts::{ActFilter, Setting, Size, Way};
+use crate::discord::answer::Answer;
 use crate::discord::render;
 use crate::discord::{Context, Error};
 use crate::store::snowflake_to_db;
@@ -97,22 +98,19 @@ pub async fn idea(
         .data()
         .ideas
         .offer(guild_id, ctx.author().id.get(), &filter)
-        .await?;
+        .await;
     let message = match offer {
         Some(act) => render::idea_message(&act, &filter, guild_id.is_some(), None),
         None => render::notice(render::NOTHING_MATCHES),
     };
-    // Answer through the raw interaction so the ephemeral message and its buttons are sent
-    // exactly as rendered.
+    // Answer with the message exactly as rendered (private, with its buttons).
     if let poise::Context::Application(app) = ctx {
-        app.interaction
-            .create_response(
+        Answer::for_command(app.interaction)
+            .respond(
                 ctx.http(),
                 poise::serenity_prelude::CreateInteractionResponse::Message(message),
             )
             .await?;
-        app.has_sent_initial_response
-            .store(true, std::sync::atomic::Ordering::SeqCst);
     }
     Ok(())
 }

@@ -12,6 +12,7 @@ mod wins;
 
 use poise::serenity_prelude as serenity;
 
+use super::answer::{self, Answer};
 use super::{Context, Data, Error, no_mentions};
 use crate::ops::Metrics;
 use crate::store::snowflake_to_db;
@@ -67,7 +68,7 @@ pub(super) async fn ensure_server(ctx: Context<'_>) -> Result<(), Error> {
 
 /// Answers privately (ephemerally) with text.
 pub(super) async fn private(ctx: Context<'_>, text: impl Into<String>) -> Result<(), Error> {
-    send_private(ctx, poise::CreateReply::default().content(text)).await
+    reply(ctx, poise::CreateReply::default().content(text)).await
 }
 
 /// Answers privately with an embed.
@@ -75,103 +76,224 @@ pub(super) async fn private_embed(
     ctx: Context<'_>,
     embed: serenity::CreateEmbed,
 ) -> Result<(), Error> {
-    send_private(ctx, poise::CreateReply::default().embed(embed)).await
+    reply(ctx, poise::CreateReply::default().embed(embed)).await
 }
 
-async fn send_private(ctx: Context<'_>, reply: poise::CreateReply) -> Result<(), Error> {
-    ctx.send(reply.ephemeral(true).allowed_mentions(no_mentions()))
-        .await?;
+/// Answers privately, in time and within Discord's limits (see [`Answer`]). Every command's
+/// answer goes through here: every answer about a member is for their eyes only.
+pub(super) async fn reply(ctx: Context<'_>, reply: poise::CreateReply) -> Result<(), Error> {
+    send(ctx, reply, None).await
+}
+
+/// Answers privately with a file attached.
+pub(super) async fn reply_with_file(
+    ctx: Context<'_>,
+    reply: poise::CreateReply,
+    file: serenity::CreateAttachment,
+) -> Result<(), Error> {
+    send(ctx, reply, Some(file)).await
+}
+
+async fn send(
+    ctx: Context<'_>,
+    reply: poise::CreateReply,
+    file: Option<serenity::CreateAttachment>,
+) -> Result<(), Error> {
+    let reply = reply.ephemeral(true).allowed_mentions(no_mentions());
+    match ctx {
+        poise::Context::Application(app) => {
+            Answer::for_command(app.interaction)
+                .send(ctx.http(), reply, file)
+                .await?
+        }
+        poise::Context::Prefix(_) => {
+            ctx.send(file.into_iter().fold(reply, |r, f| r.attachment(f)))
+                .await?;
+        }
+    }
     Ok(())
 }
 
-/// Tells the user, privately, what went wrong and what to do; logs the whole cause chain.
+/// A text option longer than the command allows: refused before the command runs, so no
+/// command has to cope with 6,000 characters where it expects "09:00". The limit is the one
+/// registered with Discord (whose own app enforces it too); this catches older or hand-made
+/// clients.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "That `{option}` is {length} characters long, but it takes at most {max}, so I haven't \
+     done anything with it. What it takes: {takes}"
+)]
+pub struct InputTooLong {
+    option: String,
+    length: usize,
+    max: usize,
+    takes: String,
+}
+
+/// The framework's check before every command: text options within their registered length.
+pub async fn input_fits(ctx: Context<'_>) -> Result<bool, Error> {
+    let poise::Context::Application(app) = ctx else {
+        return Ok(true);
+    };
+    for option in app.args {
+        // Autocomplete's partial input is cut by the suggestions themselves.
+        let serenity::ResolvedValue::String(value) = option.value else {
+            continue;
+        };
+        let Some(parameter) = app
+            .command()
+            .parameters
+            .iter()
+            .find(|p| p.name == option.name)
+        else {
+            continue;
+        };
+        let (length, max) = (value.chars().count(), registered_max_length(parameter));
+        if length > max {
+            return Err(InputTooLong {
+                option: option.name.to_owned(),
+                length,
+                max,
+                takes: parameter.description.as_deref().unwrap_or("").to_owned(),
+            }
+            .into());
+        }
+    }
+    Ok(true)
+}
+
+/// Discord's own ceiling for a text option.
+const TEXT_OPTION_MAX: usize = 6_000;
+
+/// The `max_length` a parameter is registered with (poise keeps it only in the builder).
+pub fn registered_max_length(parameter: &poise::CommandParameter<Data, Error>) -> usize {
+    parameter
+        .create_as_slash_command_option()
+        .and_then(|option| serde_json::to_value(option).ok())
+        .and_then(|option| option["max_length"].as_u64())
+        .map_or(TEXT_OPTION_MAX, |max| max as usize)
+}
+
+/// Tells the member, privately, what went wrong and what to do; logs the whole cause chain.
+/// Only failures on the operator's side say "something went wrong on my side".
 pub async fn on_error(error: poise::FrameworkError<'_, Data, Error>) {
-    let (ctx, message) = match error {
+    let Some(ctx) = error.ctx() else {
+        // Set-up, event handler and message errors: nothing to answer, only to log. An
+        // unknown command or subcommand is answered by `InTime`, which sees it unanswered.
+        if let Err(e) = poise::builtins::on_error(error).await {
+            tracing::error!(error = %e, "while handling an error");
+        }
+        return;
+    };
+    if let poise::Context::Application(app) = ctx
+        && app.interaction_type == poise::CommandInteractionType::Autocomplete
+    {
+        // A suggestion list can't carry a sentence: offer none.
+        tracing::warn!(command = %ctx.command().qualified_name, error = %error, "autocomplete refused");
+        let none = serenity::CreateInteractionResponse::Autocomplete(
+            serenity::CreateAutocompleteResponse::new(),
+        );
+        let _ = app.interaction.create_response(ctx.http(), none).await;
+        return;
+    }
+    let command = ctx.command().qualified_name.to_string();
+    let message = match error {
         poise::FrameworkError::Command { error, ctx, .. } => {
-            tracing::error!(command = %ctx.command().qualified_name, error = format!("{error:#}"), "command failed");
-            (ctx, user_message(&error))
+            tracing::error!(command, error = format!("{error:#}"), "command failed");
+            let typed = match ctx {
+                poise::Context::Application(app) => answer::typed_in_command(app.interaction),
+                poise::Context::Prefix(_) => None,
+            };
+            user_message(&error, typed.as_deref())
         }
-        poise::FrameworkError::ArgumentParse {
-            error, input, ctx, ..
-        } => {
+        poise::FrameworkError::ArgumentParse { error, input, .. } => {
             let shown = input
-                .map(|i| format!(" `{}`", super::render::truncate(&i, 100)))
+                .map(|i| format!(" {}", crate::echo::quote(&i)))
                 .unwrap_or_default();
-            (
-                ctx,
-                format!(
-                    "I couldn't read that{shown}: {error}. `/help` shows what each option takes."
-                ),
+            format!(
+                "I couldn't read that{shown}: {}. Pick from what Discord offers as you type, \
+                 e.g. `/idea size: Smallest`; `/help` shows what each option takes.",
+                crate::echo::mention_free(&error.to_string(), 200)
             )
         }
-        poise::FrameworkError::CommandStructureMismatch {
-            description, ctx, ..
-        } => {
+        poise::FrameworkError::CommandStructureMismatch { description, .. } => {
             // Usually a client showing an older version of the command's options.
-            tracing::warn!(command = %ctx.command().qualified_name, description, "command did not match its registration");
-            (
-                poise::Context::Application(ctx),
-                "I didn't recognise one of those options: your Discord app may be showing an older \
-                 version of this command. Pick from the list it offers (restart Discord if the list \
-                 looks out of date). `/help` shows what each option takes."
-                    .to_owned(),
-            )
+            tracing::warn!(
+                command,
+                description,
+                "command did not match its registration"
+            );
+            "I didn't recognise one of those options: your Discord app may be showing an older \
+             version of this command. Pick from the list it offers (restart Discord if the list \
+             looks out of date). `/help` shows what each option takes."
+                .to_owned()
         }
+        poise::FrameworkError::SubcommandRequired { .. } => answer::COMMAND_CHANGED.to_owned(),
+        poise::FrameworkError::CommandCheckFailed {
+            error: Some(error), ..
+        } => match error.downcast_ref::<InputTooLong>() {
+            Some(too_long) => too_long.to_string(),
+            None => {
+                tracing::error!(
+                    command,
+                    error = format!("{error:#}"),
+                    "command check failed"
+                );
+                user_message(&error, None)
+            }
+        },
         poise::FrameworkError::MissingUserPermissions {
             missing_permissions,
-            ctx,
             ..
         } => {
             let needs = missing_permissions
                 .map(|p| p.get_permission_names().join(", "))
                 .unwrap_or_else(|| "a permission".into());
-            (
-                ctx,
-                format!(
-                    "`/{}` is for server admins: it needs {needs}. Ask someone with it to run it.",
-                    ctx.command().qualified_name
-                ),
+            format!(
+                "`/{command}` is for server admins: it needs {needs}. Ask someone with it to run it."
             )
         }
-        poise::FrameworkError::GuildOnly { ctx, .. } => (
-            ctx,
-            format!(
-                "`/{}` works in a server, not in direct messages.",
-                ctx.command().qualified_name
-            ),
-        ),
-        poise::FrameworkError::CooldownHit {
-            remaining_cooldown,
-            ctx,
+        poise::FrameworkError::MissingBotPermissions {
+            missing_permissions,
             ..
-        } => (
-            ctx,
-            format!(
-                "Easy does it: try again in {} seconds.",
-                remaining_cooldown.as_secs().max(1)
-            ),
+        } => format!(
+            "I can't do that here: I'm missing {}. An admin can give my role that in the \
+             channel's settings; `/doctor` checks everything I need.",
+            missing_permissions.get_permission_names().join(", ")
         ),
+        poise::FrameworkError::GuildOnly { .. } => {
+            format!("`/{command}` works in a server, not in direct messages.")
+        }
+        poise::FrameworkError::CooldownHit {
+            remaining_cooldown, ..
+        } => format!(
+            "Easy does it: try again in {} seconds.",
+            remaining_cooldown.as_secs().max(1)
+        ),
+        poise::FrameworkError::CommandPanic { payload, .. } => {
+            tracing::error!(command, payload, "command panicked");
+            user_message(&anyhow::anyhow!("panic"), None)
+        }
+        poise::FrameworkError::PermissionFetchFailed { .. } => {
+            "I couldn't check your permissions with Discord just now. Please try again in a minute."
+                .to_owned()
+        }
         other => {
-            if let Err(e) = poise::builtins::on_error(other).await {
-                tracing::error!(error = %e, "while handling an error");
-            }
-            return;
+            tracing::error!(command, error = %other, "command refused");
+            format!("`/{command}` can't be used here.")
         }
     };
     Metrics::incr(&ctx.data().metrics.command_errors);
-    let reply = poise::CreateReply::default()
-        .content(message)
-        .ephemeral(true)
-        .allowed_mentions(no_mentions());
-    if let Err(e) = ctx.send(reply).await {
+    if let Err(e) = reply(ctx, poise::CreateReply::default().content(message)).await {
         tracing::error!(error = %e, "could not tell the user about an error");
     }
 }
 
-/// The sentence a user sees for an unexpected error: never internals, always a next step.
-fn user_message(error: &Error) -> String {
-    if let Some(crate::store::StoreError::Busy(_)) = error.downcast_ref() {
-        return "The bot's database is busy right now. Please try again in a few seconds.".into();
+/// The sentence a member sees for an unexpected error: never internals, always a next step.
+/// When the database couldn't be reached, what they typed is given back to copy.
+pub fn user_message(error: &Error, typed: Option<&str>) -> String {
+    if answer::is_database_trouble(error) {
+        return answer::database_down(typed);
     }
     if let Some(serenity::Error::Http(_)) = error.downcast_ref() {
         return "Discord didn't accept my answer just now. Please try again in a moment.".into();
@@ -179,4 +301,66 @@ fn user_message(error: &Error) -> String {
     "Sorry, something went wrong on my side. Please try again in a minute; if it keeps happening, \
      let a server admin know (the details are in the bot's log)."
         .into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every text option is registered with a length Discord's app enforces and this bot checks
+    /// again, and describes what it takes with an example: the sentence `InputTooLong` shows.
+    #[test]
+    fn every_text_option_has_a_limit_and_an_example() {
+        fn visit(
+            command: &poise::Command<Data, Error>,
+            path: &str,
+            problems: &mut Vec<String>,
+            checked: &mut usize,
+        ) {
+            let path = format!("{path} {}", command.name);
+            for sub in &command.subcommands {
+                visit(sub, &path, problems, checked);
+            }
+            for parameter in &command.parameters {
+                let option = parameter
+                    .create_as_slash_command_option()
+                    .map(|o| serde_json::to_value(o).unwrap());
+                let Some(option) = option.filter(|o| o["type"] == 3) else {
+                    continue;
+                };
+                *checked += 1;
+                let description = parameter.description.as_deref().unwrap_or("");
+                if description.chars().count() > 100 {
+                    problems.push(format!("{path} {}: description over 100", parameter.name));
+                }
+                if !description.contains("e.g.") {
+                    problems.push(format!("{path} {}: no example", parameter.name));
+                }
+                // A member's own words (a win) may use all Discord allows.
+                let free = path.ends_with(" win") && parameter.name == "text";
+                if option["max_length"].is_null() && !free {
+                    problems.push(format!("{path} {}: no max_length", parameter.name));
+                }
+            }
+        }
+        let (mut problems, mut checked) = (Vec::new(), 0);
+        for command in all() {
+            visit(&command, "", &mut problems, &mut checked);
+        }
+        assert!(problems.is_empty(), "{problems:#?}");
+        assert!(checked >= 20, "only {checked} text options found");
+    }
+
+    #[test]
+    fn only_failures_on_our_side_say_so() {
+        let database = anyhow::Error::from(crate::store::StoreError::NoConnection(
+            sqlx::Error::PoolTimedOut,
+        ));
+        let said = user_message(&database, Some("Made tea for the night shift"));
+        assert!(said.contains("nothing was saved"), "{said}");
+        assert!(said.contains("Made tea for the night shift"), "{said}");
+        assert!(!said.contains("on my side"), "{said}");
+        let bug = anyhow::anyhow!("index out of range");
+        assert!(user_message(&bug, None).contains("on my side"));
+    }
 }

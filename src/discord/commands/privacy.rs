@@ -65,18 +65,12 @@ async fn export(ctx: Context<'_>) -> Result<(), Error> {
         .export_member(ctx.author().id.get())
         .await?;
     let json = serde_json::to_vec_pretty(&export)?;
-    ctx.send(
-        poise::CreateReply::default()
-            .content("Here is everything I keep about you.")
-            .attachment(serenity::CreateAttachment::bytes(
-                json,
-                "smallacts-my-data.json",
-            ))
-            .ephemeral(true)
-            .allowed_mentions(no_mentions()),
+    super::reply_with_file(
+        ctx,
+        poise::CreateReply::default().content("Here is everything I keep about you."),
+        serenity::CreateAttachment::bytes(json, "smallacts-my-data.json"),
     )
-    .await?;
-    Ok(())
+    .await
 }
 
 /// Erase everything the bot keeps about you (asks you to confirm first).
@@ -90,7 +84,8 @@ async fn forget(ctx: Context<'_>) -> Result<(), Error> {
             .label("Keep it")
             .style(serenity::ButtonStyle::Secondary),
     ];
-    ctx.send(
+    super::reply(
+        ctx,
         poise::CreateReply::default()
             .content(
                 "This erases every win, suggestion and choice of yours, in every server, for good. \
@@ -100,8 +95,7 @@ async fn forget(ctx: Context<'_>) -> Result<(), Error> {
             .ephemeral(true)
             .allowed_mentions(no_mentions()),
     )
-    .await?;
-    Ok(())
+    .await
 }
 
 #[derive(Debug, Clone, Copy, poise::ChoiceParameter)]

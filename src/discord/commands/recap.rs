@@ -5,7 +5,7 @@ use chrono::{Datelike, Days, NaiveDate};
 use poise::serenity_prelude as serenity;
 
 use super::private;
-use crate::discord::{Context, Error, no_mentions, render};
+use crate::discord::{Context, Error, render};
 use crate::recap;
 use crate::schedule::{AdminError, parse_timezone};
 use crate::store::snowflake_to_db;
@@ -44,8 +44,12 @@ async fn setup(
     #[description = "The channel (default: the daily act's)"]
     #[channel_types("Text")]
     channel: Option<serenity::ChannelId>,
-    #[description = "Day of the week, e.g. fri (default: Friday)"] day: Option<String>,
-    #[description = "Local time, HH:MM (default: 16:00)"] time: Option<String>,
+    #[description = "Day of the week, e.g. fri (default: Friday)"]
+    #[max_length = 20]
+    day: Option<String>,
+    #[description = "Local time, HH:MM, e.g. 16:00 (the default)"]
+    #[max_length = 20]
+    time: Option<String>,
 ) -> Result<(), Error> {
     let outcome = ctx
         .data()
@@ -94,19 +98,14 @@ async fn preview(ctx: Context<'_>) -> Result<(), Error> {
         Err(why) => return private(ctx, why).await,
     };
     let recap = recap::compute(&ctx.data().store, guild(ctx), tz, ctx.data().clock.now()).await?;
-    let mut reply = poise::CreateReply::default()
-        .embed(render::recap_embed(&recap, &name))
-        .ephemeral(true)
-        .allowed_mentions(no_mentions());
-    if !recap.is_empty() {
-        let chart = recap.chart();
-        reply = reply.attachment(
-            serenity::CreateAttachment::bytes(chart.png, render::RECAP_CHART)
-                .description(render::truncate(&chart.alt_text, 1000)),
-        );
+    let reply = poise::CreateReply::default().embed(render::recap_embed(&recap, &name));
+    if recap.is_empty() {
+        return super::reply(ctx, reply).await;
     }
-    ctx.send(reply).await?;
-    Ok(())
+    let chart = recap.chart();
+    let chart = serenity::CreateAttachment::bytes(chart.png, render::RECAP_CHART)
+        .description(render::truncate(&chart.alt_text, 1000));
+    super::reply_with_file(ctx, reply, chart).await
 }
 
 /// Post this week's recap in the recap channel now.
@@ -162,8 +161,12 @@ pub async fn export(_ctx: Context<'_>) -> Result<(), Error> {
 #[poise::command(slash_command, guild_only, required_permissions = "MANAGE_GUILD")]
 async fn impact(
     ctx: Context<'_>,
-    #[description = "First day, YYYY-MM-DD (default: 12 weeks ago)"] from: Option<String>,
-    #[description = "Last day, YYYY-MM-DD (default: today)"] to: Option<String>,
+    #[description = "First day, YYYY-MM-DD, e.g. 2026-01-05 (default: 12 weeks ago)"]
+    #[max_length = 30]
+    from: Option<String>,
+    #[description = "Last day, YYYY-MM-DD, e.g. 2026-03-29 (default: today)"]
+    #[max_length = 30]
+    to: Option<String>,
 ) -> Result<(), Error> {
     let (_, tz) = match server(ctx).await? {
         Ok(server) => server,
@@ -186,16 +189,13 @@ async fn impact(
     }
     let csv = recap::impact_csv(&ctx.data().store, guild(ctx), tz, from, to).await?;
     let name = format!("smallacts-impact-{from}-to-{to}.csv");
-    ctx.send(
-        poise::CreateReply::default()
-            .content(format!(
-                "Weekly figures from the week of {} to {to}. No names and no words: see the README for what each column means.",
-                from - Days::new(u64::from(from.weekday().num_days_from_monday()))
-            ))
-            .attachment(serenity::CreateAttachment::bytes(csv.into_bytes(), name))
-            .ephemeral(true)
-            .allowed_mentions(no_mentions()),
+    super::reply_with_file(
+        ctx,
+        poise::CreateReply::default().content(format!(
+            "Weekly figures from the week of {} to {to}. No names and no words: see the README for what each column means.",
+            from - Days::new(u64::from(from.weekday().num_days_from_monday()))
+        )),
+        serenity::CreateAttachment::bytes(csv.into_bytes(), name),
     )
-    .await?;
-    Ok(())
+    .await
 }

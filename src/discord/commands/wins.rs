@@ -34,38 +34,34 @@ fn guild(ctx: Context<'_>) -> i64 {
 #[poise::command(slash_command, guild_only)]
 pub async fn win(
     ctx: Context<'_>,
-    #[description = "What you did, and how it went"] text: String,
+    #[description = "What you did, and how it went, e.g. Asked Sam how their weekend really went"]
+    text: String,
     #[description = "Who may see it (default: your usual choice)"] visibility: Option<
         VisibilityChoice,
     >,
 ) -> Result<(), Error> {
-    let recorded = ctx
-        .data()
-        .wins
+    let wins = &ctx.data().wins;
+    // Everything is read before the win is written, so writing it is the last thing done:
+    // if the database stops answering, either it was saved or nothing was.
+    let visibility = match visibility {
+        Some(v) => Visibility::from(v),
+        None => Visibility::parse(&wins.prefs(ctx.author().id.get()).await?.default_visibility)
+            .unwrap_or(Visibility::Anonymous),
+    };
+    let recorded = wins
         .record(WinInput {
             guild_id: guild(ctx),
             member_id: ctx.author().id.get(),
             post_id: None,
             act_id: None,
             source: Source::Command,
-            visibility: visibility.map(Visibility::from),
+            visibility: Some(visibility),
             text: Some(&text),
             message_id: None,
         })
         .await?;
     let answer = match recorded {
         Recorded::Stored(_) => {
-            let visibility = match visibility {
-                Some(v) => Visibility::from(v),
-                None => Visibility::parse(
-                    &ctx.data()
-                        .wins
-                        .prefs(ctx.author().id.get())
-                        .await?
-                        .default_visibility,
-                )
-                .unwrap_or(Visibility::Anonymous),
-            };
             format!(
                 "Counted as a win for the team, {}. Thank you! `/wins mine` shows it, and lets you delete it.",
                 visibility.outcome()
@@ -104,13 +100,13 @@ async fn mine(ctx: Context<'_>) -> Result<(), Error> {
         .mine(guild(ctx), ctx.author().id.get(), 5)
         .await?;
     let (embed, rows) = render::my_wins(&wins);
-    ctx.send(
+    super::reply(
+        ctx,
         poise::CreateReply::default()
             .embed(embed)
             .components(rows)
             .ephemeral(true)
             .allowed_mentions(no_mentions()),
     )
-    .await?;
-    Ok(())
+    .await
 }

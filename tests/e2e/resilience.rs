@@ -1,0 +1,306 @@
+//! The bot with its database cut off: every interaction is still answered within Discord's
+//! 3 seconds; what can be served from memory is served in full; what needs the database is
+//! acknowledged at once and then told plainly that nothing was saved, with the member's own
+//! words given back; `/healthz` says why within 2 seconds; and once the database is back the
+//! same commands work again. Run on PostgreSQL through [`DbProxy`], in the PostgreSQL suite.
+
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use smallacts::sandbox::Reply;
+use smallacts::settings::DatabaseUrl;
+
+use crate::bot::TestBot;
+use crate::db_proxy::{DbMode, DbProxy};
+use crate::helpers::{TestDb, sub, text};
+
+/// Discord's limit for the first answer to an interaction.
+const DISCORD_DEADLINE: Duration = Duration::from_secs(3);
+
+/// The bot on a fresh PostgreSQL database, reached through a proxy the test controls.
+async fn bot_behind_a_proxy() -> (TestBot, DbProxy) {
+    bot_behind_a_proxy_at(chrono::Utc::now()).await
+}
+
+/// Likewise, with the bot's clock at `now`.
+async fn bot_behind_a_proxy_at(now: chrono::DateTime<chrono::Utc>) -> (TestBot, DbProxy) {
+    let db = TestDb::postgres().await;
+    let proxy = DbProxy::in_front_of(&db.url).await;
+    let url = proxy.url();
+    let mut bot = TestBot::start_at(now, |settings| {
+        settings.database.url = DatabaseUrl::new(url);
+        // Give up sooner than in production, to keep the test short; the answer still has
+        // to beat Discord's 3 seconds by being acknowledged first.
+        settings.discord.give_up_after_ms = 4_000;
+    })
+    .await;
+    // The test reads the database directly, not through the proxy.
+    bot.db = db;
+    (bot, proxy)
+}
+
+/// Answered in time, privately.
+fn in_time(reply: &Reply, what: &str) {
+    assert!(
+        reply.round_trip < DISCORD_DEADLINE,
+        "{what}: first answer after {:?}",
+        reply.round_trip
+    );
+    assert!(reply.ephemeral(), "{what}: {:?}", reply.message);
+}
+
+async fn health(bot: &TestBot) -> (u16, serde_json::Value, Duration) {
+    let started = Instant::now();
+    let (status, body) = crate::helpers::http_request(
+        bot.ops_addr.expect("health endpoint"),
+        "GET",
+        "/healthz",
+        &[],
+        None,
+    )
+    .await;
+    let body = serde_json::from_str(&body).unwrap_or_else(|_| panic!("JSON: {body}"));
+    (status, body, started.elapsed())
+}
+
+async fn every_interaction_is_answered_while_the_database_is(mode: DbMode) {
+    let (bot, proxy) = bot_behind_a_proxy().await;
+    let sandbox = &bot.sandbox;
+    let (guild, _admin, members) =
+        crate::helpers::server_with(&bot, "Birch House", &["Ada", "Ben"]).await;
+    let ada = &members[0];
+
+    // Before: a win to list, an idea to press buttons on.
+    let kept = sandbox
+        .slash(
+            ada,
+            "win",
+            json!([text("text", "Made the new starter a tea")]),
+        )
+        .await
+        .unwrap();
+    assert!(kept.text().contains("Counted"), "{}", kept.text());
+    let mine = sandbox
+        .slash(ada, "wins", sub("mine", json!([])))
+        .await
+        .unwrap();
+    let idea = sandbox.slash(ada, "idea", json!([])).await.unwrap();
+
+    proxy.set(mode);
+
+    // Served from memory: a real, final answer (not a deferral), in time.
+    let offline_idea = sandbox.slash(ada, "idea", json!([])).await.unwrap();
+    in_time(&offline_idea, "/idea");
+    assert_eq!(offline_idea.kind, 4, "/idea answers at once");
+    assert!(offline_idea.button("Another idea").is_some());
+    let another = sandbox
+        .click(
+            ada,
+            idea.message.as_ref().unwrap(),
+            &idea.button("Another idea").unwrap(),
+        )
+        .await
+        .unwrap();
+    in_time(&another, "Another idea");
+    assert_eq!(another.kind, 7, "the idea changes in place at once");
+    let help = sandbox.slash(ada, "help", json!([])).await.unwrap();
+    in_time(&help, "/help");
+    assert_eq!(help.kind, 4);
+    assert!(help.text().contains("/idea"), "{}", help.text());
+    let support = sandbox.slash(ada, "support", json!([])).await.unwrap();
+    in_time(&support, "/support");
+    assert_eq!(support.kind, 4);
+    assert!(support.text().contains("Samaritans"), "{}", support.text());
+    assert!(
+        support.text().contains("can't look them up just now"),
+        "{}",
+        support.text()
+    );
+
+    // A write: acknowledged at once, then told plainly, with the member's words to copy.
+    let words = "Sat with Mrs Patel at lunch **and** listened to her stories @everyone";
+    let started = Instant::now();
+    let win = sandbox
+        .slash(ada, "win", json!([text("text", words)]))
+        .await
+        .unwrap();
+    let win_told = started.elapsed();
+    in_time(&win, "/win");
+    assert_eq!(win.kind, 5, "/win is deferred, privately");
+    let said = win.text();
+    assert!(said.contains("nothing was saved"), "{said}");
+    assert!(!said.contains("on my side"), "{said}");
+    assert!(
+        said.contains("Sat with Mrs Patel at lunch **and** listened"),
+        "the member's words come back to copy: {said}"
+    );
+
+    // A button that needs the database: acknowledged silently, then told privately.
+    let delete = mine.button("Delete 1").expect("a delete button");
+    let started = Instant::now();
+    let pressed = sandbox
+        .click(ada, mine.message.as_ref().unwrap(), &delete)
+        .await
+        .unwrap();
+    let pressed_told = started.elapsed();
+    assert!(
+        pressed.round_trip < DISCORD_DEADLINE,
+        "{:?}",
+        pressed.round_trip
+    );
+    assert_eq!(
+        pressed.kind, 6,
+        "a button is acknowledged with a deferred update"
+    );
+    assert!(pressed.ephemeral());
+    assert!(
+        pressed.text().contains("nothing was saved"),
+        "{}",
+        pressed.text()
+    );
+
+    // The operator hears why, within 2 seconds, in PostgreSQL's terms.
+    let (status, body, took) = health(&bot).await;
+    assert_eq!(status, 503, "{body}");
+    assert!(took < Duration::from_secs(2), "/healthz took {took:?}");
+    let reason = body["database"].as_str().unwrap();
+    let place = format!(
+        "cannot reach the PostgreSQL database at 127.0.0.1:{}",
+        proxy.addr().port()
+    );
+    assert!(reason.contains(&place), "{reason}");
+    match mode {
+        DbMode::Refuse => assert!(reason.contains("connection refused"), "{reason}"),
+        _ => assert!(
+            reason.contains("accepts connections but did not answer"),
+            "{reason}"
+        ),
+    }
+    assert!(!reason.contains("busy_timeout"), "{reason}");
+    assert_eq!(body["backend"], "PostgreSQL");
+
+    // Figures for the record (`cargo nextest run --profile postgres --no-capture`).
+    eprintln!(
+        "database {mode:?}: first answer /idea {:?}, Another idea {:?}, /help {:?}, /support {:?}, \
+         /win {:?} (deferred; told after {win_told:?}), Delete {:?} (deferred; told after \
+         {pressed_told:?}); /healthz {took:?}",
+        offline_idea.round_trip,
+        another.round_trip,
+        help.round_trip,
+        support.round_trip,
+        win.round_trip,
+        pressed.round_trip,
+    );
+
+    // Nothing half-saved: the win typed during the outage isn't there, the deleted one is.
+    let stored = bot
+        .db
+        .store
+        .member_wins(guild.id as i64, ada.user.id, 50)
+        .await
+        .unwrap();
+    assert_eq!(stored.len(), 1, "{stored:?}");
+
+    // Back again: the pool recovers and the same commands work.
+    proxy.set(DbMode::Pass);
+    let (status, body, _) = health(&bot).await;
+    assert_eq!(status, 200, "{body}");
+    let saved = sandbox
+        .slash(ada, "win", json!([text("text", words)]))
+        .await
+        .unwrap();
+    assert!(saved.text().contains("Counted"), "{}", saved.text());
+    let deleted = sandbox
+        .click(ada, mine.message.as_ref().unwrap(), &delete)
+        .await
+        .unwrap();
+    assert!(deleted.text().contains("Deleted"), "{}", deleted.text());
+    let support = sandbox.slash(ada, "support", json!([])).await.unwrap();
+    assert!(
+        !support.text().contains("can't look them up"),
+        "{}",
+        support.text()
+    );
+    bot.finish().await;
+}
+
+/// Someone who says they are struggling is shown who they can talk to even when their answer
+/// can't be saved: signposting never waits on the database.
+async fn struggling_is_signposted_while_the_database_is(mode: DbMode) {
+    let (bot, proxy) = bot_behind_a_proxy_at(crate::helpers::utc("2026-11-23T06:00:00Z")).await;
+    let sandbox = &bot.sandbox;
+    let (guild, admin, members) =
+        crate::helpers::server_with(&bot, "Rowan Lodge", &["Cara", "Dan"]).await;
+    let room = sandbox.add_channel(guild.id, "team-room").id;
+    let added = sandbox
+        .slash(
+            &admin,
+            "checkin",
+            sub(
+                "add",
+                json!([
+                    {"name": "channel", "type": 7, "value": room.to_string()},
+                    text("when", "daily 11:00"),
+                ]),
+            ),
+        )
+        .await
+        .unwrap();
+    assert!(added.text().contains("Check-in added"), "{}", added.text());
+    bot.tick_at(crate::helpers::utc("2026-11-23T11:00:00Z"))
+        .await;
+    let post = sandbox
+        .channel_messages(room)
+        .into_iter()
+        .find(|m| !smallacts::sandbox::buttons_of(m).is_empty())
+        .expect("a check-in with the pulse");
+    let struggling = smallacts::sandbox::buttons_of(&post)
+        .into_iter()
+        .find(|(_, label)| label == "Struggling")
+        .unwrap()
+        .0;
+
+    proxy.set(mode);
+    let reply = sandbox
+        .click(&members[1], &post, &struggling)
+        .await
+        .unwrap();
+    assert!(
+        reply.round_trip < DISCORD_DEADLINE,
+        "{:?}",
+        reply.round_trip
+    );
+    assert!(reply.ephemeral());
+    let shown = reply.text();
+    assert!(shown.contains("couldn't save your answer"), "{shown}");
+    assert!(
+        shown.contains("Samaritans") && shown.contains("116 123"),
+        "{shown}"
+    );
+    assert!(!shown.contains("on my side"), "{shown}");
+    eprintln!(
+        "database {mode:?}: Struggling acknowledged after {:?}, support shown regardless",
+        reply.round_trip
+    );
+    proxy.set(DbMode::Pass);
+    bot.finish().await;
+}
+
+mod postgres {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn someone_struggling_is_signposted_while_the_database_is_black_holed() {
+        struggling_is_signposted_while_the_database_is(DbMode::BlackHole).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn every_interaction_is_answered_in_time_while_the_database_refuses_connections() {
+        every_interaction_is_answered_while_the_database_is(DbMode::Refuse).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn every_interaction_is_answered_in_time_while_the_database_is_black_holed() {
+        every_interaction_is_answered_while_the_database_is(DbMode::BlackHole).await;
+    }
+}
