@@ -63,7 +63,7 @@ pub async fn did_it(
 }
 
 /// The daily posts in a channel (not campaign or other messages).
-fn daily_posts(sandbox: &Sandbox, channel_id: u64) -> Vec<Value> {
+pub(crate) fn daily_posts(sandbox: &Sandbox, channel_id: u64) -> Vec<Value> {
     sandbox
         .channel_messages(channel_id)
         .into_iter()

@@ -286,8 +286,76 @@ async fn struggling_is_signposted_while_the_database_is(mode: DbMode) {
     bot.finish().await;
 }
 
+/// The daily post falls due while the database is cut off: the scheduler's passes give up
+/// instead of hanging, and once the database is back the post goes out, once.
+async fn a_post_due_during_an_outage_goes_out_once_when_it_ends(mode: DbMode) {
+    let db = TestDb::postgres().await;
+    let proxy = DbProxy::in_front_of(&db.url).await;
+    let url = proxy.url();
+    // Monday 4 May 2026, 08:59 in London (07:59 UTC); the scheduler runs by itself.
+    let mut bot = TestBot::start_at(crate::helpers::utc("2026-05-04T07:59:00Z"), |settings| {
+        settings.database.url = DatabaseUrl::new(url);
+        settings.schedule.tick_seconds = 1;
+        settings.schedule.lease_seconds = 2;
+        settings.schedule.batch = 10;
+    })
+    .await;
+    bot.db = db;
+    let (guild, admin, _) = crate::helpers::server_with(&bot, "Elm Court", &["Ada"]).await;
+    let channel = bot.sandbox.add_channel(guild.id, "daily").id;
+    let reply = bot
+        .sandbox
+        .slash(
+            &admin,
+            "daily",
+            sub(
+                "setup",
+                json!([
+                    {"name": "channel", "type": 7, "value": channel.to_string()},
+                    text("time", "09:00"),
+                ]),
+            ),
+        )
+        .await
+        .unwrap();
+    assert!(reply.text().contains("09:00"), "{}", reply.text());
+
+    proxy.set(mode);
+    bot.clock.set(crate::helpers::utc("2026-05-04T08:00:30Z"));
+    // Several passes' worth of time with the database gone: nothing can be claimed or sent.
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    assert!(crate::daily::daily_posts(&bot.sandbox, channel).is_empty());
+
+    proxy.set(DbMode::Pass);
+    let until = Instant::now() + Duration::from_secs(60);
+    while crate::daily::daily_posts(&bot.sandbox, channel).is_empty() {
+        assert!(
+            Instant::now() < until,
+            "the post never went out after the outage"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Long enough for any abandoned claim to be taken over: still exactly one.
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    assert_eq!(crate::daily::daily_posts(&bot.sandbox, channel).len(), 1);
+    let posts = bot.db.store.posts_for(guild.id as i64).await.unwrap();
+    assert_eq!(posts.len(), 1, "{posts:?}");
+    assert_eq!(posts[0].status, "sent");
+    bot.finish().await;
+}
+
 mod postgres {
     use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_post_due_while_the_database_refuses_connections_goes_out_once_it_is_back() {
+        a_post_due_during_an_outage_goes_out_once_when_it_ends(DbMode::Refuse).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_post_due_while_the_database_is_black_holed_goes_out_once_it_is_back() {
+        a_post_due_during_an_outage_goes_out_once_when_it_ends(DbMode::BlackHole).await;
+    }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn someone_struggling_is_signposted_while_the_database_is_black_holed() {
