@@ -5,12 +5,14 @@
 
 use serde_json::json;
 
-/// Which requests a fault applies to: a method and a path prefix (the path after `/api/v10`,
-/// e.g. `/channels/123/messages`), either of which may be left open.
+/// Which requests a fault applies to: a method and a path (after `/api/v10`, e.g.
+/// `/channels/123/messages`), exact or as a prefix, either of which may be left open.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RequestFilter {
     pub method: Option<String>,
-    pub path_prefix: Option<String>,
+    pub path: Option<String>,
+    /// Whether `path` is a prefix (else the whole path).
+    pub prefix: bool,
 }
 
 impl RequestFilter {
@@ -23,23 +25,36 @@ impl RequestFilter {
     pub fn new(method: &str, path_prefix: &str) -> RequestFilter {
         RequestFilter {
             method: Some(method.to_uppercase()),
-            path_prefix: Some(path_prefix.to_owned()),
+            path: Some(path_prefix.to_owned()),
+            prefix: true,
         }
     }
 
-    /// `POST /channels/{channel_id}/messages`: creating a message in that channel.
+    /// Requests with exactly this method and path.
+    pub fn exactly(method: &str, path: &str) -> RequestFilter {
+        RequestFilter {
+            prefix: false,
+            ..RequestFilter::new(method, path)
+        }
+    }
+
+    /// `POST /channels/{channel_id}/messages`: creating a message in that channel (not a
+    /// thread from one).
     pub fn create_message(channel_id: u64) -> RequestFilter {
-        RequestFilter::new("POST", &format!("/channels/{channel_id}/messages"))
+        RequestFilter::exactly("POST", &format!("/channels/{channel_id}/messages"))
     }
 
     pub fn matches(&self, method: &str, path: &str) -> bool {
         self.method
             .as_deref()
             .is_none_or(|m| m.eq_ignore_ascii_case(method))
-            && self
-                .path_prefix
-                .as_deref()
-                .is_none_or(|p| path.starts_with(p))
+            && self.path.as_deref().is_none_or(|p| {
+                if self.prefix {
+                    path.starts_with(p)
+                } else {
+                    path == p
+                }
+            })
     }
 }
 
@@ -188,6 +203,10 @@ mod tests {
         let mut faults = Faults::default();
         faults.add_window(2, 502, RequestFilter::create_message(7));
         assert_eq!(faults.take_window("GET", "/channels/7/messages"), None);
+        assert_eq!(
+            faults.take_window("POST", "/channels/7/messages/1/threads"),
+            None
+        );
         assert_eq!(faults.take_window("POST", "/channels/8/messages"), None);
         assert_eq!(
             faults.take_window("POST", "/channels/7/messages"),

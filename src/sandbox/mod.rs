@@ -1173,6 +1173,17 @@ impl Sandbox {
         }
     }
 
+    /// Waits until the bot has identified or resumed more often than `since` (counts from
+    /// [`Sandbox::identify_and_resume_counts`]) and is connected: a new connection.
+    pub async fn wait_for_new_connection(&self, since: (u32, u32)) -> anyhow::Result<(u32, u32)> {
+        self.wait_for("the bot to connect anew", |w| {
+            let live = w.session.as_ref().is_some_and(|s| s.conn.is_some());
+            (live && w.identifies + w.resumes > since.0 + since.1)
+                .then_some((w.identifies, w.resumes))
+        })
+        .await
+    }
+
     /// Waits until the bot is connected again after a drop.
     pub async fn wait_until_connected(&self) -> anyhow::Result<()> {
         self.wait_for("the bot to reconnect", |w| {

@@ -7,6 +7,7 @@ mod cli;
 mod daily;
 mod discord;
 mod helpers;
+mod http_path;
 mod recap;
 mod store;
 mod wins;
