@@ -91,6 +91,29 @@ async fn the_proxy_path_still_works_and_speaks_plain_http_to_the_proxy() {
     bot.finish().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_the_production_path_too_a_missing_gateway_url_stops_start_up() {
+    use smallacts::settings::{DatabaseUrl, Settings};
+    let db = crate::helpers::TestDb::sqlite().await;
+    let mut settings = Settings::defaults();
+    settings.database.url = DatabaseUrl::new(db.url.clone());
+    settings.http.listen = String::new();
+    // discord.com is said to be where nothing listens: no gateway URL, and no wandering off
+    // to Discord's real gateway either.
+    settings.discord.resolve = "discord.com=127.0.0.1:9".into();
+    settings.token = Some(secrecy::SecretString::from("secret-token-do-not-log"));
+    let app = smallacts::startup::Application::build(
+        settings,
+        std::sync::Arc::new(smallacts::clock::SystemClock),
+    )
+    .await
+    .unwrap();
+    let err = app.start().await.err().expect("must fail").to_string();
+    assert!(err.contains("cannot get the gateway URL"), "{err}");
+    assert!(err.contains("discord.resolve"), "{err}");
+    assert!(!err.contains("secret-token"), "never the token: {err}");
+}
+
 /// A route 429 and then a global one with `retry_after: 1.5` on the daily post: the next
 /// attempt at the post arrives no earlier than 1.5 s after each 429 was answered, and nothing
 /// else is sent meanwhile (no further 429).
