@@ -83,10 +83,11 @@ impl DiscordDelivery {
     }
 
     /// Runs one request, paced, trying again after a 429. On the production path serenity's
-    /// limiter waits out 429s itself, so one reaches here only without a `Retry-After`. On the
-    /// proxy path the relay has read the 429's `retry_after` and holds the retried request (and,
-    /// for a global 429, the pacer) that long. With neither, a 429 holds every request back
-    /// for one global window (Discord's global limit is per second), longer on each further 429.
+    /// limiter waits out 429s itself (a global one is also held here, for the requests behind
+    /// it), so one reaches here only without a `Retry-After`. On the proxy path the relay has
+    /// read the 429's `retry_after` and holds the retried request (and, for a global 429, the
+    /// pacer) that long. When nothing says how long, a 429 holds every request back for one
+    /// global window (Discord's global limit is per second), longer on each further 429.
     async fn paced<T, F, Fut>(&self, mut request: F) -> Result<T, serenity::Error>
     where
         F: FnMut() -> Fut,
@@ -108,7 +109,7 @@ impl DiscordDelivery {
                     attempt += 1;
                     Metrics::incr(&self.metrics.discord_rate_limited);
                     tracing::warn!(attempt, "Discord said 429: waiting before trying again");
-                    if self.holds.is_none() {
+                    if !self.holds.as_ref().is_some_and(|h| h.any()) {
                         self.pacer
                             .hold(Duration::from_secs(u64::from(attempt)))
                             .await;

@@ -64,6 +64,23 @@ pub struct Bot {
     client: serenity::Client,
     /// The proxy path's relay (see [`relay`]); `None` on the production path.
     relay: Option<relay::Relay>,
+    /// Where 429s are held: recorded by the relay on the proxy path, and from serenity's
+    /// rate-limit events (global ones) on the production path.
+    holds: Arc<relay::RateLimitHolds>,
+}
+
+/// On the production path serenity waits out a global 429 only for the request that met it
+/// (0.12.5 takes its global lock and lets go at once); this tells the outbound queue's pacer,
+/// so the scheduled posts behind it wait too.
+struct GlobalRateLimits(Arc<relay::RateLimitHolds>);
+
+#[serenity::async_trait]
+impl serenity::EventHandler for GlobalRateLimits {
+    async fn ratelimit(&self, info: serenity::RatelimitInfo) {
+        if info.global {
+            self.0.hold("", info.timeout, true);
+        }
+    }
 }
 
 /// The HTTP client serenity uses: rustls as serenity's own, plus `discord.resolve` and
@@ -112,10 +129,12 @@ impl Bot {
             .default_allowed_mentions(no_mentions())
             .client(client.clone());
         let mut relay = None;
+        let holds = Arc::new(relay::RateLimitHolds::default());
         if !settings.discord.api_url.is_empty() {
             // serenity ignores the proxy while its own rate limiter is on; the relay reads
             // the 429s that serenity would drop, and pacing is the outbound queue's.
-            let started = relay::Relay::start(&settings.discord.api_url, client).await?;
+            let started =
+                relay::Relay::start(&settings.discord.api_url, client, holds.clone()).await?;
             http = http.proxy(started.url()).ratelimiter_disabled(true);
             relay = Some(started);
         }
@@ -169,15 +188,19 @@ impl Bot {
             intents(settings.discord.message_content_intent),
         )
         .framework(framework)
+        .event_handler(GlobalRateLimits(holds.clone()))
         .await
         .context("building the Discord client")?;
-        Ok(Bot { client, relay })
+        Ok(Bot {
+            client,
+            relay,
+            holds,
+        })
     }
 
-    /// Where the proxy path holds requests after a 429, for the outbound queue's pacing;
-    /// `None` on the production path, where serenity's limiter waits instead.
+    /// Where requests are held after a 429, for the outbound queue's pacing.
     pub fn rate_limit_holds(&self) -> Option<Arc<relay::RateLimitHolds>> {
-        self.relay.as_ref().map(relay::Relay::holds)
+        Some(self.holds.clone())
     }
 
     /// The REST client, shared with the scheduled-post delivery.

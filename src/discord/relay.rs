@@ -68,6 +68,18 @@ impl RateLimitHolds {
             .filter(|u| *u > Instant::now())
     }
 
+    /// Whether any hold is still being waited out.
+    pub fn any(&self) -> bool {
+        let now = Instant::now();
+        self.global_until().is_some()
+            || self
+                .routes
+                .lock()
+                .expect("holds")
+                .values()
+                .any(|until| *until > now)
+    }
+
     /// Waits out any hold on `route` (interaction callbacks never wait: Discord exempts them).
     pub async fn wait(&self, route: &str) {
         if is_interaction(route) {
@@ -138,7 +150,6 @@ struct RelayState {
 /// A running relay. Dropping it stops it.
 pub struct Relay {
     addr: SocketAddr,
-    holds: Arc<RateLimitHolds>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -149,13 +160,17 @@ impl Drop for Relay {
 }
 
 impl Relay {
-    /// Starts a relay to `upstream` (the operator's proxy, e.g. `http://127.0.0.1:3000`).
-    pub async fn start(upstream: &str, client: reqwest::Client) -> anyhow::Result<Relay> {
+    /// Starts a relay to `upstream` (the operator's proxy, e.g. `http://127.0.0.1:3000`) that
+    /// records 429s in `holds`.
+    pub async fn start(
+        upstream: &str,
+        client: reqwest::Client,
+        holds: Arc<RateLimitHolds>,
+    ) -> anyhow::Result<Relay> {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .context("starting the rate-limit relay on 127.0.0.1")?;
         let addr = listener.local_addr()?;
-        let holds = Arc::new(RateLimitHolds::default());
         let state = Arc::new(RelayState {
             upstream: upstream.trim_end_matches('/').to_owned(),
             client,
@@ -165,16 +180,12 @@ impl Relay {
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
-        Ok(Relay { addr, holds, task })
+        Ok(Relay { addr, task })
     }
 
     /// The base URL to give serenity as its proxy.
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
-    }
-
-    pub fn holds(&self) -> Arc<RateLimitHolds> {
-        self.holds.clone()
     }
 }
 
