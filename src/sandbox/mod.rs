@@ -1,12 +1,16 @@
 //! A fake Discord for tests, benchmarks and `smallacts demo`: the REST v10 routes the bot
-//! uses and Gateway v10 over a real WebSocket, on 127.0.0.1.
+//! uses and Gateway v10 over a real WebSocket, on 127.0.0.1. REST is served twice: over plain
+//! HTTP (the proxy path, `discord.api_url`) and over HTTPS as `discord.com` with a certificate
+//! made for the run (production's path: serenity's own rate limiter, see [`tls`]).
 //!
 //! It behaves as Discord documents, not as the bot would like: payloads in Discord's shapes
 //! (each builder checked against serenity's own model types), Discord's error bodies for
-//! broken limits and unknown channels, 429 with `retry_after` when a test sets a rate, message
-//! content blanked for a bot without the MESSAGE_CONTENT intent, and, when Discord's OpenAPI
-//! description is at hand, every JSON body checked against its request schema. It records
-//! every request and gateway frame so tests can assert on what the bot really sent.
+//! broken limits and unknown channels, Discord's rate-limit headers and 429s ([`ratelimits`]),
+//! message content blanked for a bot without the MESSAGE_CONTENT intent, the bot's own
+//! messages sent back to it with their nonce, and, when Discord's OpenAPI description is at
+//! hand, every JSON body checked against its request schema. Tests can make things go wrong
+//! on Discord's side ([`faults`]). It records every request (when, and over which transport)
+//! and gateway frame so tests can assert on what the bot really sent.
 
 pub mod faults;
 mod gateway;
@@ -642,7 +646,7 @@ impl Sandbox {
     /// with a JSON body, 502 with the HTML page an edge proxy sends.
     pub fn fail_next(&self, count: u32, status: u16, filter: RequestFilter) {
         assert!(
-            matches!(status, 500 | 502 | 503 | 504),
+            matches!(status, 500 | 502 | 503),
             "a server error, not {status}"
         );
         self.shared.world().faults.add_window(count, status, filter);

@@ -98,11 +98,10 @@ pub(super) async fn handle(
             return Answered::ServerError(status);
         }
         let route = Route::of(method.as_str(), &segments);
+        let now = Instant::now();
         let verdict = match world.faults.take_forced(method.as_str(), &path) {
-            Some((retry_after, global)) => {
-                world.limits.force(&route, retry_after, global, received_at)
-            }
-            None => world.limits.check(&route, Instant::now()),
+            Some((retry_after, global)) => world.limits.force(&route, retry_after, global, now),
+            None => world.limits.check(&route, now),
         };
         let headers = match verdict {
             Verdict::Pass(headers) => headers,
