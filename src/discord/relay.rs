@@ -23,7 +23,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use tokio::time::Instant;
 
@@ -264,15 +264,12 @@ async fn forward(State(state): State<Arc<RelayState>>, request: Request) -> Resp
     *response.status_mut() = status;
     *response.headers_mut() = headers;
     response
-        .headers_mut()
-        .entry(header::CONTENT_TYPE)
-        .or_insert(HeaderValue::from_static("application/json"));
-    response
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::http::HeaderValue;
 
     #[test]
     fn routes_keep_their_top_level_resource_only() {
