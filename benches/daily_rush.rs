@@ -7,6 +7,8 @@
 //! A real `smallacts run` process (release build, SQLite, default pacing of 45 requests/s).
 //! Each post is two requests: the message, and the thread for the day's wins. Figures only.
 
+mod common;
+
 use std::collections::HashMap;
 
 use chrono::Timelike;
@@ -48,12 +50,14 @@ fn cpu_seconds(pid: u32) -> f64 {
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> anyhow::Result<()> {
     let sandbox = Sandbox::start(SandboxOptions { openapi: false }).await?;
+    let path = common::http_path();
     let dir = tempfile::tempdir()?;
     let url = format!("sqlite://{}", dir.path().join("rush.db").display());
     let child = Command::new(env!("CARGO_BIN_EXE_smallacts"))
         .arg("run")
         .env("DISCORD_TOKEN", sandbox.token())
-        .env("DISCORD_API_URL", sandbox.api_url())
+        .env_remove("DISCORD_API_URL")
+        .envs(sandbox.bot_env(path))
         .env("DATABASE_URL", &url)
         .env("SMALLACTS__HTTP__LISTEN", "")
         .env("SMALLACTS__LOG__LEVEL", "warn")
@@ -140,6 +144,7 @@ async fn main() -> anyhow::Result<()> {
     println!(
         "  posted       {posts} posts; {exactly_once} servers exactly once; {duplicates} with duplicates"
     );
+    println!("  HTTP path    {path:?} (SMALLACTS_BENCH_HTTP_PATH=proxy for the other)");
     println!("  429s         {}", sandbox.rate_limited_count());
     println!(
         "  requests     {requests} in {elapsed:.1} s = {rate:.1}/s ({:.1} % of the configured {CONFIGURED_PER_SECOND}/s)",

@@ -7,6 +7,8 @@
 //! the bot's interaction callback over HTTP. Memory: VmRSS of the bot process, idle (after
 //! start-up and a short warm-up) and the peak while under load. Figures only, no assertions.
 
+mod common;
+
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -50,11 +52,13 @@ async fn main() -> anyhow::Result<()> {
     // The OpenAPI check costs the fake Discord time, not the bot; leave it off here so the
     // figures are about the bot.
     let sandbox = Sandbox::start(SandboxOptions { openapi: false }).await?;
+    let path = common::http_path();
     let dir = tempfile::tempdir()?;
     let child = Command::new(env!("CARGO_BIN_EXE_smallacts"))
         .arg("run")
         .env("DISCORD_TOKEN", sandbox.token())
-        .env("DISCORD_API_URL", sandbox.api_url())
+        .env_remove("DISCORD_API_URL")
+        .envs(sandbox.bot_env(path))
         .env(
             "DATABASE_URL",
             format!("sqlite://{}", dir.path().join("bench.db").display()),
@@ -130,6 +134,7 @@ async fn main() -> anyhow::Result<()> {
         INTERACTIONS - INTERACTIONS / 4,
         INTERACTIONS / 4
     );
+    println!("  HTTP path    {path:?} (SMALLACTS_BENCH_HTTP_PATH=proxy for the other)");
     println!(
         "  round trip   p50 {:.2} ms   p99 {:.2} ms   max {:.2} ms",
         ms(percentile(&times, 0.50)),

@@ -16,7 +16,6 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use secrecy::SecretString;
 use serde_json::json;
 use smallacts::clock::SystemClock;
 use smallacts::sandbox::{Actor, Sandbox, SandboxOptions, permissions};
@@ -47,14 +46,13 @@ async fn run(backend: &str, database_url: &str) -> anyhow::Result<()> {
     let mut settings = Settings::defaults();
     settings.database.url = DatabaseUrl::new(database_url);
     settings.database.max_connections = 8;
-    settings.discord.api_url = sandbox.api_url();
+    sandbox.configure(&mut settings, common::http_path());
     settings.discord.message_content_intent = true;
     settings.http.listen = String::new();
     settings.schedule.tick_seconds = 0;
     settings.privacy.acknowledge_emoji = String::new();
     settings.privacy.max_wins_per_hour = 1_000_000;
     settings.log.level = "warn".into();
-    settings.token = Some(SecretString::from(sandbox.token()));
     let app = Application::build(settings, Arc::new(SystemClock)).await?;
     let store = app.store.clone();
     let running = app.start().await?;

@@ -8,13 +8,14 @@ use std::io::Write;
 use std::sync::Arc;
 
 use anyhow::Context as _;
-use secrecy::SecretString;
 use serde_json::{Value, json};
 
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::clock::ManualClock;
-use crate::sandbox::{Actor, FakeGuild, FakeUser, Reply, Sandbox, SandboxOptions, buttons_of};
+use crate::sandbox::{
+    Actor, FakeGuild, FakeUser, HttpPath, Reply, Sandbox, SandboxOptions, buttons_of,
+};
 use crate::settings::{DatabaseUrl, Settings};
 use crate::startup::{Application, Running};
 
@@ -46,11 +47,11 @@ pub async fn run(out: &mut (dyn Write + Send), options: DemoOptions) -> anyhow::
     let mut settings = Settings::defaults();
     settings.database.url =
         DatabaseUrl::new(format!("sqlite://{}", dir.path().join("demo.db").display()));
-    settings.discord.api_url = sandbox.api_url();
+    // Production's HTTP path: serenity's own rate limiter, HTTPS to discord.com (the fake).
+    sandbox.configure(&mut settings, HttpPath::Production);
     settings.http.listen = String::new();
     // The demo drives the scheduler itself, with a clock it moves through the week.
     settings.schedule.tick_seconds = 0;
-    settings.token = Some(SecretString::from(sandbox.token()));
     let start = london(options.monday().pred_opt().expect("a date"), 18, 0);
     let clock = Arc::new(ManualClock::new(start));
 

@@ -143,10 +143,12 @@ async fn check(settings: Settings) -> anyhow::Result<()> {
     println!("  database   {}", settings.database.url);
     println!(
         "  discord    {}; token {}; message content intent {}",
-        if settings.discord.api_url.is_empty() {
-            "Discord itself".to_owned()
+        if !settings.discord.api_url.is_empty() {
+            format!("API at {} (a proxy)", settings.discord.api_url)
+        } else if !settings.discord.resolve.is_empty() {
+            format!("Discord, reached as {}", settings.discord.resolve)
         } else {
-            format!("API at {}", settings.discord.api_url)
+            "Discord itself".to_owned()
         },
         if settings.token.is_some() {
             "set"

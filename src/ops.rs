@@ -147,7 +147,7 @@ impl Metrics {
         metric(
             "smallacts_messages_seen_total",
             "counter",
-            "Server messages the bot looked at for replies to the daily post.",
+            "Messages the bot handled: members' replies, and its own posts coming back.",
             load(&self.messages_seen),
         );
         metric(

@@ -35,6 +35,11 @@ pub struct Settings {
 #[serde(deny_unknown_fields)]
 pub struct DiscordSettings {
     pub api_url: String,
+    /// `host=ip:port[,host=ip:port...]`: connect to these addresses for these hosts instead of
+    /// asking DNS (tests, or an operator's private route to Discord).
+    pub resolve: String,
+    /// A PEM file of certificate authorities to trust besides the usual ones.
+    pub extra_root_ca: String,
     pub message_content_intent: bool,
     pub requests_per_second: u32,
     /// A command or button not answered after this long is acknowledged ("thinking...").
@@ -345,6 +350,20 @@ impl Settings {
                 ),
             }
         }
+        if let Err(why) = resolve_entries(&self.discord.resolve) {
+            problem("discord.resolve", why);
+        }
+        if !self.discord.extra_root_ca.is_empty()
+            && !Path::new(&self.discord.extra_root_ca).is_file()
+        {
+            problem(
+                "discord.extra_root_ca",
+                format!(
+                    "{}: no such file; give the path of a PEM file of certificate authorities, or leave it empty",
+                    self.discord.extra_root_ca
+                ),
+            );
+        }
         if self.checkins.pulse_min_answers < crate::checkins::MIN_PULSE_ANSWERS {
             problem(
                 "checkins.pulse_min_answers",
@@ -404,6 +423,33 @@ impl Settings {
     }
 }
 
+/// The `discord.resolve` entries: `host=ip:port`, comma separated; empty for none.
+pub fn resolve_entries(value: &str) -> Result<Vec<(String, SocketAddr)>, String> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .map(|entry| {
+            let (host, addr) = entry.split_once('=').ok_or_else(|| {
+                format!("{entry:?} is not host=ip:port; use e.g. discord.com=127.0.0.1:8443")
+            })?;
+            let addr = addr.trim().parse::<SocketAddr>().map_err(|_| {
+                format!(
+                    "{:?} in {entry:?} is not ip:port; use e.g. discord.com=127.0.0.1:8443",
+                    addr.trim()
+                )
+            })?;
+            let host = host.trim();
+            if host.is_empty() {
+                return Err(format!(
+                    "{entry:?} names no host; use e.g. discord.com=127.0.0.1:8443"
+                ));
+            }
+            Ok((host.to_owned(), addr))
+        })
+        .collect()
+}
+
 /// " (from FILE)" or " (from VARIABLE)" for a key, so a user knows where to fix it.
 fn origin(figment: &Figment, key: &str) -> String {
     let Some(meta) = figment.find_metadata(key) else {
@@ -444,6 +490,33 @@ mod tests {
             assert_eq!(s.log.format, LogFormat::Pretty);
             assert_eq!(s.schedule.default_timezone, "Europe/London");
             assert!(s.token.is_none());
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn resolve_and_extra_root_ca_are_checked() {
+        Jail::expect_with(|jail| {
+            jail.create_file("ca.pem", "-----BEGIN CERTIFICATE-----\n")?;
+            jail.set_env(
+                "SMALLACTS__DISCORD__RESOLVE",
+                "discord.com=127.0.0.1:8443, cdn.example=[::1]:9",
+            );
+            jail.set_env("SMALLACTS__DISCORD__EXTRA_ROOT_CA", "ca.pem");
+            let s = load_in(jail, None).expect("valid");
+            let entries = resolve_entries(&s.discord.resolve).unwrap();
+            assert_eq!(entries[0].0, "discord.com");
+            assert_eq!(entries[0].1, "127.0.0.1:8443".parse().unwrap());
+            assert_eq!(entries.len(), 2);
+            jail.set_env("SMALLACTS__DISCORD__RESOLVE", "discord.com:8443");
+            jail.set_env("SMALLACTS__DISCORD__EXTRA_ROOT_CA", "missing.pem");
+            let err = load_in(jail, None).unwrap_err().to_string();
+            assert!(
+                err.contains("discord.resolve (from SMALLACTS__DISCORD__RESOLVE)"),
+                "{err}"
+            );
+            assert!(err.contains("discord.extra_root_ca"), "{err}");
+            assert!(err.contains("missing.pem: no such file"), "{err}");
             Ok(())
         });
     }

@@ -152,7 +152,8 @@ impl Application {
             bot.http(),
             settings.discord.requests_per_second,
             self.metrics.clone(),
-        );
+        )
+        .with_rate_limit_holds(bot.rate_limit_holds());
         let dispatcher = Arc::new(
             Dispatcher::new(
                 self.store.clone(),

@@ -1,5 +1,18 @@
-//! What the benchmarks share: a PostgreSQL database of their own for one run.
+//! What the benchmarks share: a PostgreSQL database of their own for one run, and which HTTP
+//! path the bot under test takes to the fake Discord.
 
+/// The bot's HTTP path: production's (serenity's own rate limiter, HTTPS to the fake as
+/// discord.com) unless `SMALLACTS_BENCH_HTTP_PATH=proxy` asks for the proxy path
+/// (`discord.api_url`, serenity's limiter off) to compare.
+#[allow(dead_code)]
+pub fn http_path() -> smallacts::sandbox::HttpPath {
+    match std::env::var("SMALLACTS_BENCH_HTTP_PATH").as_deref() {
+        Ok("proxy") => smallacts::sandbox::HttpPath::Proxy,
+        _ => smallacts::sandbox::HttpPath::Production,
+    }
+}
+
+#[allow(dead_code)]
 /// A database created on the server named by `SMALLACTS_TEST_POSTGRES_URL` (default the local
 /// test server), dropped by [`TempPostgres::drop_database`].
 pub struct TempPostgres {
@@ -8,6 +21,7 @@ pub struct TempPostgres {
     pub url: String,
 }
 
+#[allow(dead_code)]
 impl TempPostgres {
     pub async fn create(prefix: &str) -> anyhow::Result<TempPostgres> {
         use sqlx::{Connection, Executor};

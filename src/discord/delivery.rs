@@ -54,6 +54,9 @@ pub struct DiscordDelivery {
     http: Arc<serenity::Http>,
     pacer: Pacer,
     metrics: Arc<Metrics>,
+    /// The proxy path's 429 holds (see [`super::relay`]): the relay itself holds a retried
+    /// request for as long as Discord said, and the pacer follows a global hold.
+    holds: Option<Arc<super::relay::RateLimitHolds>>,
 }
 
 impl DiscordDelivery {
@@ -66,12 +69,25 @@ impl DiscordDelivery {
             http,
             pacer: Pacer::new(requests_per_second),
             metrics,
+            holds: None,
         }
     }
 
-    /// Runs one request, paced, waiting out 429s. serenity does not expose `retry_after`
-    /// when its own limiter is off, so a 429 holds every request back for one global window
-    /// (Discord's global limit is per second), longer on each further 429.
+    /// On the proxy path: the relay's 429 holds.
+    pub fn with_rate_limit_holds(
+        mut self,
+        holds: Option<Arc<super::relay::RateLimitHolds>>,
+    ) -> DiscordDelivery {
+        self.holds = holds;
+        self
+    }
+
+    /// Runs one request, paced, trying again after a 429. On the production path serenity's
+    /// limiter waits out 429s itself (a global one is also held here, for the requests behind
+    /// it), so one reaches here only without a `Retry-After`. On the proxy path the relay has
+    /// read the 429's `retry_after` and holds the retried request (and, for a global 429, the
+    /// pacer) that long. When nothing says how long, a 429 holds every request back for one
+    /// global window (Discord's global limit is per second), longer on each further 429.
     async fn paced<T, F, Fut>(&self, mut request: F) -> Result<T, serenity::Error>
     where
         F: FnMut() -> Fut,
@@ -79,6 +95,11 @@ impl DiscordDelivery {
     {
         let mut attempt = 0;
         loop {
+            if let Some(until) = self.holds.as_ref().and_then(|h| h.global_until()) {
+                self.pacer
+                    .hold(until.saturating_duration_since(Instant::now()))
+                    .await;
+            }
             self.pacer.wait().await;
             Metrics::incr(&self.metrics.discord_requests);
             match request().await {
@@ -88,9 +109,11 @@ impl DiscordDelivery {
                     attempt += 1;
                     Metrics::incr(&self.metrics.discord_rate_limited);
                     tracing::warn!(attempt, "Discord said 429: waiting before trying again");
-                    self.pacer
-                        .hold(Duration::from_secs(u64::from(attempt)))
-                        .await;
+                    if !self.holds.as_ref().is_some_and(|h| h.any()) {
+                        self.pacer
+                            .hold(Duration::from_secs(u64::from(attempt)))
+                            .await;
+                    }
                 }
                 other => return other,
             }

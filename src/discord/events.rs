@@ -102,6 +102,7 @@ pub async fn handle(
             if new_message.author.id == ctx.cache.current_user().id =>
         {
             confirm_own_message(data, new_message).await;
+            seen(data, Ok(()))?
         }
         serenity::FullEvent::Message { new_message } => {
             if let Some(guild_id) = new_message.guild_id

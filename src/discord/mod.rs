@@ -8,6 +8,7 @@ mod components;
 pub mod delivery;
 mod events;
 pub mod fit;
+pub mod relay;
 pub mod render;
 
 use std::sync::Arc;
@@ -63,12 +64,60 @@ pub fn no_mentions() -> serenity::CreateAllowedMentions {
 /// A connected-but-not-started client and a handle to stop it.
 pub struct Bot {
     client: serenity::Client,
+    /// The proxy path's relay (see [`relay`]); `None` on the production path.
+    relay: Option<relay::Relay>,
+    /// Where 429s are held: recorded by the relay on the proxy path, and from serenity's
+    /// rate-limit events (global ones) on the production path.
+    holds: Arc<relay::RateLimitHolds>,
+}
+
+/// On the production path serenity waits out a global 429 only for the request that met it
+/// (0.12.5 takes its global lock and lets go at once); this tells the outbound queue's pacer,
+/// so the scheduled posts behind it wait too.
+struct GlobalRateLimits(Arc<relay::RateLimitHolds>);
+
+#[serenity::async_trait]
+impl serenity::EventHandler for GlobalRateLimits {
+    async fn ratelimit(&self, info: serenity::RatelimitInfo) {
+        if info.global {
+            self.0.hold("", info.timeout, true);
+        }
+    }
+}
+
+/// The HTTP client serenity uses: rustls as serenity's own, plus `discord.resolve` and
+/// `discord.extra_root_ca` (how tests point the production path at the fake Discord).
+fn http_client(settings: &crate::settings::DiscordSettings) -> anyhow::Result<reqwest::Client> {
+    let mut builder = reqwest::Client::builder().use_rustls_tls();
+    for (host, addr) in
+        crate::settings::resolve_entries(&settings.resolve).map_err(anyhow::Error::msg)?
+    {
+        builder = builder.resolve(&host, addr);
+    }
+    if !settings.extra_root_ca.is_empty() {
+        let pem = std::fs::read(&settings.extra_root_ca).with_context(|| {
+            format!("reading discord.extra_root_ca ({})", settings.extra_root_ca)
+        })?;
+        let certificates = reqwest::Certificate::from_pem_bundle(&pem).with_context(|| {
+            format!(
+                "discord.extra_root_ca ({}) holds no PEM certificate",
+                settings.extra_root_ca
+            )
+        })?;
+        for certificate in certificates {
+            builder = builder.add_root_certificate(certificate);
+        }
+    }
+    builder.build().context("building the HTTP client")
 }
 
 impl Bot {
-    /// Builds the client. When `discord.api_url` is set, REST goes there and the gateway URL
-    /// is fetched from it first: serenity would otherwise fall back to Discord's real gateway
-    /// on failure, so that failure is fatal here.
+    /// Builds the client. Production's path: serenity's own rate limiter, HTTPS to
+    /// discord.com. With `discord.api_url` set (a shared rate-limit proxy), serenity's limiter
+    /// is off and REST goes through the [`relay`], which honours 429s for it. Whenever the bot
+    /// is pointed somewhere other than Discord itself (`api_url` or `resolve`), the gateway URL
+    /// is fetched first: serenity would otherwise fall back to Discord's real gateway on
+    /// failure, so that failure is fatal here.
     pub async fn build(state: Data) -> anyhow::Result<Bot> {
         let settings = state.settings.clone();
         let token = settings
@@ -77,22 +126,37 @@ impl Bot {
             .context("DISCORD_TOKEN is not set")?
             .expose_secret()
             .to_owned();
-        let mut http = serenity::HttpBuilder::new(&token).default_allowed_mentions(no_mentions());
+        let client = http_client(&settings.discord)?;
+        let mut http = serenity::HttpBuilder::new(&token)
+            .default_allowed_mentions(no_mentions())
+            .client(client.clone());
+        let mut relay = None;
+        let holds = Arc::new(relay::RateLimitHolds::default());
         if !settings.discord.api_url.is_empty() {
-            // serenity ignores the proxy while its own rate limiter is on; pacing and 429s are
-            // handled by the outbound queue instead.
-            http = http
-                .proxy(settings.discord.api_url.trim_end_matches('/'))
-                .ratelimiter_disabled(true);
+            // serenity ignores the proxy while its own rate limiter is on; the relay reads
+            // the 429s that serenity would drop, and pacing is the outbound queue's.
+            let started =
+                relay::Relay::start(&settings.discord.api_url, client, holds.clone()).await?;
+            http = http.proxy(started.url()).ratelimiter_disabled(true);
+            relay = Some(started);
         }
         let http = http.build();
-        if !settings.discord.api_url.is_empty() {
+        let elsewhere = if !settings.discord.api_url.is_empty() {
+            Some(format!("{} (discord.api_url)", settings.discord.api_url))
+        } else if !settings.discord.resolve.is_empty() {
+            Some(format!(
+                "https://discord.com as discord.resolve has it ({})",
+                settings.discord.resolve
+            ))
+        } else {
+            None
+        };
+        if let Some(elsewhere) = elsewhere {
             match http.get_gateway().await {
                 Ok(gateway) => tracing::info!(url = %gateway.url, "gateway found"),
                 Err(error) => bail!(
-                    "cannot get the gateway URL from {} (discord.api_url): {error}; check that \
-                     the address is right and the service is running",
-                    settings.discord.api_url
+                    "cannot get the gateway URL from {elsewhere}: {error}; check that \
+                     the address is right and the service is running"
                 ),
             }
         }
@@ -128,9 +192,19 @@ impl Bot {
             intents(settings.discord.message_content_intent),
         )
         .framework(answer::InTime::new(framework, store, &settings.discord))
+        .event_handler(GlobalRateLimits(holds.clone()))
         .await
         .context("building the Discord client")?;
-        Ok(Bot { client })
+        Ok(Bot {
+            client,
+            relay,
+            holds,
+        })
+    }
+
+    /// Where requests are held after a 429, for the outbound queue's pacing.
+    pub fn rate_limit_holds(&self) -> Option<Arc<relay::RateLimitHolds>> {
+        Some(self.holds.clone())
     }
 
     /// The REST client, shared with the scheduled-post delivery.
@@ -145,6 +219,8 @@ impl Bot {
 
     /// Connects and runs until the shards stop.
     pub async fn run(mut self) -> anyhow::Result<()> {
+        // The relay lives as long as the client.
+        let _relay = self.relay.take();
         self.client.start().await.context("Discord gateway")
     }
 }

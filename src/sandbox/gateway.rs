@@ -13,8 +13,8 @@ use tokio::sync::mpsc;
 
 use super::{RecordedFrame, Session, Shared, WsOut, now_iso, payloads};
 
-/// Heartbeat interval sent in HELLO (Discord's usual value).
-const HEARTBEAT_INTERVAL_MS: u64 = 41_250;
+/// Heartbeat interval sent in HELLO by default (Discord's usual value).
+pub(super) const HEARTBEAT_INTERVAL_MS: u64 = 41_250;
 
 static CONNECTIONS: AtomicU64 = AtomicU64::new(1);
 
@@ -48,7 +48,8 @@ async fn connection(shared: Arc<Shared>, socket: WebSocket) {
         let _ = sink.close().await;
     });
 
-    send(&shared, &tx, payloads::hello(HEARTBEAT_INTERVAL_MS));
+    let interval = shared.world().heartbeat_interval_ms;
+    send(&shared, &tx, payloads::hello(interval));
     while let Some(Ok(message)) = stream.next().await {
         let text = match message {
             Message::Text(text) => text.to_string(),
@@ -69,6 +70,8 @@ async fn connection(shared: Arc<Shared>, socket: WebSocket) {
             payload: frame.clone(),
         });
         match op {
+            // A silenced connection (a test's fault) gets no ACKs: a zombie, as the client sees it.
+            1 if shared.world().faults.silent_connection == Some(conn_id) => {}
             1 => send(&shared, &tx, payloads::heartbeat_ack()),
             2 => identify(&shared, conn_id, &tx, &frame["d"]),
             6 => resume(&shared, conn_id, &tx, &frame["d"]),

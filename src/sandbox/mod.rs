@@ -1,18 +1,25 @@
 //! A fake Discord for tests, benchmarks and `smallacts demo`: the REST v10 routes the bot
-//! uses and Gateway v10 over a real WebSocket, on 127.0.0.1.
+//! uses and Gateway v10 over a real WebSocket, on 127.0.0.1. REST is served twice: over plain
+//! HTTP (the proxy path, `discord.api_url`) and over HTTPS as `discord.com` with a certificate
+//! made for the run (production's path: serenity's own rate limiter, see [`tls`]).
 //!
 //! It behaves as Discord documents, not as the bot would like: payloads in Discord's shapes
 //! (each builder checked against serenity's own model types), Discord's error bodies for
-//! broken limits and unknown channels, 429 with `retry_after` when a test sets a rate, message
-//! content blanked for a bot without the MESSAGE_CONTENT intent, and, when Discord's OpenAPI
-//! description is at hand, every JSON body checked against its request schema. It records
-//! every request and gateway frame so tests can assert on what the bot really sent.
+//! broken limits and unknown channels, Discord's rate-limit headers and 429s ([`ratelimits`]),
+//! message content blanked for a bot without the MESSAGE_CONTENT intent, the bot's own
+//! messages sent back to it with their nonce, and, when Discord's OpenAPI description is at
+//! hand, every JSON body checked against its request schema. Tests can make things go wrong
+//! on Discord's side ([`faults`]). It records every request (when, and over which transport)
+//! and gateway frame so tests can assert on what the bot really sent.
 
+pub mod faults;
 mod gateway;
 pub mod limits;
 pub mod openapi;
 pub mod payloads;
+pub mod ratelimits;
 mod rest;
+mod tls;
 
 use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
@@ -23,7 +30,10 @@ use anyhow::{Context as _, anyhow, bail};
 use serde_json::{Value, json};
 use tokio::sync::{Notify, mpsc};
 
+pub use faults::{LostAnswer, RequestFilter};
 pub use payloads::{ChannelKind, FakeChannel, FakeGuild, FakeUser, InteractionContext};
+pub use ratelimits::RouteLimit;
+pub use tls::DISCORD_HOST;
 
 use self::openapi::OpenApi;
 
@@ -39,6 +49,10 @@ pub mod permissions {
 
 /// The MESSAGE_CONTENT intent bit.
 pub const INTENT_MESSAGE_CONTENT: u64 = 1 << 15;
+/// The GUILD_MESSAGES intent bit.
+pub const INTENT_GUILD_MESSAGES: u64 = 1 << 9;
+/// The DIRECT_MESSAGES intent bit.
+pub const INTENT_DIRECT_MESSAGES: u64 = 1 << 12;
 /// The token the sandbox accepts.
 pub const SANDBOX_TOKEN: &str = "sandbox.bot.token";
 /// Discord's epoch, for snowflakes.
@@ -56,7 +70,17 @@ pub struct RecordedRequest {
     pub body: Option<Value>,
     /// Names and contents of attached files (multipart requests).
     pub files: Vec<(String, Vec<u8>)>,
+    /// The status answered; 0 when the connection was dropped without an answer.
     pub status: u16,
+    /// When the request arrived.
+    pub received_at: Instant,
+    /// When its answer was decided (and sent).
+    pub answered_at: Instant,
+    /// The server name asked for in the TLS hello (SNI) when the request came over HTTPS (the
+    /// production path); `None` over plain HTTP (the proxy path).
+    pub tls_server_name: Option<String>,
+    /// The Host header.
+    pub host: Option<String>,
 }
 
 /// One gateway frame, either way.
@@ -195,13 +219,6 @@ struct Session {
     conn: Option<(u64, mpsc::UnboundedSender<WsOut>)>,
 }
 
-/// Token bucket over one second, as Discord's global limit.
-struct RateWindow {
-    per_second: u32,
-    window_start: Instant,
-    used: u32,
-}
-
 /// Everything the fake Discord knows. Held under a std Mutex, never across an await.
 struct World {
     application_id: u64,
@@ -219,8 +236,10 @@ struct World {
     session: Option<Session>,
     identifies: u32,
     resumes: u32,
-    rate: Option<RateWindow>,
-    rate_limited: u64,
+    limits: ratelimits::RateLimits,
+    faults: faults::Faults,
+    /// The heartbeat interval sent in the next HELLO.
+    heartbeat_interval_ms: u64,
     ws_url: String,
 }
 
@@ -296,16 +315,34 @@ pub struct SandboxOptions {
     pub openapi: bool,
 }
 
+/// Which of the bot's two HTTP paths to Discord to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HttpPath {
+    /// Production's: no `discord.api_url`, serenity's own rate limiter on, HTTPS to
+    /// `discord.com`, which `discord.resolve` and `discord.extra_root_ca` point at the fake.
+    #[default]
+    Production,
+    /// An operator's shared rate-limit proxy: `discord.api_url` set, serenity's limiter off,
+    /// plain HTTP to the fake.
+    Proxy,
+}
+
 /// A running fake Discord. Dropping it stops the server.
 pub struct Sandbox {
     shared: Arc<Shared>,
     addr: SocketAddr,
+    tls_addr: SocketAddr,
+    ca_pem: String,
+    /// Holds `ca.pem` for the bot to read.
+    ca_dir: tempfile::TempDir,
     server: tokio::task::JoinHandle<()>,
+    tls_server: tokio::task::JoinHandle<()>,
 }
 
 impl Drop for Sandbox {
     fn drop(&mut self) {
         self.server.abort();
+        self.tls_server.abort();
     }
 }
 
@@ -319,6 +356,11 @@ impl Sandbox {
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
+        let tls_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let tls_addr = tls_listener.local_addr()?;
+        let authority = tls::Authority::generate().context("making a certificate for the run")?;
+        let ca_dir = tempfile::tempdir().context("a folder for the fake Discord's certificate")?;
+        std::fs::write(ca_dir.path().join("ca.pem"), &authority.ca_pem)?;
         let now_ms = chrono::Utc::now().timestamp_millis() as u64;
         let bot = FakeUser {
             id: 1_000_000_000_000_000_001,
@@ -348,8 +390,9 @@ impl Sandbox {
             session: None,
             identifies: 0,
             resumes: 0,
-            rate: None,
-            rate_limited: 0,
+            limits: ratelimits::RateLimits::default(),
+            faults: faults::Faults::default(),
+            heartbeat_interval_ms: gateway::HEARTBEAT_INTERVAL_MS,
             ws_url: format!("ws://{addr}/gateway"),
         };
         let shared = Arc::new(Shared {
@@ -362,6 +405,11 @@ impl Sandbox {
             .route("/gateway", axum::routing::get(gateway::upgrade))
             .route("/api/v10/{*path}", axum::routing::any(rest::handle))
             .with_state(shared.clone());
+        let ca_pem = authority.ca_pem.clone();
+        let tls_app = app.clone();
+        let tls_server = tokio::spawn(async move {
+            tls::serve(tls_listener, &authority, tls_app).await;
+        });
         let server = tokio::spawn(async move {
             // Like Discord's edge, send small gateway frames at once (no Nagle delay).
             use axum::serve::ListenerExt;
@@ -373,13 +421,68 @@ impl Sandbox {
         Ok(Sandbox {
             shared,
             addr,
+            tls_addr,
+            ca_pem,
+            ca_dir,
             server,
+            tls_server,
         })
     }
 
-    /// The base URL to give the bot as DISCORD_API_URL.
+    /// The base URL to give the bot as DISCORD_API_URL (the proxy path): plain HTTP.
     pub fn api_url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// Where the fake answers HTTPS as `discord.com` (the production path).
+    pub fn discord_addr(&self) -> SocketAddr {
+        self.tls_addr
+    }
+
+    /// The certificate authority made for this run, PEM, that signed the fake's `discord.com`
+    /// certificate.
+    pub fn ca_pem(&self) -> &str {
+        &self.ca_pem
+    }
+
+    /// A file holding [`Sandbox::ca_pem`], for `discord.extra_root_ca`.
+    pub fn ca_pem_path(&self) -> std::path::PathBuf {
+        self.ca_dir.path().join("ca.pem")
+    }
+
+    /// The `discord.*` settings that point the bot at this fake on `path`, as
+    /// (key, value) pairs of environment variables (for a bot in another process).
+    pub fn bot_env(&self, path: HttpPath) -> Vec<(String, String)> {
+        match path {
+            HttpPath::Production => vec![
+                (
+                    "SMALLACTS__DISCORD__RESOLVE".into(),
+                    format!("{DISCORD_HOST}={}", self.tls_addr),
+                ),
+                (
+                    "SMALLACTS__DISCORD__EXTRA_ROOT_CA".into(),
+                    self.ca_pem_path().display().to_string(),
+                ),
+            ],
+            HttpPath::Proxy => vec![("DISCORD_API_URL".into(), self.api_url())],
+        }
+    }
+
+    /// Points the bot's settings at this fake on `path` (and gives it the fake's token).
+    pub fn configure(&self, settings: &mut crate::settings::Settings, path: HttpPath) {
+        settings.token = Some(secrecy::SecretString::from(self.token()));
+        match path {
+            HttpPath::Production => {
+                settings.discord.api_url = String::new();
+                settings.discord.resolve = format!("{DISCORD_HOST}={}", self.tls_addr);
+                settings.discord.extra_root_ca = self.ca_pem_path().display().to_string();
+            }
+            HttpPath::Proxy => {
+                settings.discord.api_url = self.api_url();
+                settings.discord.resolve = String::new();
+                settings.discord.extra_root_ca = String::new();
+            }
+        }
     }
 
     pub fn token(&self) -> &str {
@@ -521,16 +624,83 @@ impl Sandbox {
     /// Answers REST requests beyond `per_second` in any one second with 429 (interaction
     /// callbacks excepted, as on Discord). `None` turns the limit off.
     pub fn set_rate_limit(&self, per_second: Option<u32>) {
-        self.shared.world().rate = per_second.map(|per_second| RateWindow {
-            per_second,
-            window_start: Instant::now(),
-            used: 0,
-        });
+        self.shared.world().limits.set_global(per_second);
+    }
+
+    /// Changes a route's bucket, e.g. `("POST /channels/{channel.id}/messages", RouteLimit {
+    /// limit: 2, per: Duration::from_secs(1) })`. Templates are those of
+    /// [`ratelimits::Route`]; the defaults are in [`ratelimits`].
+    pub fn set_route_limit(&self, template: &str, limit: RouteLimit) {
+        self.shared.world().limits.set_route_limit(template, limit);
     }
 
     /// How many 429s the sandbox has answered.
     pub fn rate_limited_count(&self) -> u64 {
-        self.shared.world().rate_limited
+        self.shared.world().limits.limited
+    }
+}
+
+/// Fault injection: what goes wrong on Discord's side, on request.
+impl Sandbox {
+    /// The next `count` requests matching `filter` get a 5xx and are not acted on: 500 or 503
+    /// with a JSON body, 502 with the HTML page an edge proxy sends.
+    pub fn fail_next(&self, count: u32, status: u16, filter: RequestFilter) {
+        assert!(
+            matches!(status, 500 | 502 | 503),
+            "a server error, not {status}"
+        );
+        self.shared.world().faults.add_window(count, status, filter);
+    }
+
+    /// The next `count` message creates matching `filter` (POST /channels/{id}/messages or a
+    /// webhook follow-up) are carried out (the message is stored and MESSAGE_CREATE sent)
+    /// but their answer is lost: a 5xx, or the connection closed with no answer.
+    pub fn ghost_next_creates(&self, count: u32, lost: LostAnswer, filter: RequestFilter) {
+        self.shared.world().faults.add_ghost(count, lost, filter);
+    }
+
+    /// The next request matching `filter` gets 429 with `retry_after` seconds, global or for
+    /// its route; the bucket (or, if global, every route but interactions) stays shut that
+    /// long, as Discord's would.
+    pub fn force_rate_limit(&self, retry_after: f64, global: bool, filter: RequestFilter) {
+        self.shared
+            .world()
+            .faults
+            .add_forced(retry_after, global, filter);
+    }
+
+    /// Faults asked for and not yet met.
+    pub fn pending_faults(&self) -> usize {
+        self.shared.world().faults.pending()
+    }
+
+    /// The gateway goes silent: the current connection gets no more HEARTBEAT_ACKs (it stays
+    /// open). A healthy client notices, drops it and reconnects; the new connection is
+    /// answered normally.
+    pub fn silence_gateway(&self) {
+        let mut world = self.shared.world();
+        let conn = world
+            .session
+            .as_ref()
+            .and_then(|s| s.conn.as_ref())
+            .map(|(id, _)| *id);
+        world.faults.silent_connection = conn;
+    }
+
+    /// The heartbeat interval sent in later HELLOs (Discord's is about 41 s).
+    pub fn set_heartbeat_interval(&self, interval: Duration) {
+        self.shared.world().heartbeat_interval_ms = interval.as_millis().max(1) as u64;
+    }
+
+    /// Requests that arrived over HTTPS for `discord.com` (the production path), and all.
+    pub fn tls_request_counts(&self) -> (usize, usize) {
+        let world = self.shared.world();
+        let tls = world
+            .requests
+            .iter()
+            .filter(|r| r.tls_server_name.as_deref() == Some(DISCORD_HOST))
+            .count();
+        (tls, world.requests.len())
     }
 
     /// A member of nobody's in particular: a fresh user.
@@ -1021,6 +1191,17 @@ impl Sandbox {
         {
             let _ = conn.send(WsOut::Frame(payloads::invalid_session(false)));
         }
+    }
+
+    /// Waits until the bot has identified or resumed more often than `since` (counts from
+    /// [`Sandbox::identify_and_resume_counts`]) and is connected: a new connection.
+    pub async fn wait_for_new_connection(&self, since: (u32, u32)) -> anyhow::Result<(u32, u32)> {
+        self.wait_for("the bot to connect anew", |w| {
+            let live = w.session.as_ref().is_some_and(|s| s.conn.is_some());
+            (live && w.identifies + w.resumes > since.0 + since.1)
+                .then_some((w.identifies, w.resumes))
+        })
+        .await
     }
 
     /// Waits until the bot is connected again after a drop.

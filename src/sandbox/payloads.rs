@@ -1183,6 +1183,19 @@ mod tests {
             panic!("not a MESSAGE_CREATE dispatch")
         };
         assert_eq!(ev.message.content, "Here is a small act");
+
+        // The bot's own message comes back with the nonce it sent, as Discord echoes it.
+        let mut own = a_message(None);
+        own["nonce"] = json!("daily-42");
+        let frame = dispatch("MESSAGE_CREATE", 4, own);
+        let GatewayEvent::Dispatch(4, Event::MessageCreate(ev)) = de(&frame) else {
+            panic!("not a MESSAGE_CREATE dispatch")
+        };
+        assert!(ev.message.author.bot);
+        assert!(matches!(
+            ev.message.nonce,
+            Some(serenity::model::channel::Nonce::String(ref n)) if n == "daily-42"
+        ));
     }
 
     fn act_options() -> Value {

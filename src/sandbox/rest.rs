@@ -4,39 +4,68 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::State;
+use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
+use super::faults::{LostAnswer, server_error_body};
 use super::limits::{self, DiscordError};
+use super::ratelimits::{BucketHeaders, Route, Verdict};
+use super::tls::TlsConnection;
 use super::{ChannelKind, RecordedRequest, Shared, StoredMessage, World, now_iso, payloads};
 
 type Answer = Result<(u16, Option<Value>), DiscordError>;
 /// A request body: its JSON (or multipart `payload_json`) and any files, by name and size.
 type ParsedBody = (Option<Value>, Vec<(String, Vec<u8>)>);
 
+/// What the fake decided to answer, before it becomes an HTTP response.
+enum Answered {
+    /// Discord's API answered (success or a Discord error), with the route's rate-limit
+    /// headers.
+    Api(Answer, Option<BucketHeaders>),
+    /// 429: a bucket or the global limit is exhausted.
+    RateLimited(f64, bool, Option<BucketHeaders>),
+    /// A 5xx from a fault window: nothing was done.
+    ServerError(u16),
+    /// A ghost create: the message was made, but this is all the bot hears.
+    Lost(LostAnswer),
+}
+
 pub(super) async fn handle(
     State(shared): State<Arc<Shared>>,
+    connection: Option<Extension<TlsConnection>>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    let received_at = Instant::now();
     let path = uri.path().trim_start_matches("/api/v10").to_owned();
     let query = uri.query().unwrap_or_default().to_owned();
+    let arrival = Arrival {
+        received_at,
+        tls_server_name: connection.and_then(|Extension(c)| c.server_name),
+        host: headers
+            .get("host")
+            .and_then(|h| h.to_str().ok())
+            .map(str::to_owned),
+    };
     let (json_body, files) = match parse_body(&headers, &body) {
         Ok(parsed) => parsed,
         Err(why) => {
             return finish(
                 &shared,
+                arrival,
                 &method,
                 &path,
                 &query,
                 None,
                 vec![],
-                Err(DiscordError::coded(400, 50109, &why)),
+                Answered::Api(Err(DiscordError::coded(400, 50109, &why)), None),
             );
         }
     };
@@ -44,13 +73,13 @@ pub(super) async fn handle(
     let is_interaction_route =
         matches!(segments.first(), Some(&"interactions") | Some(&"webhooks"));
 
-    let answer = (|| {
+    let answered = (|| {
         // Interaction callbacks and webhook follow-ups are authorised by their token.
         if !is_interaction_route {
             let expected = format!("Bot {}", shared.token);
             if headers.get("authorization").and_then(|h| h.to_str().ok()) != Some(expected.as_str())
             {
-                return Err(DiscordError::unauthorized());
+                return Answered::Api(Err(DiscordError::unauthorized()), None);
             }
         }
         if let (Some(spec), Some(body)) = (&shared.openapi, &json_body) {
@@ -60,39 +89,117 @@ pub(super) async fn handle(
                     .into_iter()
                     .map(|p| ("body".to_owned(), "OPENAPI_SCHEMA", p))
                     .collect();
-                return Err(DiscordError::invalid_form_body(&listed));
+                return Answered::Api(Err(DiscordError::invalid_form_body(&listed)), None);
             }
         }
         let mut world = shared.world();
-        // Discord's global limit applies to everything but interaction callbacks.
-        if segments.first().is_none_or(|s| *s != "interactions") {
-            rate_limit(&mut world)?;
+        // An edge that is having a bad day answers before Discord's API sees anything.
+        if let Some(status) = world.faults.take_window(method.as_str(), &path) {
+            return Answered::ServerError(status);
         }
-        route(&mut world, &method, &segments, &query, json_body.as_ref())
+        let route = Route::of(method.as_str(), &segments);
+        let now = Instant::now();
+        let verdict = match world.faults.take_forced(method.as_str(), &path) {
+            Some((retry_after, global)) => world.limits.force(&route, retry_after, global, now),
+            None => world.limits.check(&route, now),
+        };
+        let headers = match verdict {
+            Verdict::Pass(headers) => headers,
+            Verdict::Limited {
+                retry_after,
+                global,
+                headers,
+            } => return Answered::RateLimited(retry_after, global, headers),
+        };
+        let creates_message = method == Method::POST
+            && matches!(
+                segments.as_slice(),
+                ["channels", _, "messages"] | ["webhooks", _, _]
+            );
+        let answer = route_request(&mut world, &method, &segments, &query, json_body.as_ref());
+        if creates_message
+            && answer.is_ok()
+            && let Some(lost) = world.faults.take_ghost(method.as_str(), &path)
+        {
+            return Answered::Lost(lost);
+        }
+        Answered::Api(answer, headers)
     })();
-    finish(&shared, &method, &path, &query, json_body, files, answer)
+    finish(
+        &shared, arrival, &method, &path, &query, json_body, files, answered,
+    )
 }
 
+/// When and how a request arrived.
+struct Arrival {
+    received_at: Instant,
+    tls_server_name: Option<String>,
+    host: Option<String>,
+}
+
+#[allow(clippy::too_many_arguments)]
 fn finish(
     shared: &Shared,
+    arrival: Arrival,
     method: &Method,
     path: &str,
     query: &str,
     body: Option<Value>,
     files: Vec<(String, Vec<u8>)>,
-    answer: Answer,
+    answered: Answered,
 ) -> Response {
-    let (status, response_body) = match answer {
-        Ok((status, body)) => (status, body),
-        Err(error) => {
-            if error.status == 400 {
-                let mut world = shared.world();
-                world.violations.push(format!(
-                    "{method} {path}: Discord would refuse this: {}",
-                    error.body
-                ));
+    let dropped = matches!(answered, Answered::Lost(LostAnswer::DropConnection));
+    let response = match answered {
+        Answered::Api(answer, headers) => {
+            let (status, response_body) = match answer {
+                Ok((status, body)) => (status, body),
+                Err(error) => {
+                    if error.status == 400 {
+                        let mut world = shared.world();
+                        world.violations.push(format!(
+                            "{method} {path}: Discord would refuse this: {}",
+                            error.body
+                        ));
+                    }
+                    (error.status, Some(error.body))
+                }
+            };
+            let status_code =
+                StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let mut response = match response_body {
+                Some(body) => (status_code, axum::Json(body)).into_response(),
+                None => status_code.into_response(),
+            };
+            add_bucket_headers(&mut response, headers.as_ref());
+            response
+        }
+        Answered::RateLimited(retry_after, global, headers) => {
+            let body = DiscordError::rate_limited(retry_after, global).body;
+            let mut response = (StatusCode::TOO_MANY_REQUESTS, axum::Json(body)).into_response();
+            add_bucket_headers(&mut response, headers.as_ref());
+            let out = response.headers_mut();
+            // Whole seconds, rounded up, as in Discord's examples (retry_after 64.57 -> 65).
+            let whole = retry_after.ceil().max(0.0) as u64;
+            out.insert("retry-after", HeaderValue::from(whole));
+            if global {
+                out.insert("x-ratelimit-global", HeaderValue::from_static("true"));
+                out.insert("x-ratelimit-scope", HeaderValue::from_static("global"));
+            } else {
+                out.insert("x-ratelimit-scope", HeaderValue::from_static("user"));
             }
-            (error.status, Some(error.body))
+            response
+        }
+        Answered::ServerError(status) | Answered::Lost(LostAnswer::Status(status)) => {
+            let (content_type, body) = server_error_body(status);
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
+            (status, [(CONTENT_TYPE, content_type)], body).into_response()
+        }
+        Answered::Lost(LostAnswer::DropConnection) => {
+            // A body that fails at once: the server closes the connection without an answer.
+            let failing = futures::stream::once(async {
+                Err::<Bytes, std::io::Error>(std::io::Error::other("connection dropped"))
+            });
+            axum::body::Body::from_stream(failing).into_response()
         }
     };
     {
@@ -103,22 +210,30 @@ fn finish(
             query: query.to_owned(),
             body,
             files,
-            status,
+            status: if dropped {
+                0
+            } else {
+                response.status().as_u16()
+            },
+            received_at: arrival.received_at,
+            answered_at: Instant::now(),
+            tls_server_name: arrival.tls_server_name,
+            host: arrival.host,
         });
     }
     shared.touch();
-    let status_code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let mut response = match response_body {
-        Some(body) => (status_code, axum::Json(body.clone())).into_response(),
-        None => status_code.into_response(),
-    };
-    if status == 429 {
-        let headers = response.headers_mut();
-        headers.insert("x-ratelimit-global", HeaderValue::from_static("true"));
-        headers.insert("x-ratelimit-scope", HeaderValue::from_static("global"));
-        headers.insert("retry-after", HeaderValue::from_static("1"));
-    }
     response
+}
+
+fn add_bucket_headers(response: &mut Response, headers: Option<&BucketHeaders>) {
+    let Some(headers) = headers else {
+        return;
+    };
+    for (name, value) in headers.pairs() {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            response.headers_mut().insert(name, value);
+        }
+    }
 }
 
 /// JSON bodies, and multipart bodies (files plus `payload_json`) as Discord accepts them.
@@ -188,34 +303,13 @@ fn split_bytes<'a>(mut haystack: &'a [u8], delimiter: &[u8]) -> Vec<&'a [u8]> {
     out
 }
 
-fn rate_limit(world: &mut World) -> Result<(), DiscordError> {
-    let Some(rate) = world.rate.as_mut() else {
-        return Ok(());
-    };
-    let elapsed = rate.window_start.elapsed();
-    if elapsed.as_secs_f64() >= 1.0 {
-        rate.window_start = Instant::now();
-        rate.used = 0;
-    }
-    if rate.used >= rate.per_second {
-        let retry_after = (1.0 - rate.window_start.elapsed().as_secs_f64()).max(0.001);
-        world.rate_limited += 1;
-        return Err(DiscordError::rate_limited(
-            (retry_after * 1000.0).ceil() / 1000.0,
-            true,
-        ));
-    }
-    rate.used += 1;
-    Ok(())
-}
-
 fn id(segment: &str) -> Result<u64, DiscordError> {
     segment
         .parse()
         .map_err(|_| DiscordError::coded(400, 50035, "Value is not snowflake."))
 }
 
-fn route(
+fn route_request(
     world: &mut World,
     method: &Method,
     seg: &[&str],
@@ -256,6 +350,9 @@ fn route(
         }
         ("POST", ["channels", channel, "messages"]) => {
             create_channel_message(world, id(channel)?, body)
+        }
+        ("GET", ["channels", channel, "messages"]) => {
+            list_channel_messages(world, id(channel)?, query)
         }
         ("PATCH", ["channels", channel, "messages", message]) => {
             let (channel, message) = (id(channel)?, id(message)?);
@@ -489,7 +586,133 @@ fn create_channel_message(world: &mut World, channel_id: u64, body: &Value) -> A
         return Ok((200, Some(existing.json.clone())));
     }
     let created = store_bot_message(world, &channel, body);
+    dispatch_own_message(world, &channel, &created);
     Ok((200, Some(created)))
+}
+
+/// Discord sends a bot its own messages too: MESSAGE_CREATE with the `nonce` it sent, in
+/// servers with the GUILD_MESSAGES intent and in DMs with DIRECT_MESSAGES. The content is
+/// never blanked (a bot always sees its own words).
+fn dispatch_own_message(world: &mut World, channel: &super::FakeChannel, created: &Value) {
+    let intent = if channel.guild_id.is_some() {
+        super::INTENT_GUILD_MESSAGES
+    } else {
+        super::INTENT_DIRECT_MESSAGES
+    };
+    if !world.has_intent(intent) {
+        return;
+    }
+    let mut event = created.clone();
+    if let Some(object) = event.as_object_mut() {
+        // Request-only fields are not part of a message.
+        object.remove("allowed_mentions");
+        object.remove("enforce_nonce");
+    }
+    let _ = world.dispatch("MESSAGE_CREATE", event);
+}
+
+/// GET /channels/{id}/messages: `limit` (1-100, default 50) messages, newest first, before,
+/// after or around a message id. As Discord documents, the `nonce` is only ever echoed on
+/// create, so it is not in these; without the MESSAGE_CONTENT intent others' words are blank.
+fn list_channel_messages(world: &mut World, channel_id: u64, query: &str) -> Answer {
+    let state = world
+        .channels
+        .get(&channel_id)
+        .ok_or_else(DiscordError::unknown_channel)?;
+    if !state.bot_can_view {
+        return Err(DiscordError::missing_access());
+    }
+    let mut limit = 50;
+    let (mut before, mut after, mut around) = (None, None, None);
+    for (key, value) in query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .filter_map(|p| p.split_once('='))
+    {
+        let number = || {
+            value.parse::<u64>().map_err(|_| {
+                DiscordError::invalid_form_body(&[(
+                    key.to_owned(),
+                    "NUMBER_TYPE_COERCE",
+                    format!("Value \"{value}\" is not int."),
+                )])
+            })
+        };
+        match key {
+            "limit" => limit = number()?,
+            "before" => before = Some(number()?),
+            "after" => after = Some(number()?),
+            "around" => around = Some(number()?),
+            _ => {}
+        }
+    }
+    if !(1..=100).contains(&limit) {
+        return Err(DiscordError::invalid_form_body(&[(
+            "limit".into(),
+            "NUMBER_TYPE_MAX",
+            "Int value should be less than or equal to 100.".into(),
+        )]));
+    }
+    let limit = limit as usize;
+    let in_channel: Vec<(u64, &Value)> = world
+        .messages
+        .iter()
+        .filter(|(_, m)| m.channel_id == Some(channel_id))
+        .map(|(id, m)| (*id, &m.json))
+        .collect();
+    // Oldest first here; the answer is newest first.
+    let mut picked: Vec<(u64, &Value)> = if let Some(around) = around {
+        let older: Vec<_> = in_channel.iter().filter(|(id, _)| *id <= around).collect();
+        let newer: Vec<_> = in_channel.iter().filter(|(id, _)| *id > around).collect();
+        let take_newer = (limit / 2).min(newer.len());
+        let take_older = (limit - take_newer).min(older.len());
+        older[older.len() - take_older..]
+            .iter()
+            .chain(newer[..take_newer].iter())
+            .map(|m| **m)
+            .collect()
+    } else if let Some(after) = after {
+        in_channel
+            .iter()
+            .filter(|(id, _)| *id > after)
+            .take(limit)
+            .copied()
+            .collect()
+    } else {
+        let older: Vec<_> = in_channel
+            .iter()
+            .filter(|(id, _)| before.is_none_or(|b| *id < b))
+            .copied()
+            .collect();
+        older[older.len().saturating_sub(limit)..].to_vec()
+    };
+    picked.reverse();
+    let bot_id = world.bot.id.to_string();
+    let content_intent = world.has_intent(super::INTENT_MESSAGE_CONTENT);
+    let guild_channel = state.channel.guild_id.is_some();
+    let listed: Vec<Value> = picked
+        .into_iter()
+        .map(|(_, json)| {
+            let mut message = json.clone();
+            if let Some(object) = message.as_object_mut() {
+                object.remove("nonce");
+                object.remove("allowed_mentions");
+                object.remove("enforce_nonce");
+            }
+            let own = message["author"]["id"] == bot_id.as_str();
+            let mentions_bot = message["content"]
+                .as_str()
+                .is_some_and(|c| c.contains(&format!("<@{bot_id}>")));
+            if guild_channel && !own && !mentions_bot && !content_intent {
+                message["content"] = json!("");
+                message["embeds"] = json!([]);
+                message["attachments"] = json!([]);
+                message["components"] = json!([]);
+            }
+            message
+        })
+        .collect();
+    Ok((200, Some(Value::Array(listed))))
 }
 
 /// Stores a message the bot sent and returns it as Discord would.

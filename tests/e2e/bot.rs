@@ -4,9 +4,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use secrecy::SecretString;
 use smallacts::clock::ManualClock;
-use smallacts::sandbox::{Sandbox, SandboxOptions};
+use smallacts::sandbox::{HttpPath, Sandbox, SandboxOptions};
 use smallacts::schedule::TickReport;
 use smallacts::settings::{DatabaseUrl, Settings};
 use smallacts::startup::{Application, Running};
@@ -34,18 +33,28 @@ impl TestBot {
     }
 
     /// Starts with the bot's clock at `now`. The scheduler does not run by itself: call
-    /// [`TestBot::tick`].
+    /// [`TestBot::tick`]. The bot runs production's HTTP path: serenity's own rate limiter,
+    /// HTTPS to discord.com, which the fake answers.
     pub async fn start_at(now: DateTime<Utc>, configure: impl FnOnce(&mut Settings)) -> TestBot {
+        TestBot::start_on(HttpPath::Production, now, configure).await
+    }
+
+    /// Starts on the given HTTP path: [`HttpPath::Proxy`] is the path of operators with a
+    /// shared rate-limit proxy (`discord.api_url`, serenity's limiter off).
+    pub async fn start_on(
+        path: HttpPath,
+        now: DateTime<Utc>,
+        configure: impl FnOnce(&mut Settings),
+    ) -> TestBot {
         let sandbox = Sandbox::start(SandboxOptions { openapi: true })
             .await
             .expect("sandbox");
         let db = TestDb::sqlite().await;
         let mut settings = Settings::defaults();
         settings.database.url = DatabaseUrl::new(db.url.clone());
-        settings.discord.api_url = sandbox.api_url();
+        sandbox.configure(&mut settings, path);
         settings.http.listen = "127.0.0.1:0".into();
         settings.schedule.tick_seconds = 0;
-        settings.token = Some(SecretString::from(sandbox.token()));
         configure(&mut settings);
         if let Ok(filter) = std::env::var("SMALLACTS_TEST_LOG") {
             smallacts::telemetry::init(smallacts::settings::LogFormat::Pretty, &filter);

@@ -12,14 +12,14 @@ use crate::helpers::{sub, utc};
 /// Monday 23 November 2026, 06:00 in London (GMT, so also UTC).
 const MONDAY_6AM: &str = "2026-11-23T06:00:00Z";
 
-struct Team {
-    guild: FakeGuild,
-    admin: Actor,
-    members: Vec<Actor>,
-    channel: u64,
+pub(crate) struct Team {
+    pub guild: FakeGuild,
+    pub admin: Actor,
+    pub members: Vec<Actor>,
+    pub channel: u64,
 }
 
-async fn care_team(bot: &TestBot, people: &[&str]) -> Team {
+pub(crate) async fn care_team(bot: &TestBot, people: &[&str]) -> Team {
     let (guild, admin, members) = server_with(bot, "Rose Court Care", people).await;
     let channel = bot.sandbox.add_channel(guild.id, "team-room").id;
     Team {
@@ -54,7 +54,7 @@ fn pulse_results(bot: &TestBot, channel: u64) -> Vec<String> {
 }
 
 /// `/checkin add` with a style chosen by its displayed name.
-async fn add_checkin(bot: &TestBot, team: &Team, when: &str, style: &str) -> String {
+pub(crate) async fn add_checkin(bot: &TestBot, team: &Team, when: &str, style: &str) -> String {
     let style = bot
         .sandbox
         .choice("checkin", "style", style)

@@ -14,14 +14,14 @@ fn channel(name: &str, id: u64) -> Value {
 }
 
 /// A server with an admin and a member, and the bot's `#daily` channel.
-struct Team {
-    guild: FakeGuild,
-    admin: Actor,
-    member: Actor,
-    daily: u64,
+pub(crate) struct Team {
+    pub guild: FakeGuild,
+    pub admin: Actor,
+    pub member: Actor,
+    pub daily: u64,
 }
 
-async fn team(bot: &TestBot) -> Team {
+pub(crate) async fn team(bot: &TestBot) -> Team {
     let (guild, admin, mut members) =
         crate::helpers::server_with(bot, "Oak Lodge Care", &["Priya", "Tom"]).await;
     let daily = bot.sandbox.add_channel(guild.id, "daily").id;
@@ -33,7 +33,7 @@ async fn team(bot: &TestBot) -> Team {
     }
 }
 
-async fn setup(bot: &TestBot, team: &Team, time: &str, extra: Vec<Value>) -> String {
+pub(crate) async fn setup(bot: &TestBot, team: &Team, time: &str, extra: Vec<Value>) -> String {
     let mut options = vec![channel("channel", team.daily), text("time", time)];
     options.extend(extra);
     let reply = bot

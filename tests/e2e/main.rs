@@ -10,6 +10,7 @@ mod db_proxy;
 mod discord;
 mod helpers;
 mod hostile;
+mod http_path;
 mod recap;
 mod resilience;
 mod rush;

@@ -57,10 +57,25 @@ impl Scene {
         }
     }
 
-    /// Waits until the bot has looked at `count` messages (the /metrics counter), so a test
-    /// can assert on what it did, or did not, store.
+    /// Waits until the bot has looked at `count` messages of members (the /metrics counter),
+    /// so a test can assert on what it did, or did not, store. The counter also counts the
+    /// bot's own messages, which Discord sends it back (MESSAGE_CREATE): those are added to
+    /// the count to wait for, as many as the fake has sent so far.
     async fn messages_seen(&self, count: u64) {
         for _ in 0..200 {
+            let bot_id = self.bot.sandbox.bot_user().id.to_string();
+            let own = self
+                .bot
+                .sandbox
+                .frames()
+                .iter()
+                .filter(|f| {
+                    !f.from_bot
+                        && f.event.as_deref() == Some("MESSAGE_CREATE")
+                        && f.payload["d"]["author"]["id"] == bot_id.as_str()
+                })
+                .count() as u64;
+            let count = count + own;
             let (_, metrics) = crate::helpers::http_request(
                 self.bot.ops_addr.unwrap(),
                 "GET",
