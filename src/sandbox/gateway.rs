@@ -55,7 +55,15 @@ async fn connection(shared: Arc<Shared>, socket: WebSocket) {
             Message::Text(text) => text.to_string(),
             Message::Binary(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
             // The WebSocket layer answers the close handshake itself when the writer flushes.
-            Message::Close(_) => break,
+            // The code is kept: a bot that stops cleanly closes with 1000.
+            Message::Close(frame) => {
+                shared
+                    .world()
+                    .client_closes
+                    .push(frame.map_or(1005, |f| f.code));
+                shared.touch();
+                break;
+            }
             _ => continue,
         };
         let Ok(frame) = serde_json::from_str::<Value>(&text) else {

@@ -236,6 +236,8 @@ struct World {
     session: Option<Session>,
     identifies: u32,
     resumes: u32,
+    /// The close codes the bot sent when it closed a gateway connection (1005: none given).
+    client_closes: Vec<u16>,
     limits: ratelimits::RateLimits,
     faults: faults::Faults,
     /// The heartbeat interval sent in the next HELLO.
@@ -390,6 +392,7 @@ impl Sandbox {
             session: None,
             identifies: 0,
             resumes: 0,
+            client_closes: Vec::new(),
             limits: ratelimits::RateLimits::default(),
             faults: faults::Faults::default(),
             heartbeat_interval_ms: gateway::HEARTBEAT_INTERVAL_MS,
@@ -448,6 +451,12 @@ impl Sandbox {
     /// A file holding [`Sandbox::ca_pem`], for `discord.extra_root_ca`.
     pub fn ca_pem_path(&self) -> std::path::PathBuf {
         self.ca_dir.path().join("ca.pem")
+    }
+
+    /// The close codes the bot sent when it closed its gateway connections, oldest first
+    /// (1000 is a normal close; 1005 a close frame without a code).
+    pub fn client_close_codes(&self) -> Vec<u16> {
+        self.shared.world().client_closes.clone()
     }
 
     /// The `discord.*` settings that point the bot at this fake on `path`, as

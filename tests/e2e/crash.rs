@@ -58,8 +58,16 @@ async fn interrupted_rushes_lose_and_repeat_nothing(
             outcome.posted_before > 0 && outcome.posted_before < outcome.servers,
             "interrupted mid-rush: {outcome:?}"
         );
-        if how == Interruption::Terminate {
-            assert_eq!(outcome.exit_code, Some(0), "SIGTERM exits 0: {outcome:?}");
+        match how {
+            Interruption::Terminate => {
+                assert_eq!(outcome.exit_code, Some(0), "SIGTERM exits 0: {outcome:?}");
+                assert_eq!(
+                    outcome.gateway_close,
+                    Some(1000),
+                    "and closes the gateway normally: {outcome:?}"
+                );
+            }
+            Interruption::Kill => assert_eq!(outcome.gateway_close, None, "{outcome:?}"),
         }
         missing += outcome.missing;
         duplicates += outcome.duplicates;

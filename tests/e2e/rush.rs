@@ -9,7 +9,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use chrono::Timelike;
-use smallacts::sandbox::{Sandbox, SandboxOptions};
+use smallacts::sandbox::{HttpPath, Sandbox, SandboxOptions};
 use smallacts::schedule::Schedule;
 use smallacts::store::{DailyChange, Store};
 
@@ -53,6 +53,8 @@ pub struct RushOutcome {
     pub taken_over: usize,
     /// For SIGTERM: claims the stopping process handed back unsent (from its log).
     pub handed_back: u64,
+    /// The close code the interrupted process sent on its gateway connection, if any.
+    pub gateway_close: Option<u16>,
 }
 
 struct BotProcess(Child);
@@ -78,7 +80,9 @@ fn start_bot(
     let child = Command::new(binary)
         .arg("run")
         .env("DISCORD_TOKEN", sandbox.token())
-        .env("DISCORD_API_URL", sandbox.api_url())
+        // Production's HTTP path: serenity's own rate limiter, HTTPS to discord.com (the fake).
+        .env_remove("DISCORD_API_URL")
+        .envs(sandbox.bot_env(HttpPath::Production))
         .env("DATABASE_URL", database_url)
         .env("SMALLACTS__HTTP__LISTEN", "")
         .env("SMALLACTS__LOG__LEVEL", "info")
@@ -223,6 +227,7 @@ pub async fn rush_with_interruption(
     };
     let stop_took = stopping.elapsed();
     drop(bot);
+    let gateway_close = sandbox.client_close_codes().last().copied();
 
     // Started again on the same database: everything claimed and everything not yet claimed
     // goes out, once.
@@ -266,6 +271,7 @@ pub async fn rush_with_interruption(
         recovered_in,
         taken_over,
         handed_back,
+        gateway_close,
     };
     if outcome.missing + outcome.duplicates > 0 {
         eprintln!("{outcome:?}\nthe bot's log:\n{logged}");
