@@ -9,7 +9,11 @@ use std::time::Duration;
 use crate::helpers::TestDb;
 use crate::rush::{Interruption, RushOptions, rush_with_interruption};
 
-const BINARY: &str = env!("CARGO_BIN_EXE_smallacts");
+/// The binary under test: the one cargo built, or a copy named by `SMALLACTS_CRASH_BIN` (for
+/// long series run from a snapshot while the tree keeps changing).
+fn binary() -> String {
+    std::env::var("SMALLACTS_CRASH_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_smallacts").into())
+}
 
 /// Interrupts rushes at points spread over the rush (two by default; more with
 /// `SMALLACTS_CRASH_RUNS=N`, as RELIABILITY.md's figures were taken) and checks nothing is lost
@@ -38,7 +42,7 @@ async fn interrupted_rushes_lose_and_repeat_nothing(
             interruption: how,
             interrupt_after,
         };
-        let outcome = rush_with_interruption(BINARY, &db.url, &options)
+        let outcome = rush_with_interruption(&binary(), &db.url, &options)
             .await
             .expect("the run");
         eprintln!(
