@@ -81,12 +81,15 @@ impl TestBot {
         self.sandbox.wait_until_ready().await.expect("bot ready");
     }
 
-    /// Stops the bot and starts it again on the same database and fake Discord.
-    pub async fn restart(&mut self) {
-        if let Some(running) = self.running.take() {
-            running.stop().await;
-        }
+    /// Stops the bot (gracefully) and starts it again on the same database and fake Discord;
+    /// says what the stop did.
+    pub async fn restart(&mut self) -> smallacts::startup::StopReport {
+        let report = match self.running.take() {
+            Some(running) => running.stop().await,
+            None => Default::default(),
+        };
         self.launch().await;
+        report
     }
 
     /// One scheduler pass at the clock's time.

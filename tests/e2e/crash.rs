@@ -105,3 +105,69 @@ mod postgres {
         interrupted_rushes_lose_and_repeat_nothing(TestDb::postgres, Interruption::Terminate).await;
     }
 }
+
+/// A stop that cannot finish in time (Discord is holding the post back with a 429) hands the
+/// claim back at once rather than leaving it to its lease: the next process sends it straight
+/// away, once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stop_that_cannot_finish_in_time_hands_its_claim_back_for_the_next_process() {
+    use smallacts::sandbox::RequestFilter;
+
+    use crate::bot::TestBot;
+    use crate::helpers::{sub, text, utc};
+
+    let mut bot = TestBot::start_at(utc("2026-05-04T07:59:00Z"), |settings| {
+        settings.schedule.tick_seconds = 1;
+        settings.schedule.stop_timeout_seconds = 1;
+        // Long enough that only a hand-back explains a prompt takeover.
+        settings.schedule.lease_seconds = 600;
+    })
+    .await;
+    let (guild, admin, _) = crate::helpers::server_with(&bot, "Ash Grove", &["Ada"]).await;
+    let channel = bot.sandbox.add_channel(guild.id, "daily").id;
+    bot.sandbox
+        .slash(
+            &admin,
+            "daily",
+            sub(
+                "setup",
+                serde_json::json!([
+                    {"name": "channel", "type": 7, "value": channel.to_string()},
+                    text("time", "09:00"),
+                ]),
+            ),
+        )
+        .await
+        .unwrap();
+    // Discord answers the day's post with a 429 for the next 4 seconds.
+    bot.sandbox
+        .force_rate_limit(4.0, false, RequestFilter::create_message(channel));
+    bot.clock.set(utc("2026-05-04T08:00:10Z"));
+    let posts = |bot: &TestBot| crate::daily::daily_posts(&bot.sandbox, channel).len();
+    let until = std::time::Instant::now() + Duration::from_secs(20);
+    while bot.sandbox.rate_limited_count() == 0 {
+        assert!(
+            std::time::Instant::now() < until,
+            "the post was never tried"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Stopped while the send waits out the 429: it cannot finish within a second.
+    let stop = bot.restart().await;
+    assert!(!stop.finished_in_time, "{stop:?}");
+    assert_eq!(stop.released, 1, "{stop:?}");
+    assert_eq!(posts(&bot), 0);
+    // The next process takes it over at once (its lease was handed back, not left for ten
+    // minutes) and sends it once the 429 has passed.
+    let until = std::time::Instant::now() + Duration::from_secs(30);
+    while posts(&bot) == 0 {
+        assert!(
+            std::time::Instant::now() < until,
+            "the handed-back post never went out"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(posts(&bot), 1);
+    bot.finish().await;
+}
