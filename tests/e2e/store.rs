@@ -894,6 +894,46 @@ async fn leases_expire_into_one_takeover_and_confirmations_stick(db: TestDb) {
         .await
         .unwrap();
     assert_eq!(handed_back.iter().map(|p| p.id).collect::<Vec<_>>(), [held]);
+
+    // Queued direct messages: claimed under a lease, handed back by a stop, and gone once
+    // their own MESSAGE_CREATE confirms them (a late failure of the answer changes nothing).
+    let dm = store
+        .queue_dm(
+            &smallacts::store::NewDm {
+                guild_id: GUILD,
+                member_id: 77,
+                about_member_id: None,
+                kind: "buddy-round",
+                body: "Your buddy this fortnight is Sam.",
+                send_after: T0,
+            },
+            T0,
+        )
+        .await
+        .unwrap();
+    let claimed = store
+        .claim_due_dms(T0, &lease("stopping", T0), 10)
+        .await
+        .unwrap();
+    assert_eq!(claimed.iter().map(|d| d.id).collect::<Vec<_>>(), [dm]);
+    assert!(
+        store
+            .claim_due_dms(T0 + 1, &lease("other", T0 + 1), 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "held under its lease"
+    );
+    assert_eq!(store.release_leases("stopping", T0 + 2).await.unwrap(), 1);
+    let again = store
+        .claim_due_dms(T0 + 2, &lease("other", T0 + 2), 10)
+        .await
+        .unwrap();
+    assert_eq!(again.iter().map(|d| d.id).collect::<Vec<_>>(), [dm]);
+    assert!(store.confirm_dm_sent(dm).await.unwrap());
+    store.postpone_dm(dm, T0 + 60_000, 1).await.unwrap();
+    assert!(store.queued_dms_for(77).await.unwrap().is_empty());
+    assert!(!store.confirm_dm_sent(dm).await.unwrap());
 }
 
 on_both_backends!(
