@@ -255,15 +255,14 @@ impl Running {
         };
         self.dispatcher.stop_claiming();
         let _ = self.stop_scheduler.send(true);
-        if let Some(mut task) = self.scheduler_task {
-            if tokio::time::timeout(self.stop_timeout, &mut task)
+        if let Some(mut task) = self.scheduler_task
+            && tokio::time::timeout(self.stop_timeout, &mut task)
                 .await
                 .is_err()
-            {
-                report.finished_in_time = false;
-                task.abort();
-                let _ = task.await;
-            }
+        {
+            report.finished_in_time = false;
+            task.abort();
+            let _ = task.await;
         }
         // Anything still claimed by this process is unsent: hand it back. A database that
         // does not answer in time leaves the leases to run out instead.

@@ -195,7 +195,10 @@ pub async fn rush_with_interruption(
 
     // Interrupt it mid-rush.
     anyhow::ensure!(
-        wait_until(Duration::from_secs(30), || sandbox.bot_messages().len() > 0).await,
+        wait_until(Duration::from_secs(30), || !sandbox
+            .bot_messages()
+            .is_empty())
+        .await,
         "the rush never started; see {}",
         log.display()
     );
