@@ -551,7 +551,8 @@ fn start_thread(world: &mut World, channel_id: u64, message_id: u64, body: &Valu
     Ok((201, Some(answer)))
 }
 
-fn create_channel_message(world: &mut World, channel_id: u64, body: &Value) -> Answer {
+/// A channel the bot can see: 404/10003 if there is none, 403/50001 if it may not view it.
+fn visible_channel(world: &World, channel_id: u64) -> Result<&super::ChannelState, DiscordError> {
     let state = world
         .channels
         .get(&channel_id)
@@ -559,6 +560,11 @@ fn create_channel_message(world: &mut World, channel_id: u64, body: &Value) -> A
     if !state.bot_can_view {
         return Err(DiscordError::missing_access());
     }
+    Ok(state)
+}
+
+fn create_channel_message(world: &mut World, channel_id: u64, body: &Value) -> Answer {
+    let state = visible_channel(world, channel_id)?;
     if !state.bot_can_send {
         return Err(DiscordError::missing_permissions());
     }
@@ -615,13 +621,7 @@ fn dispatch_own_message(world: &mut World, channel: &super::FakeChannel, created
 /// after or around a message id. As Discord documents, the `nonce` is only ever echoed on
 /// create, so it is not in these; without the MESSAGE_CONTENT intent others' words are blank.
 fn list_channel_messages(world: &mut World, channel_id: u64, query: &str) -> Answer {
-    let state = world
-        .channels
-        .get(&channel_id)
-        .ok_or_else(DiscordError::unknown_channel)?;
-    if !state.bot_can_view {
-        return Err(DiscordError::missing_access());
-    }
+    let state = visible_channel(world, channel_id)?;
     let mut limit = 50;
     let (mut before, mut after, mut around) = (None, None, None);
     for (key, value) in query

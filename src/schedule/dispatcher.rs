@@ -419,15 +419,7 @@ impl Dispatcher {
             CatchUp::Post(firing) => {
                 let claim = self
                     .claim(
-                        NewPost {
-                            guild_id: config.guild_id,
-                            job: RECAP_JOB,
-                            slot: &firing.slot,
-                            act_id: None,
-                            channel_id: Some(channel_id as i64),
-                            scheduled_for: firing.at.timestamp_millis(),
-                            thread_name: None,
-                        },
+                        firing_post(config.guild_id, RECAP_JOB, &firing, channel_id),
                         now,
                     )
                     .await?;
@@ -497,18 +489,7 @@ impl Dispatcher {
         report: &mut TickReport,
     ) -> Result<(), StoreError> {
         let claim = self
-            .claim(
-                NewPost {
-                    guild_id,
-                    job,
-                    slot: &firing.slot,
-                    act_id: None,
-                    channel_id: Some(channel_id as i64),
-                    scheduled_for: firing.at.timestamp_millis(),
-                    thread_name: None,
-                },
-                now,
-            )
+            .claim(firing_post(guild_id, job, firing, channel_id), now)
             .await?;
         if let Claim::Won(post_id) = claim {
             let reason = format!(
@@ -852,6 +833,25 @@ fn week_bounds_ms(week: AwarenessWeek, tz: Tz) -> (i64, i64) {
         midnight(week.monday),
         midnight(week.sunday() + chrono::Days::new(1)),
     )
+}
+
+/// The post a firing claims for a job without an act or thread of its own (a recap, a
+/// skipped slot).
+fn firing_post<'a>(
+    guild_id: i64,
+    job: &'a str,
+    firing: &'a Firing,
+    channel_id: u64,
+) -> NewPost<'a> {
+    NewPost {
+        guild_id,
+        job,
+        slot: &firing.slot,
+        act_id: None,
+        channel_id: Some(channel_id as i64),
+        scheduled_for: firing.at.timestamp_millis(),
+        thread_name: None,
+    }
 }
 
 /// How this process signs its leases: host, process id and a random part (a restarted

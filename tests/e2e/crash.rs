@@ -114,7 +114,7 @@ async fn a_stop_that_cannot_finish_in_time_hands_its_claim_back_for_the_next_pro
     use smallacts::sandbox::RequestFilter;
 
     use crate::bot::TestBot;
-    use crate::helpers::{sub, text, utc};
+    use crate::helpers::utc;
 
     let mut bot = TestBot::start_at(utc("2026-05-04T07:59:00Z"), |settings| {
         settings.schedule.tick_seconds = 1;
@@ -125,20 +125,7 @@ async fn a_stop_that_cannot_finish_in_time_hands_its_claim_back_for_the_next_pro
     .await;
     let (guild, admin, _) = crate::helpers::server_with(&bot, "Ash Grove", &["Ada"]).await;
     let channel = bot.sandbox.add_channel(guild.id, "daily").id;
-    bot.sandbox
-        .slash(
-            &admin,
-            "daily",
-            sub(
-                "setup",
-                serde_json::json!([
-                    {"name": "channel", "type": 7, "value": channel.to_string()},
-                    text("time", "09:00"),
-                ]),
-            ),
-        )
-        .await
-        .unwrap();
+    crate::helpers::daily_setup(&bot, &admin, channel, "09:00").await;
     // Discord answers the day's post with a 429 for the next 4 seconds.
     bot.sandbox
         .force_rate_limit(4.0, false, RequestFilter::create_message(channel));

@@ -766,27 +766,28 @@ async fn own_acts_suggestions_and_the_review_queue() {
     bot.finish().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_post_claimed_by_a_process_that_died_is_sent_once_by_another_with_its_nonce() {
+/// Claims the day's post at `due` as another process would, with a minute's lease, as if
+/// that process were then killed before sending.
+async fn claimed_by_a_process_that_dies(
+    bot: &TestBot,
+    team: &Team,
+    due: chrono::DateTime<chrono::Utc>,
+    act_id: Option<i64>,
+    thread_name: Option<&str>,
+) -> i64 {
     use smallacts::store::{Claim, Lease, NewPost};
-    let bot = TestBot::start_at(utc("2026-05-04T07:00:00Z"), |_| {}).await;
-    let team = team(&bot).await;
-    setup(&bot, &team, "09:00", vec![]).await;
-    let store = &bot.db.store;
-    let guild = team.guild.id as i64;
-    // Another process claimed today's 09:00 (08:00 UTC) post and was killed before sending.
-    let due = utc("2026-05-04T08:00:00Z");
-    let act = store.active_acts(Some(guild)).await.unwrap()[0].id;
-    let Claim::Won(post_id) = store
+    let claim = bot
+        .db
+        .store
         .claim_post(
             &NewPost {
-                guild_id: guild,
+                guild_id: team.guild.id as i64,
                 job: "daily",
-                slot: "2026-05-04",
-                act_id: Some(act),
+                slot: &due.format("%Y-%m-%d").to_string(),
+                act_id,
                 channel_id: Some(team.daily as i64),
                 scheduled_for: due.timestamp_millis(),
-                thread_name: Some("Wins \u{2014} Mon 4 May"),
+                thread_name,
             },
             &Lease {
                 owner: "killed-process".into(),
@@ -795,10 +796,31 @@ async fn a_post_claimed_by_a_process_that_died_is_sent_once_by_another_with_its_
             due.timestamp_millis(),
         )
         .await
-        .unwrap()
-    else {
-        panic!("the slot was free");
-    };
+        .unwrap();
+    match claim {
+        Claim::Won(post_id) => post_id,
+        Claim::AlreadyClaimed => panic!("the slot was free"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_post_claimed_by_a_process_that_died_is_sent_once_by_another_with_its_nonce() {
+    let bot = TestBot::start_at(utc("2026-05-04T07:00:00Z"), |_| {}).await;
+    let team = team(&bot).await;
+    setup(&bot, &team, "09:00", vec![]).await;
+    let store = &bot.db.store;
+    let guild = team.guild.id as i64;
+    // Another process claimed today's 09:00 (08:00 UTC) post and was killed before sending.
+    let due = utc("2026-05-04T08:00:00Z");
+    let act = store.active_acts(Some(guild)).await.unwrap()[0].id;
+    let post_id = claimed_by_a_process_that_dies(
+        &bot,
+        &team,
+        due,
+        Some(act),
+        Some("Wins \u{2014} Mon 4 May"),
+    )
+    .await;
     // While its lease runs, the claim is respected: nothing is sent.
     let report = bot.tick_at(due + Duration::seconds(30)).await;
     assert_eq!((report.posted, report.taken_over), (0, 0), "{report:?}");
@@ -833,35 +855,11 @@ async fn a_post_claimed_by_a_process_that_died_is_sent_once_by_another_with_its_
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_taken_over_claim_past_the_grace_window_is_skipped_not_posted_late() {
-    use smallacts::store::{Claim, Lease, NewPost};
     let bot = TestBot::start_at(utc("2026-05-04T07:00:00Z"), |_| {}).await;
     let team = team(&bot).await;
     setup(&bot, &team, "09:00", vec![]).await;
     let due = utc("2026-05-04T08:00:00Z");
-    let Claim::Won(post_id) = bot
-        .db
-        .store
-        .claim_post(
-            &NewPost {
-                guild_id: team.guild.id as i64,
-                job: "daily",
-                slot: "2026-05-04",
-                act_id: None,
-                channel_id: Some(team.daily as i64),
-                scheduled_for: due.timestamp_millis(),
-                thread_name: None,
-            },
-            &Lease {
-                owner: "killed-process".into(),
-                until_ms: (due + Duration::seconds(60)).timestamp_millis(),
-            },
-            due.timestamp_millis(),
-        )
-        .await
-        .unwrap()
-    else {
-        panic!("the slot was free");
-    };
+    let post_id = claimed_by_a_process_that_dies(&bot, &team, due, None, None).await;
     // Everything was down for three hours: past the two-hour grace window.
     let report = bot.tick_at(due + Duration::hours(3)).await;
     assert_eq!(

@@ -266,3 +266,20 @@ pub fn lease(owner: &str, at: i64) -> smallacts::store::Lease {
         until_ms: at + 60_000,
     }
 }
+
+/// `/daily setup` by `admin`: the daily act in `channel` at `time` (server time).
+pub async fn daily_setup(
+    bot: &crate::bot::TestBot,
+    admin: &smallacts::sandbox::Actor,
+    channel: u64,
+    time: &str,
+) -> smallacts::sandbox::Reply {
+    let options = serde_json::json!([
+        {"name": "channel", "type": 7, "value": channel.to_string()},
+        text("time", time),
+    ]);
+    bot.sandbox
+        .slash(admin, "daily", sub("setup", options))
+        .await
+        .unwrap()
+}

@@ -303,21 +303,7 @@ async fn a_post_due_during_an_outage_goes_out_once_when_it_ends(mode: DbMode) {
     bot.db = db;
     let (guild, admin, _) = crate::helpers::server_with(&bot, "Elm Court", &["Ada"]).await;
     let channel = bot.sandbox.add_channel(guild.id, "daily").id;
-    let reply = bot
-        .sandbox
-        .slash(
-            &admin,
-            "daily",
-            sub(
-                "setup",
-                json!([
-                    {"name": "channel", "type": 7, "value": channel.to_string()},
-                    text("time", "09:00"),
-                ]),
-            ),
-        )
-        .await
-        .unwrap();
+    let reply = crate::helpers::daily_setup(&bot, &admin, channel, "09:00").await;
     assert!(reply.text().contains("09:00"), "{}", reply.text());
 
     proxy.set(mode);
