@@ -36,8 +36,9 @@ pub struct Metrics {
     pub pulse_answers: AtomicU64,
     /// Claims taken over from a process that stopped before settling them.
     pub claims_taken_over: AtomicU64,
-    /// Posts first known to be sent from their own MESSAGE_CREATE (the REST answer was lost).
-    pub confirmed_by_gateway: AtomicU64,
+    /// Posts whose REST answer failed or was lost, known to be out from their own
+    /// MESSAGE_CREATE (never sent again).
+    pub lost_answers_confirmed: AtomicU64,
 }
 
 impl Metrics {
@@ -133,10 +134,10 @@ impl Metrics {
             load(&self.claims_taken_over),
         );
         metric(
-            "smallacts_confirmed_by_gateway_total",
+            "smallacts_lost_answers_confirmed_total",
             "counter",
-            "Posts known to be sent only from their own MESSAGE_CREATE (REST answer lost).",
-            load(&self.confirmed_by_gateway),
+            "Posts whose answer from Discord failed or was lost, known to be out from their own MESSAGE_CREATE.",
+            load(&self.lost_answers_confirmed),
         );
         metric(
             "smallacts_posts_sent_total",

@@ -166,7 +166,7 @@ async fn confirm_own_message(data: &Data, message: &serenity::Message) {
     .await
     {
         Ok(true) => {
-            crate::ops::Metrics::incr(&data.metrics.confirmed_by_gateway);
+            crate::ops::Metrics::incr(&data.metrics.lost_answers_confirmed);
             tracing::info!(
                 nonce = %nonce,
                 message = message.id.get(),

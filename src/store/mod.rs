@@ -30,7 +30,7 @@ pub use checkins::{
     QuietBuddy, RunRecord, ServerResource,
 };
 pub use daily::{DailyChange, DailyConfig, Suggestion};
-pub use posts::{Claim, Lease, NewPost, PostRecord, PostStatus, Takeover};
+pub use posts::{Claim, Created, Lease, NewPost, PostRecord, PostStatus, Takeover};
 pub use recap::{RangeWin, RecapChange, RecapConfig};
 pub use servers::ServerRecord;
 pub use wins::{ForgetReport, MEMBER_COLUMNS, MemberExport, MemberPrefs, NewWin, WinRecord};

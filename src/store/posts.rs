@@ -57,6 +57,17 @@ pub struct NewPost<'a> {
     pub thread_name: Option<&'a str>,
 }
 
+/// What a post's own MESSAGE_CREATE told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Created {
+    /// Its REST answer had failed (a 5xx or a lost connection): it went out all the same.
+    AfterItsAnswerFailed,
+    /// It came before the REST answer, as it often does.
+    BeforeItsAnswer,
+    /// The post was already known to be sent, or is not ours.
+    AlreadyKnown,
+}
+
 /// Which posts [`Store::take_posts`] takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Takeover {
@@ -204,26 +215,34 @@ impl Store {
     }
 
     /// Records that Discord created a post's message, seen from the bot's own MESSAGE_CREATE
-    /// carrying the post's nonce: true if this is how the post is first known to be sent (its
-    /// REST answer was lost, or has not come yet). The lease stays with its holder, which
-    /// settles the post when its answer comes; if it never does, the thread the post wanted
-    /// is opened once the lease runs out ([`Takeover::MissingThreads`]).
+    /// carrying the post's nonce. The lease stays with its holder, which settles the post when
+    /// its answer comes; if it never does, the thread the post wanted is opened once the lease
+    /// runs out ([`Takeover::MissingThreads`]).
     pub async fn confirm_post_created(
         &self,
         post_id: i64,
         message_id: i64,
         now_ms: i64,
-    ) -> Result<bool, StoreError> {
-        let done = sqlx::query(
-            "UPDATE posts SET status = 'sent', message_id = $2, sent_at = $3, failure = NULL, \
-             retry_at = NULL WHERE id = $1 AND message_id IS NULL AND status IN ('claimed', 'failed')",
-        )
-        .bind(post_id)
-        .bind(message_id)
-        .bind(now_ms)
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() > 0)
+    ) -> Result<Created, StoreError> {
+        for (status, outcome) in [
+            ("failed", Created::AfterItsAnswerFailed),
+            ("claimed", Created::BeforeItsAnswer),
+        ] {
+            let done = sqlx::query(
+                "UPDATE posts SET status = 'sent', message_id = $2, sent_at = $3, failure = NULL, \
+                 retry_at = NULL WHERE id = $1 AND message_id IS NULL AND status = $4",
+            )
+            .bind(post_id)
+            .bind(message_id)
+            .bind(now_ms)
+            .bind(status)
+            .execute(&self.pool)
+            .await?;
+            if done.rows_affected() > 0 {
+                return Ok(outcome);
+            }
+        }
+        Ok(Created::AlreadyKnown)
     }
 
     /// Records the thread opened for a post after the fact (or that none could be).
@@ -245,14 +264,14 @@ impl Store {
 
     /// Records that a claimed post could not go out, why, and when to try again (if ever).
     /// A post already known to be sent (its own MESSAGE_CREATE arrived though its REST answer
-    /// failed) stays sent: only the lease is ended.
+    /// failed) stays sent: only the lease is ended, and false is returned.
     pub async fn mark_post_failed(
         &self,
         post_id: i64,
         reason: &str,
         retry_at: Option<i64>,
-    ) -> Result<(), StoreError> {
-        sqlx::query(sqlx::AssertSqlSafe(format!(
+    ) -> Result<bool, StoreError> {
+        let failed = sqlx::query(sqlx::AssertSqlSafe(format!(
             "UPDATE posts SET status = 'failed', failure = $1, attempts = attempts + 1, \
              retry_at = $2, {END_LEASE} WHERE id = $3 AND message_id IS NULL"
         )))
@@ -267,7 +286,7 @@ impl Store {
         .bind(post_id)
         .execute(&self.pool)
         .await?;
-        Ok(())
+        Ok(failed.rows_affected() > 0)
     }
 
     /// Records that a claimed job without a message of its own (a buddy round) was done.

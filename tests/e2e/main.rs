@@ -15,4 +15,5 @@ mod recap;
 mod resilience;
 mod rush;
 mod store;
+mod storms;
 mod wins;

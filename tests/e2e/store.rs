@@ -758,7 +758,7 @@ async fn buddy_rounds_round_trip(db: TestDb) {
 /// then exactly one other process takes the post over. A post confirmed by its own
 /// MESSAGE_CREATE stays sent whatever its REST answer said, and still gets its thread.
 async fn leases_expire_into_one_takeover_and_confirmations_stick(db: TestDb) {
-    use smallacts::store::Takeover;
+    use smallacts::store::{Created, Takeover};
     let store = &db.store;
     store
         .upsert_server(GUILD, "Rosewood", Some(5), "Europe/London", T0)
@@ -811,22 +811,27 @@ async fn leases_expire_into_one_takeover_and_confirmations_stick(db: TestDb) {
 
     // Its own MESSAGE_CREATE says it went out: recorded once, and a late failure of the REST
     // answer does not undo it.
-    assert!(
+    assert_eq!(
         store
             .confirm_post_created(stranded, 777, after)
             .await
-            .unwrap()
+            .unwrap(),
+        Created::BeforeItsAnswer
+    );
+    assert_eq!(
+        store
+            .confirm_post_created(stranded, 777, after)
+            .await
+            .unwrap(),
+        Created::AlreadyKnown
     );
     assert!(
         !store
-            .confirm_post_created(stranded, 777, after)
+            .mark_post_failed(stranded, "Discord answered 502", Some(after + 60_000))
             .await
-            .unwrap()
+            .unwrap(),
+        "a confirmed post is not recorded as failed"
     );
-    store
-        .mark_post_failed(stranded, "Discord answered 502", Some(after + 60_000))
-        .await
-        .unwrap();
     let post = store.post_by_id(stranded).await.unwrap().unwrap();
     assert_eq!(
         (post.status.as_str(), post.message_id, post.lease_owner),
@@ -849,7 +854,10 @@ async fn leases_expire_into_one_takeover_and_confirmations_stick(db: TestDb) {
     // A post confirmed only by the gateway still opens its thread, once its sender's lease
     // has run out (the sender may still be opening it).
     let threaded = claim("2026-06-09", "a", Some("Wins \u{2014} Tue 9 June")).await;
-    assert!(store.confirm_post_created(threaded, 778, T0).await.unwrap());
+    assert_eq!(
+        store.confirm_post_created(threaded, 778, T0).await.unwrap(),
+        Created::BeforeItsAnswer
+    );
     let within = store
         .take_posts(Takeover::MissingThreads, &lease("b", T0 + 1), T0 + 1, 10)
         .await
@@ -870,10 +878,12 @@ async fn leases_expire_into_one_takeover_and_confirmations_stick(db: TestDb) {
 
     // A failed post is retried when its time comes, by one process, under a lease.
     let failing = claim("2026-06-10", "a", None).await;
-    store
-        .mark_post_failed(failing, "Discord answered 503", Some(T0 + 100))
-        .await
-        .unwrap();
+    assert!(
+        store
+            .mark_post_failed(failing, "Discord answered 503", Some(T0 + 100))
+            .await
+            .unwrap()
+    );
     let not_yet = store
         .take_posts(Takeover::DueRetries, &lease("b", T0 + 50), T0 + 50, 10)
         .await
@@ -885,6 +895,27 @@ async fn leases_expire_into_one_takeover_and_confirmations_stick(db: TestDb) {
         .unwrap();
     assert_eq!(due.iter().map(|p| p.id).collect::<Vec<_>>(), [failing]);
     assert_eq!(due[0].status, "claimed");
+    // A ghost: its answer was a 502, recorded as a failure, and then its own MESSAGE_CREATE
+    // shows it went out after all. It is sent, and never retried.
+    let ghost = claim("2026-06-12", "a", None).await;
+    assert!(
+        store
+            .mark_post_failed(ghost, "Discord answered 502", Some(T0 + 100))
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store
+            .confirm_post_created(ghost, 779, T0 + 10)
+            .await
+            .unwrap(),
+        Created::AfterItsAnswerFailed
+    );
+    let retries = store
+        .take_posts(Takeover::DueRetries, &lease("b", T0 + 100), T0 + 100, 10)
+        .await
+        .unwrap();
+    assert!(retries.is_empty(), "{retries:?}");
 
     // A graceful stop hands back what it holds: taken over at once, not after the lease.
     let held = claim("2026-06-11", "stopping", None).await;

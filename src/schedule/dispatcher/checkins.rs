@@ -368,7 +368,7 @@ impl Dispatcher {
             None => {
                 self.store
                     .mark_post_failed(post_id, "the check-ins are not running here", None)
-                    .await?
+                    .await?;
             }
         }
         Ok(())

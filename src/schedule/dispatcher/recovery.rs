@@ -22,7 +22,7 @@ use super::{
 };
 use crate::ops::Metrics;
 use crate::schedule::rules::parse_timezone;
-use crate::store::{PostRecord, Store, StoreError, Takeover};
+use crate::store::{Created, PostRecord, Store, StoreError, Takeover};
 
 /// What a nonce the bot sent stands for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,7 +55,7 @@ impl Confirmation {
 
 /// The bot saw its own message come back over the gateway with `nonce`: whatever the REST
 /// answer said (or if it never came), that post or direct message went out. Returns true
-/// when this is how it was first known.
+/// when its REST answer had failed, so that only this tells it went out.
 pub async fn confirm_delivery(
     store: &Store,
     nonce: &str,
@@ -63,11 +63,11 @@ pub async fn confirm_delivery(
     now_ms: i64,
 ) -> Result<bool, StoreError> {
     match Confirmation::parse(nonce) {
-        Some(Confirmation::Post(post_id)) => {
-            store
-                .confirm_post_created(post_id, message_id as i64, now_ms)
-                .await
-        }
+        Some(Confirmation::Post(post_id)) => Ok(store
+            .confirm_post_created(post_id, message_id as i64, now_ms)
+            .await?
+            == Created::AfterItsAnswerFailed),
+        // A direct message waiting in the queue was sent, whether its answer came or not.
         Some(Confirmation::DirectMessage(dm_id)) => store.confirm_dm_sent(dm_id).await,
         None => Ok(false),
     }
@@ -249,9 +249,16 @@ impl Dispatcher {
                 let attempts = attempts + 1;
                 let retry_at = (error.retryable() && attempts < MAX_ATTEMPTS)
                     .then(|| now_ms + backoff_ms(attempts));
-                self.store
+                if !self
+                    .store
                     .mark_post_failed(post_id, &error.to_string(), retry_at)
-                    .await?;
+                    .await?
+                {
+                    // Its own MESSAGE_CREATE came first: it is out, and stays recorded so.
+                    Metrics::incr(&self.metrics.lost_answers_confirmed);
+                    tracing::info!(post_id, error = %error, "Discord's answer failed, but the post is out (seen on the gateway)");
+                    return Ok(Ok(()));
+                }
                 tracing::warn!(post_id, error = %error, "could not deliver a post");
                 Ok(Err(error))
             }
