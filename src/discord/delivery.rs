@@ -54,8 +54,8 @@ pub struct DiscordDelivery {
     http: Arc<serenity::Http>,
     pacer: Pacer,
     metrics: Arc<Metrics>,
-    /// The proxy path's 429 holds (see [`super::relay`]): the relay itself holds a retried
-    /// request for as long as Discord said, and the pacer follows a global hold.
+    /// Where 429s are held (see [`super::relay`]): on the proxy path the relay holds a retried
+    /// request for as long as Discord said; on either path the pacer follows a global hold.
     holds: Option<Arc<super::relay::RateLimitHolds>>,
 }
 
@@ -73,12 +73,12 @@ impl DiscordDelivery {
         }
     }
 
-    /// On the proxy path: the relay's 429 holds.
+    /// The bot's 429 holds ([`super::Bot::rate_limit_holds`]).
     pub fn with_rate_limit_holds(
         mut self,
-        holds: Option<Arc<super::relay::RateLimitHolds>>,
+        holds: Arc<super::relay::RateLimitHolds>,
     ) -> DiscordDelivery {
-        self.holds = holds;
+        self.holds = Some(holds);
         self
     }
 

@@ -203,8 +203,8 @@ impl Bot {
     }
 
     /// Where requests are held after a 429, for the outbound queue's pacing.
-    pub fn rate_limit_holds(&self) -> Option<Arc<relay::RateLimitHolds>> {
-        Some(self.holds.clone())
+    pub fn rate_limit_holds(&self) -> Arc<relay::RateLimitHolds> {
+        self.holds.clone()
     }
 
     /// The REST client, shared with the scheduled-post delivery.
