@@ -82,7 +82,11 @@ pub enum Takeover {
 impl Takeover {
     fn condition(self) -> &'static str {
         match self {
-            Takeover::ExpiredClaims => "status = 'claimed' AND lease_until < $1",
+            // A claim without a lease was made before leases existed (schema 0003): its
+            // process is long gone.
+            Takeover::ExpiredClaims => {
+                "status = 'claimed' AND (lease_until IS NULL OR lease_until < $1)"
+            }
             Takeover::DueRetries => "status = 'failed' AND retry_at <= $1",
             Takeover::MissingThreads => {
                 "status = 'sent' AND thread_name IS NOT NULL AND (lease_until IS NULL OR lease_until < $1)"
