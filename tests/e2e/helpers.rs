@@ -283,3 +283,23 @@ pub async fn daily_setup(
         .await
         .unwrap()
 }
+
+/// Waits (up to about 5 s) until the bot's counter `name` on /metrics reaches `at_least`, and
+/// returns its value then (lower if it never got there).
+pub async fn counter_reaching(bot: &crate::bot::TestBot, name: &str, at_least: u64) -> u64 {
+    let addr = bot.ops_addr.expect("the operator endpoints");
+    let mut value = 0;
+    for _ in 0..200 {
+        let (_, metrics) = http_request(addr, "GET", "/metrics", &[], None).await;
+        value = metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
+            .and_then(|n| n.parse::<u64>().ok())
+            .unwrap_or(0);
+        if value >= at_least {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    value
+}

@@ -333,20 +333,7 @@ async fn the_bots_own_messages_come_back_with_their_nonce_and_are_not_wins() {
     assert_eq!(echoed[0]["nonce"], nonce);
     assert_eq!(echoed[0]["author"]["bot"], true);
     // The bot has handled it (the counter moves) and did not take its own post for a win.
-    let addr = bot.ops_addr.unwrap();
-    let mut seen = 0;
-    for _ in 0..200 {
-        let (_, metrics) = crate::helpers::http_request(addr, "GET", "/metrics", &[], None).await;
-        seen = metrics
-            .lines()
-            .find_map(|l| l.strip_prefix("smallacts_messages_seen_total "))
-            .and_then(|n| n.parse::<u64>().ok())
-            .unwrap_or(0);
-        if seen >= 1 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
+    let seen = crate::helpers::counter_reaching(&bot, "smallacts_messages_seen_total", 1).await;
     assert_eq!(seen, 1);
     let id: u64 = post["id"].as_str().unwrap().parse().unwrap();
     assert!(bot.db.store.win_from_message(id).await.unwrap().is_none());

@@ -60,20 +60,8 @@ async fn a_5xx_storm_in_a_100_server_rush_still_posts_each_server_exactly_once()
         .await
         .retried;
     // The ghosts' own MESSAGE_CREATEs arrive over the gateway: wait until they are recorded.
-    let mut confirmed = 0;
-    for _ in 0..250 {
-        let (_, metrics) =
-            crate::helpers::http_request(bot.ops_addr.unwrap(), "GET", "/metrics", &[], None).await;
-        confirmed = metrics
-            .lines()
-            .find_map(|l| l.strip_prefix("smallacts_lost_answers_confirmed_total "))
-            .and_then(|n| n.parse::<u64>().ok())
-            .unwrap_or(0);
-        if confirmed >= 10 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let confirmed =
+        crate::helpers::counter_reaching(&bot, "smallacts_lost_answers_confirmed_total", 10).await;
     // Most ghosts are only known to be out from their own MESSAGE_CREATE (a few may be seen
     // to be out by serenity's own retry meeting Discord's nonce check).
     assert!(
