@@ -221,9 +221,22 @@ async fn healthz(State(state): State<OpsState>) -> impl IntoResponse {
 
 async fn metrics_text(State(state): State<OpsState>) -> impl IntoResponse {
     let database_up = state.store.health(HEALTH_DEADLINE).await.is_ok();
-    let body = state
+    let mut body = state
         .metrics
         .render(database_up, state.started.elapsed().as_secs_f64());
+    // Posts claimed and not yet settled, by any process sharing the database: a number that
+    // stays up means a process died holding claims (they are taken over as leases run out).
+    if database_up
+        && let Ok(claimed) = state
+            .store
+            .within(HEALTH_DEADLINE, state.store.claims_in_flight())
+            .await
+    {
+        body.push_str(&format!(
+            "# HELP smallacts_claims_in_flight Posts claimed and not yet settled, by any process.\n\
+             # TYPE smallacts_claims_in_flight gauge\nsmallacts_claims_in_flight {claimed}\n"
+        ));
+    }
     (
         [(
             header::CONTENT_TYPE,

@@ -821,9 +821,14 @@ async fn a_post_claimed_by_a_process_that_died_is_sent_once_by_another_with_its_
         Some("Wins \u{2014} Mon 4 May"),
     )
     .await;
-    // While its lease runs, the claim is respected: nothing is sent.
+    // While its lease runs, the claim is respected: nothing is sent, and the operator sees it.
     let report = bot.tick_at(due + Duration::seconds(30)).await;
     assert_eq!((report.posted, report.taken_over), (0, 0), "{report:?}");
+    let in_flight = "smallacts_claims_in_flight";
+    assert_eq!(
+        crate::helpers::counter_reaching(&bot, in_flight, 1).await,
+        1
+    );
     assert!(daily_posts(&bot.sandbox, team.daily).is_empty());
     // Once it has run out, this process takes it over and sends it, with the post's nonce.
     let report = bot.tick_at(due + Duration::seconds(61)).await;
@@ -847,6 +852,10 @@ async fn a_post_claimed_by_a_process_that_died_is_sent_once_by_another_with_its_
         "the day's wins thread was opened"
     );
     assert_eq!(record.lease_owner, None);
+    assert_eq!(
+        crate::helpers::counter_reaching(&bot, in_flight, 0).await,
+        0
+    );
     // And never again.
     assert_eq!(bot.tick_at(due + Duration::minutes(10)).await.posted, 0);
     assert_eq!(daily_posts(&bot.sandbox, team.daily).len(), 1);
