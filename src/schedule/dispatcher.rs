@@ -177,11 +177,7 @@ pub fn wins_thread_name(date: NaiveDate) -> String {
 
 /// The name of a check-in's thread, within Discord's 100 characters.
 pub fn checkin_thread_name(title: &str) -> String {
-    let name = format!("{title} · how's everyone?");
-    match name.char_indices().nth(100) {
-        Some((cut, _)) => name[..cut].to_owned(),
-        None => name,
-    }
+    crate::echo::cut(&format!("{title} · how's everyone?"), 100)
 }
 
 /// A check-in, ready to post.
@@ -312,11 +308,6 @@ impl Dispatcher {
             owner: process_name(),
             stopping: std::sync::atomic::AtomicBool::new(false),
         }
-    }
-
-    /// How this process signs its leases.
-    pub fn owner(&self) -> &str {
-        &self.owner
     }
 
     /// A graceful stop begins: the pass under way finishes what it has claimed, and nothing

@@ -284,13 +284,16 @@ impl Store {
         .bind(post_id)
         .execute(&self.pool)
         .await?;
+        if failed.rows_affected() > 0 {
+            return Ok(true);
+        }
         sqlx::query(sqlx::AssertSqlSafe(format!(
             "UPDATE posts SET {END_LEASE} WHERE id = $1"
         )))
         .bind(post_id)
         .execute(&self.pool)
         .await?;
-        Ok(failed.rows_affected() > 0)
+        Ok(false)
     }
 
     /// Records that a claimed job without a message of its own (a buddy round) was done.

@@ -175,21 +175,10 @@ impl Dispatcher {
         report: &mut TickReport,
     ) -> anyhow::Result<()> {
         let channel_id = record.channel_id as u64;
-        let history = self.store.prompt_history(record.guild_id).await?;
-        let prompt = checkins.choose_prompt(record.guild_id, &firing.slot, &history);
         let style = CheckinStyle::parse(&record.style).unwrap_or(CheckinStyle::Both);
         let closes = now + checkins.config.open_for;
-        let run_id = self
-            .store
-            .insert_run(
-                record.guild_id,
-                record.id,
-                post_id,
-                &prompt.id,
-                style.as_str(),
-                now.timestamp_millis(),
-                closes.timestamp_millis(),
-            )
+        let (run_id, prompt) = self
+            .open_run(checkins, record, post_id, &firing.slot, now)
             .await?;
         let outgoing = Outgoing::Checkin(CheckinPost {
             post_id,
@@ -246,19 +235,8 @@ impl Dispatcher {
                 let Some(record) = self.store.checkin(post.guild_id, checkin_id).await? else {
                     return Ok(None);
                 };
-                let history = self.store.prompt_history(post.guild_id).await?;
-                let prompt = checkins.choose_prompt(post.guild_id, &post.slot, &history);
-                let run_id = self
-                    .store
-                    .insert_run(
-                        post.guild_id,
-                        record.id,
-                        post.id,
-                        &prompt.id,
-                        &record.style,
-                        now.timestamp_millis(),
-                        (now + checkins.config.open_for).timestamp_millis(),
-                    )
+                let (run_id, _) = self
+                    .open_run(checkins, &record, post.id, &post.slot, now)
                     .await?;
                 let Some(run) = self.store.run(run_id).await? else {
                     return Ok(None);
@@ -280,6 +258,34 @@ impl Dispatcher {
             closes: closing_time(tz, now, closes),
             min_answers: checkins.config.min_answers,
         })))
+    }
+
+    /// Opens the run of a claimed check-in post (where its pulse is counted), with its prompt:
+    /// none repeats until the bank is used up. Returns the run's id and the prompt.
+    async fn open_run(
+        &self,
+        checkins: &Checkins,
+        record: &CheckinRecord,
+        post_id: i64,
+        slot: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(i64, crate::checkins::Prompt), StoreError> {
+        let history = self.store.prompt_history(record.guild_id).await?;
+        let prompt = checkins.choose_prompt(record.guild_id, slot, &history);
+        let style = CheckinStyle::parse(&record.style).unwrap_or(CheckinStyle::Both);
+        let run_id = self
+            .store
+            .insert_run(
+                record.guild_id,
+                record.id,
+                post_id,
+                &prompt.id,
+                style.as_str(),
+                now.timestamp_millis(),
+                (now + checkins.config.open_for).timestamp_millis(),
+            )
+            .await?;
+        Ok((run_id, prompt))
     }
 
     /// The totals of a closed pulse, rebuilt from the run (its post is `post_id`).
