@@ -228,25 +228,24 @@ impl Store {
         message_id: i64,
         now_ms: i64,
     ) -> Result<Created, StoreError> {
-        for (status, outcome) in [
-            ("failed", Created::AfterItsAnswerFailed),
-            ("claimed", Created::BeforeItsAnswer),
-        ] {
-            let done = sqlx::query(
-                "UPDATE posts SET status = 'sent', message_id = $2, sent_at = $3, failure = NULL, \
-                 retry_at = NULL WHERE id = $1 AND message_id IS NULL AND status = $4",
-            )
-            .bind(post_id)
-            .bind(message_id)
-            .bind(now_ms)
-            .bind(status)
-            .execute(&self.pool)
-            .await?;
-            if done.rows_affected() > 0 {
-                return Ok(outcome);
-            }
-        }
-        Ok(Created::AlreadyKnown)
+        // One statement, not one per status: the holder may mark the post failed at any moment,
+        // and a check of 'failed' then of 'claimed' could miss it between the two. Failing
+        // ends the lease, so the lease still held tells which of the two it was.
+        let row: Option<(Option<String>,)> = sqlx::query_as(
+            "UPDATE posts SET status = 'sent', message_id = $2, sent_at = $3, failure = NULL, \
+             retry_at = NULL WHERE id = $1 AND message_id IS NULL \
+             AND status IN ('claimed', 'failed') RETURNING lease_owner",
+        )
+        .bind(post_id)
+        .bind(message_id)
+        .bind(now_ms)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(match row {
+            None => Created::AlreadyKnown,
+            Some((Some(_holder),)) => Created::BeforeItsAnswer,
+            Some((None,)) => Created::AfterItsAnswerFailed,
+        })
     }
 
     /// Records the thread opened for a post after the fact (or that none could be).

@@ -273,7 +273,7 @@ async fn a_ghost_create_is_confirmed_by_its_own_message_create_and_never_sent_ag
     // message Discord made.
     let guild = team.guild.id as i64;
     let mut record = None;
-    for _ in 0..250 {
+    for _ in 0..750 {
         let posts = bot.db.store.posts_for(guild).await.unwrap();
         if posts[0].status == "sent" {
             record = Some(posts[0].clone());
