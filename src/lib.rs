@@ -16,6 +16,7 @@ pub mod recap;
 pub mod sandbox;
 pub mod schedule;
 pub mod settings;
+pub mod shards;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

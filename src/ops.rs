@@ -39,6 +39,19 @@ pub struct Metrics {
     /// Posts whose REST answer failed or was lost, known to be out from their own
     /// MESSAGE_CREATE (never sent again).
     pub lost_answers_confirmed: AtomicU64,
+    /// This process's gateway shards as last looked at (every few seconds).
+    pub shards: std::sync::Mutex<Vec<ShardStatus>>,
+}
+
+/// One gateway shard of this process, for `/healthz` and `/metrics`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ShardStatus {
+    pub id: u32,
+    /// serenity's connection stage: "connected", "handshake", "resuming", ...
+    pub stage: String,
+    pub connected: bool,
+    /// The last heartbeat's round trip.
+    pub latency_ms: Option<u64>,
 }
 
 impl Metrics {
@@ -163,6 +176,33 @@ impl Metrics {
             "Scheduled posts that could not be delivered.",
             load(&self.posts_failed),
         );
+        let shards = self.shards.lock().expect("shard statuses").clone();
+        if !shards.is_empty() {
+            out.push_str(
+                "# HELP smallacts_shard_connected 1 while this process's gateway shard is connected.\n\
+                 # TYPE smallacts_shard_connected gauge\n",
+            );
+            for shard in &shards {
+                let _ = writeln!(
+                    out,
+                    "smallacts_shard_connected{{shard=\"{}\"}} {}",
+                    shard.id,
+                    u8::from(shard.connected)
+                );
+            }
+            out.push_str(
+                "# HELP smallacts_shard_latency_seconds The shard's last heartbeat round trip.\n\
+                 # TYPE smallacts_shard_latency_seconds gauge\n",
+            );
+            for shard in shards.iter().filter(|s| s.latency_ms.is_some()) {
+                let _ = writeln!(
+                    out,
+                    "smallacts_shard_latency_seconds{{shard=\"{}\"}} {:.3}",
+                    shard.id,
+                    shard.latency_ms.unwrap_or_default() as f64 / 1000.0
+                );
+            }
+        }
         out
     }
 }
@@ -209,6 +249,7 @@ async fn healthz(State(state): State<OpsState>) -> impl IntoResponse {
         "database": match &database { Ok(()) => "ok".to_owned(), Err(e) => e.to_string() },
         "backend": state.store.backend().name(),
         "gateway_connected": gateway,
+        "shards": state.metrics.shards.lock().expect("shard statuses").clone(),
         "uptime_seconds": state.started.elapsed().as_secs(),
     });
     let status = if database.is_ok() {

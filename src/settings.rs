@@ -46,6 +46,27 @@ pub struct DiscordSettings {
     pub defer_after_ms: u64,
     /// A command or button still unfinished after this long is answered with what went wrong.
     pub give_up_after_ms: u64,
+    /// "auto" (Discord's recommendation) or a fixed number of gateway shards.
+    #[serde(deserialize_with = "number_or_text")]
+    pub shards: String,
+    /// The shards this process runs, "first-last"; empty for all of them.
+    #[serde(deserialize_with = "number_or_text")]
+    pub shard_range: String,
+}
+
+/// A setting written either way: `shards = 4` in a file, `SMALLACTS__DISCORD__SHARDS=4` in the
+/// environment (which figment reads as a number) or `shards = "auto"`.
+fn number_or_text<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum NumberOrText {
+        Number(u64),
+        Text(String),
+    }
+    Ok(match NumberOrText::deserialize(deserializer)? {
+        NumberOrText::Number(n) => n.to_string(),
+        NumberOrText::Text(text) => text,
+    })
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -306,6 +327,12 @@ impl Settings {
                     self.schedule.stop_timeout_seconds
                 ),
             );
+        }
+        if let Err(why) = crate::shards::ShardCount::parse(&self.discord.shards) {
+            problem("discord.shards", why);
+        }
+        if let Err(why) = crate::shards::parse_range(&self.discord.shard_range) {
+            problem("discord.shard_range", why);
         }
         if !(1..=50).contains(&self.discord.requests_per_second) {
             problem(

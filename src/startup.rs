@@ -174,7 +174,23 @@ impl Application {
             )
             .with_checkins(self.checkins.clone()),
         );
-        let bot_task = tokio::spawn(bot.run());
+        let shards_task = tokio::spawn(watch_shards(shard_manager.clone(), self.metrics.clone()));
+        let turn = IdentifyTurn {
+            store: self.store.clone(),
+            clock: self.clock.clone(),
+            owner: dispatcher.owner().to_owned(),
+            plan: bot.shard_plan(),
+            metrics: self.metrics.clone(),
+        };
+        let bot_task = tokio::spawn(async move {
+            turn.wait().await;
+            let started = bot.run();
+            tokio::pin!(started);
+            tokio::select! {
+                ended = &mut started => ended,
+                () = turn.hand_on() => started.await,
+            }
+        });
         let (stop_scheduler, stop_requested) = tokio::sync::watch::channel(false);
         let scheduler_task = (settings.schedule.tick_seconds > 0).then(|| {
             tokio::spawn(run_scheduler(
@@ -192,6 +208,7 @@ impl Application {
             shard_manager,
             bot_task,
             ops_task,
+            shards_task,
             scheduler_task,
             stop_scheduler,
             stop_timeout: std::time::Duration::from_secs(u64::from(
@@ -229,6 +246,8 @@ pub struct Running {
     shard_manager: Arc<poise::serenity_prelude::ShardManager>,
     bot_task: tokio::task::JoinHandle<anyhow::Result<()>>,
     ops_task: Option<tokio::task::JoinHandle<()>>,
+    /// Keeps [`Metrics::shards`] current.
+    shards_task: tokio::task::JoinHandle<()>,
     stop_scheduler: tokio::sync::watch::Sender<bool>,
     /// How long a graceful stop lets the scheduler finish what it is sending.
     stop_timeout: std::time::Duration,
@@ -291,6 +310,7 @@ impl Running {
         if let Some(task) = self.ops_task {
             task.abort();
         }
+        self.shards_task.abort();
         self.store.close().await;
         tracing::info!(
             finished_in_time = report.finished_in_time,
@@ -351,6 +371,101 @@ async fn run_scheduler(
             _ = tokio::time::sleep(pause) => {}
             _ = stop.changed() => return,
         }
+    }
+}
+
+/// The fleet's turn to identify on the gateway. Discord allows one IDENTIFY per 5 seconds
+/// (per `max_concurrency` bucket) for the whole bot, and serenity spaces only its own
+/// process's shards: processes starting together take turns through a lock in the database,
+/// each holding it until its shards are connected and 5 seconds more.
+struct IdentifyTurn {
+    store: Store,
+    clock: Arc<dyn Clock>,
+    owner: String,
+    plan: crate::shards::ShardPlan,
+    metrics: Arc<Metrics>,
+}
+
+impl IdentifyTurn {
+    const LOCK: &'static str = "gateway-identify";
+
+    /// Long enough for this process's shards to identify, and a margin.
+    fn hold(&self) -> std::time::Duration {
+        self.plan.identify_time() + std::time::Duration::from_secs(15)
+    }
+
+    /// Waits until this process has the turn. A database that cannot be asked does not keep
+    /// the bot off the gateway: at worst Discord answers a clashing IDENTIFY with
+    /// INVALID_SESSION and serenity identifies again 5 seconds later.
+    async fn wait(&self) {
+        let mut waited = false;
+        loop {
+            let now = self.clock.now_ms();
+            let until = now + self.hold().as_millis() as i64;
+            match self
+                .store
+                .try_fleet_lock(Self::LOCK, &self.owner, now, until)
+                .await
+            {
+                Ok(true) => break,
+                Ok(false) => {
+                    if !waited {
+                        tracing::info!(
+                            shards = %self.plan,
+                            "another process is identifying on the gateway; waiting for its turn to end"
+                        );
+                        waited = true;
+                    }
+                }
+                Err(error) => {
+                    tracing::warn!(error = %error, "could not take the gateway's identify turn; identifying anyway");
+                    break;
+                }
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        }
+    }
+
+    /// Hands the turn on once this process's shards are all connected and Discord's 5
+    /// seconds since the last of them have passed; never resolves (the bot runs on).
+    async fn hand_on(&self) {
+        let started = tokio::time::Instant::now();
+        while started.elapsed() < self.hold() {
+            let connected = self
+                .metrics
+                .shards
+                .lock()
+                .expect("shard statuses")
+                .iter()
+                .filter(|s| s.connected)
+                .count();
+            if connected as u32 >= self.plan.count() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(
+            crate::shards::IDENTIFY_INTERVAL_SECONDS,
+        ))
+        .await;
+        if let Err(error) = self.store.release_fleet_lock(Self::LOCK, &self.owner).await {
+            tracing::warn!(error = %error, "could not hand on the identify turn; it lapses by itself");
+        }
+        std::future::pending::<()>().await
+    }
+}
+
+/// Copies each shard's stage and latency into the metrics every couple of seconds, for
+/// `/healthz` and `/metrics` (serenity keeps them behind an async lock the endpoints should
+/// not wait on).
+async fn watch_shards(
+    manager: Arc<poise::serenity_prelude::ShardManager>,
+    metrics: Arc<Metrics>,
+) {
+    loop {
+        let statuses = crate::discord::gateway::shard_statuses(&manager).await;
+        *metrics.shards.lock().expect("shard statuses") = statuses;
+        tokio::time::sleep(std::time::Duration::from_secs(2)).await;
     }
 }
 

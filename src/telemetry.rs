@@ -1,6 +1,9 @@
 //! Logging: pretty for people at a terminal, JSON for log collectors.
 
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::Layer as _;
+use tracing_subscriber::layer::SubscriberExt as _;
+use tracing_subscriber::util::SubscriberInitExt as _;
 
 use crate::settings::LogFormat;
 
@@ -11,12 +14,15 @@ pub fn init(format: LogFormat, level: &str) {
         .ok()
         .and_then(|v| EnvFilter::try_new(v).ok())
         .unwrap_or_else(|| EnvFilter::new(level));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    // A second init (tests, the demo) keeps the first subscriber.
-    let _ = match format {
-        LogFormat::Pretty => builder.compact().try_init(),
-        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+    let output = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
+    let output = match format {
+        LogFormat::Pretty => output.compact().boxed(),
+        LogFormat::Json => output.json().flatten_event(true).boxed(),
     };
+    // A second init (tests, the demo) keeps the first subscriber.
+    let _ = tracing_subscriber::registry()
+        .with(filter)
+        .with(output)
+        .with(crate::discord::gateway::RefusalWatch)
+        .try_init();
 }

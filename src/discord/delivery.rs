@@ -166,21 +166,14 @@ impl DiscordDelivery {
 
     async fn send(&self, outgoing: &Outgoing) -> Result<Delivered, DeliveryError> {
         match outgoing {
+            // The thread the post wants is opened later, behind the day's other messages
+            // (see the dispatcher's deferred threads).
             Outgoing::Daily(post) => {
-                let channel = serenity::ChannelId::new(post.channel_id);
-                let posted = self
-                    .post(channel, render::daily_post(post, outgoing.nonce()))
-                    .await?;
-                // A thread for the day's wins, where the bot may create one; a post without
-                // one is still a post.
-                let thread_id = match outgoing.thread_name() {
-                    Some(name) => self.open_thread(channel, posted.message_id, name).await,
-                    None => None,
-                };
-                Ok(Delivered {
-                    thread_id,
-                    ..posted
-                })
+                self.post(
+                    serenity::ChannelId::new(post.channel_id),
+                    render::daily_post(post, outgoing.nonce()),
+                )
+                .await
             }
             Outgoing::AwarenessKickoff {
                 channel_id, week, ..
@@ -210,21 +203,11 @@ impl DiscordDelivery {
                     .await
             }
             Outgoing::Checkin(post) => {
-                let channel = serenity::ChannelId::new(post.channel_id);
-                let posted = self
-                    .post(
-                        channel,
-                        super::checkins::checkin_message(post, outgoing.nonce()),
-                    )
-                    .await?;
-                let Some(name) = outgoing.thread_name() else {
-                    return Ok(posted);
-                };
-                let thread_id = self.open_thread(channel, posted.message_id, name).await;
-                Ok(Delivered {
-                    thread_id,
-                    ..posted
-                })
+                self.post(
+                    serenity::ChannelId::new(post.channel_id),
+                    super::checkins::checkin_message(post, outgoing.nonce()),
+                )
+                .await
             }
             Outgoing::PulseResults {
                 channel_id,

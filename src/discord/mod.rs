@@ -8,6 +8,7 @@ mod components;
 pub mod delivery;
 mod events;
 pub mod fit;
+pub mod gateway;
 pub mod relay;
 pub mod render;
 
@@ -69,6 +70,8 @@ pub struct Bot {
     /// Where 429s are held: recorded by the relay on the proxy path, and from serenity's
     /// rate-limit events (global ones) on the production path.
     holds: Arc<relay::RateLimitHolds>,
+    /// The gateway shards this process runs.
+    plan: crate::shards::ShardPlan,
 }
 
 /// On the production path serenity waits out a global 429 only for the request that met it
@@ -151,15 +154,19 @@ impl Bot {
         } else {
             None
         };
-        if let Some(elsewhere) = elsewhere {
-            match http.get_gateway().await {
-                Ok(gateway) => tracing::info!(url = %gateway.url, "gateway found"),
-                Err(error) => bail!(
-                    "cannot get the gateway URL from {elsewhere}: {error}; check that \
-                     the address is right and the service is running"
+        // Also how the bot learns its shards: a failure here is fatal rather than left to
+        // serenity, which would fall back to Discord's real gateway.
+        let (plan, _limit) = match gateway::plan(&http, &settings.discord).await {
+            Ok(plan) => plan,
+            Err(error) => match elsewhere {
+                Some(elsewhere) => bail!(
+                    "cannot get the gateway URL from {elsewhere}: {}; check that the address \
+                     is right and the service is running",
+                    error.root_cause()
                 ),
-            }
-        }
+                None => return Err(error),
+            },
+        };
         let store = state.store.clone();
         let framework = poise::Framework::builder()
             .options(poise::FrameworkOptions {
@@ -199,6 +206,7 @@ impl Bot {
             client,
             relay,
             holds,
+            plan,
         })
     }
 
@@ -217,10 +225,26 @@ impl Bot {
         self.client.shard_manager.clone()
     }
 
-    /// Connects and runs until the shards stop.
+    /// The gateway shards this process runs.
+    pub fn shard_plan(&self) -> crate::shards::ShardPlan {
+        self.plan
+    }
+
+    /// Connects this process's shards and runs until they stop, or until Discord refuses a
+    /// shard as overloaded (4011), which no reconnecting can fix.
     pub async fn run(mut self) -> anyhow::Result<()> {
         // The relay lives as long as the client.
         let _relay = self.relay.take();
-        self.client.start().await.context("Discord gateway")
+        let plan = self.plan;
+        let manager = self.client.shard_manager.clone();
+        // serenity's range is first..last with last *included* (it starts last - first + 1).
+        let shards = self.client.start_shard_range(plan.first..plan.last, plan.total);
+        tokio::select! {
+            ended = shards => ended.context("Discord gateway"),
+            () = gateway::sharding_required() => {
+                manager.shutdown_all().await;
+                bail!(crate::shards::sharding_required_advice(&plan))
+            }
+        }
     }
 }

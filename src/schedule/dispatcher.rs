@@ -127,17 +127,6 @@ impl Outgoing {
         }
     }
 
-    /// The thread the post opens once it is up, if any: the day's wins, or a check-in's talk.
-    pub fn thread_name(&self) -> Option<String> {
-        match self {
-            Outgoing::Daily(post) => Some(wins_thread_name(post.local_date)),
-            Outgoing::Checkin(post) if post.style.has_thread() => {
-                Some(checkin_thread_name(&post.title))
-            }
-            _ => None,
-        }
-    }
-
     /// What it is, for an admin alert: "today's act of connection".
     fn what(&self) -> &'static str {
         match self {
@@ -252,6 +241,8 @@ pub struct TickReport {
     pub dms_sent: usize,
     /// Claims taken over from a process that stopped before settling them.
     pub taken_over: usize,
+    /// Threads opened for posts sent earlier (they wait behind the day's messages).
+    pub threads: usize,
 }
 
 /// Settings the dispatcher needs from configuration.
@@ -317,6 +308,11 @@ impl Dispatcher {
             .store(true, std::sync::atomic::Ordering::SeqCst);
     }
 
+    /// How this process signs its leases.
+    pub fn owner(&self) -> &str {
+        &self.owner
+    }
+
     fn stopping(&self) -> bool {
         self.stopping.load(std::sync::atomic::Ordering::SeqCst)
     }
@@ -351,10 +347,18 @@ impl Dispatcher {
         if self.stopping() {
             return Ok(report);
         }
+        // The day's messages first: servers are taken a batch at a time (each by one process
+        // of a fleet), and the threads those posts open wait until no more posts are due, so
+        // every team's act lands as early as the request budget allows.
         let due = self
             .store
-            .due_daily(now.timestamp_millis(), self.settings.batch)
+            .take_due_daily(
+                now.timestamp_millis(),
+                &self.lease(now),
+                self.settings.batch,
+            )
             .await?;
+        let more_posts_due = due.len() as i64 >= self.settings.batch;
         for config in due {
             if self.stopping() {
                 return Ok(report);
@@ -379,6 +383,9 @@ impl Dispatcher {
             self.checkin_jobs(&checkins, now, &mut report).await?;
         }
         self.recover(now, &mut report).await?;
+        if !more_posts_due {
+            self.open_deferred_threads(now, &mut report).await?;
+        }
         self.apply_retention(now, &mut report).await?;
         Ok(report)
     }
@@ -508,6 +515,20 @@ impl Dispatcher {
             }
             *last = Some(now);
         }
+        // One process of a fleet runs it each day: the others find the day's turn taken.
+        let day_ms = chrono::Duration::days(1).num_milliseconds();
+        if !self
+            .store
+            .try_fleet_lock(
+                "retention",
+                &self.owner,
+                now.timestamp_millis(),
+                now.timestamp_millis() + day_ms - 60_000,
+            )
+            .await?
+        {
+            return Ok(());
+        }
         report.expired_wins = self
             .store
             .delete_wins_before((now - self.settings.wins_retention).timestamp_millis())
@@ -543,12 +564,14 @@ impl Dispatcher {
     /// When the next tick should happen: the earliest due time, or `None` if nothing is set.
     pub async fn next_due(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
         let daily = self.store.earliest_daily_due().await?;
+        let threads = self.store.earliest_thread_due().await?;
         let checkins = match self.checkins {
             Some(_) => self.store.earliest_checkin_due().await?,
             None => None,
         };
         Ok(daily
             .into_iter()
+            .chain(threads)
             .chain(checkins)
             .min()
             .and_then(DateTime::from_timestamp_millis))

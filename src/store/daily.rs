@@ -1,7 +1,7 @@
 //! A server's daily-post settings, the acts members did ("I did it"), and suggestions for the
 //! catalogue.
 
-use super::{Store, StoreError};
+use super::{Lease, Store, StoreError};
 use crate::acts::{Act, join_tags, split_tags};
 
 /// Everything the dispatcher and the admin commands need about one server's daily post.
@@ -138,24 +138,51 @@ impl Store {
         Ok(row.map(DailyConfig::from))
     }
 
-    /// Servers (still joined) whose daily post is due at `now_ms`, earliest first.
-    pub async fn due_daily(&self, now_ms: i64, limit: i64) -> Result<Vec<DailyConfig>, StoreError> {
-        let rows: Vec<DailyRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "{DAILY_SELECT} WHERE s.left_at IS NULL AND c.daily_schedule IS NOT NULL \
-             AND c.daily_channel_id IS NOT NULL AND c.daily_next_at <= $1 \
-             ORDER BY c.daily_next_at LIMIT $2"
+    /// Takes up to `limit` servers (still joined) whose daily post is due at `now_ms`, earliest
+    /// first, under `lease`: each is taken by one process at a time, so processes sharing the
+    /// database split a rush between them instead of both working out every server's day. A
+    /// server is let go by [`Store::set_daily_next_at`]; if its process dies first, the lease
+    /// runs out and another process takes it.
+    pub async fn take_due_daily(
+        &self,
+        now_ms: i64,
+        lease: &Lease,
+        limit: i64,
+    ) -> Result<Vec<DailyConfig>, StoreError> {
+        const DUE: &str = "daily_schedule IS NOT NULL AND daily_channel_id IS NOT NULL \
+             AND daily_next_at <= $1 AND (daily_lease_until IS NULL OR daily_lease_until < $1)";
+        // The condition is checked again as each row is updated: of two processes racing for
+        // a server, one updates it and the other finds it no longer matches.
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE server_settings SET daily_lease_owner = $2, daily_lease_until = $3 \
+             WHERE {DUE} AND guild_id IN (SELECT c.guild_id FROM server_settings c \
+             JOIN servers s ON s.guild_id = c.guild_id WHERE s.left_at IS NULL AND {DUE} \
+             ORDER BY c.daily_next_at LIMIT $4)"
         )))
         .bind(now_ms)
+        .bind(&lease.owner)
+        .bind(lease.until_ms)
         .bind(limit)
+        .execute(&self.pool)
+        .await?;
+        let rows: Vec<DailyRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "{DAILY_SELECT} WHERE c.daily_lease_owner = $1 AND c.daily_lease_until = $2 \
+             ORDER BY c.daily_next_at"
+        )))
+        .bind(&lease.owner)
+        .bind(lease.until_ms)
         .fetch_all(&self.pool)
         .await?;
         Ok(rows.into_iter().map(DailyConfig::from).collect())
     }
 
-    /// The earliest time any daily post is due, so the scheduler can sleep until then.
+    /// The earliest time any daily post is due, so the scheduler can sleep until then (a
+    /// server another process holds is due again only when its lease runs out).
     pub async fn earliest_daily_due(&self) -> Result<Option<i64>, StoreError> {
         let (at,): (Option<i64>,) = sqlx::query_as(
-            "SELECT MIN(c.daily_next_at) FROM server_settings c JOIN servers s \
+            "SELECT MIN(CASE WHEN c.daily_lease_until > c.daily_next_at \
+             THEN c.daily_lease_until ELSE c.daily_next_at END) \
+             FROM server_settings c JOIN servers s \
              ON s.guild_id = c.guild_id WHERE s.left_at IS NULL AND c.daily_schedule IS NOT NULL",
         )
         .fetch_one(&self.pool)
@@ -163,16 +190,20 @@ impl Store {
         Ok(at)
     }
 
+    /// Moves a server's next daily post on, and lets go of it ([`Store::take_due_daily`]).
     pub async fn set_daily_next_at(
         &self,
         guild_id: i64,
         next_at: Option<i64>,
     ) -> Result<(), StoreError> {
-        sqlx::query("UPDATE server_settings SET daily_next_at = $1 WHERE guild_id = $2")
-            .bind(next_at)
-            .bind(guild_id)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "UPDATE server_settings SET daily_next_at = $1, daily_lease_owner = NULL, \
+             daily_lease_until = NULL WHERE guild_id = $2",
+        )
+        .bind(next_at)
+        .bind(guild_id)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 

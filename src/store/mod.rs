@@ -9,6 +9,7 @@
 mod acts;
 mod checkins;
 mod daily;
+mod fleet_tmp;
 mod posts;
 mod recap;
 mod servers;

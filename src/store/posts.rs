@@ -195,8 +195,8 @@ impl Store {
         Ok(rows)
     }
 
-    /// Records that a claimed post went out (its REST answer). The thread, if it wanted one,
-    /// has been dealt with by the delivery.
+    /// Records that a claimed post went out (its REST answer). A thread it wants and did not
+    /// open yet stays wanted (`thread_name`): threads wait behind the day's messages.
     pub async fn mark_post_sent(
         &self,
         post_id: i64,
@@ -207,7 +207,8 @@ impl Store {
         sqlx::query(sqlx::AssertSqlSafe(format!(
             "UPDATE posts SET status = 'sent', message_id = $1, thread_id = $2, \
              sent_at = COALESCE(sent_at, $3), attempts = attempts + 1, failure = NULL, \
-             retry_at = NULL, thread_name = NULL, {END_LEASE} WHERE id = $4"
+             retry_at = NULL, thread_name = CASE WHEN $2 IS NULL THEN thread_name END, \
+             {END_LEASE} WHERE id = $4"
         )))
         .bind(message_id)
         .bind(thread_id)
@@ -246,6 +247,18 @@ impl Store {
             Some((Some(_holder),)) => Created::BeforeItsAnswer,
             Some((None,)) => Created::AfterItsAnswerFailed,
         })
+    }
+
+    /// When the next wanted thread may be opened (now, unless another process holds it), so
+    /// the scheduler comes back for the threads as soon as the posts are out.
+    pub async fn earliest_thread_due(&self) -> Result<Option<i64>, StoreError> {
+        let (at,): (Option<i64>,) = sqlx::query_as(
+            "SELECT MIN(COALESCE(lease_until, sent_at, 0)) FROM posts \
+             WHERE thread_name IS NOT NULL AND status = 'sent'",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(at)
     }
 
     /// Records the thread opened for a post after the fact (or that none could be).

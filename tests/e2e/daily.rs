@@ -880,3 +880,46 @@ async fn a_taken_over_claim_past_the_grace_window_is_skipped_not_posted_late() {
     assert!(daily_posts(&bot.sandbox, team.daily).is_empty());
     bot.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_days_messages_all_go_out_before_any_of_their_threads() {
+    // Two servers a pass: five servers due at once take three passes.
+    let bot = TestBot::start_at(utc("2026-05-04T07:00:00Z"), |s| s.schedule.batch = 2).await;
+    let mut channels = Vec::new();
+    for n in 0..5 {
+        let (guild, admin, _) =
+            crate::helpers::server_with(&bot, &format!("Team {n}"), &["Sam"]).await;
+        let daily = bot.sandbox.add_channel(guild.id, "daily").id;
+        crate::helpers::daily_setup(&bot, &admin, daily, "09:00").await;
+        channels.push(daily);
+    }
+    let at = utc("2026-05-04T08:00:00Z");
+    let mut reports = Vec::new();
+    for _ in 0..5 {
+        reports.push(bot.tick_at(at).await);
+    }
+    let passes: Vec<(usize, usize)> = reports.iter().map(|r| (r.posted, r.threads)).collect();
+    // While posts are still due, no pass opens a thread; then the threads, a batch a pass
+    // (the scheduler comes straight back while threads are wanted).
+    assert_eq!(passes, vec![(2, 0), (2, 0), (1, 2), (0, 2), (0, 1)]);
+    let requests = bot.sandbox.requests();
+    let last_message = requests
+        .iter()
+        .rposition(|r| {
+            r.method == "POST"
+                && channels
+                    .iter()
+                    .any(|c| r.path == format!("/channels/{c}/messages"))
+        })
+        .unwrap();
+    let first_thread = requests
+        .iter()
+        .position(|r| r.method == "POST" && r.path.ends_with("/threads"))
+        .unwrap();
+    assert!(last_message < first_thread, "every message before any thread");
+    for channel in &channels {
+        assert_eq!(daily_posts(&bot.sandbox, *channel).len(), 1);
+    }
+    assert_eq!(bot.sandbox.threads().len(), 5);
+    bot.finish().await;
+}

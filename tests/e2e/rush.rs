@@ -57,7 +57,7 @@ pub struct RushOutcome {
     pub gateway_close: Option<u16>,
 }
 
-struct BotProcess(Child);
+pub struct BotProcess(pub Child);
 
 impl Drop for BotProcess {
     fn drop(&mut self) {
@@ -66,12 +66,15 @@ impl Drop for BotProcess {
     }
 }
 
-fn start_bot(
+/// Starts the real binary against the fake Discord (production's HTTP path) and
+/// `database_url`, logging JSON to `log`; `extra` sets further settings (shards, say).
+pub fn start_bot(
     binary: &str,
     sandbox: &Sandbox,
     database_url: &str,
     options: &RushOptions,
     log: &Path,
+    extra: &[(&str, String)],
 ) -> anyhow::Result<BotProcess> {
     let log = std::fs::OpenOptions::new()
         .create(true)
@@ -96,6 +99,7 @@ fn start_bot(
             "SMALLACTS__DISCORD__REQUESTS_PER_SECOND",
             options.requests_per_second.to_string(),
         )
+        .envs(extra.iter().map(|(k, v)| (*k, v.as_str())))
         .stdin(Stdio::null())
         .stdout(log.try_clone()?)
         .stderr(log)
@@ -105,7 +109,7 @@ fn start_bot(
 
 /// A fixed-offset zone where it is around midday now, so the run never straddles a local
 /// midnight (after which the catch-up rules would rightly skip yesterday's post).
-fn midday_zone() -> String {
+pub fn midday_zone() -> String {
     let hour = chrono::Utc::now().hour() as i32;
     let offset = (12 - hour).clamp(-12, 14);
     match offset {
@@ -117,7 +121,7 @@ fn midday_zone() -> String {
 }
 
 /// Daily posts in a channel (the ones with the "I did it" button).
-fn daily_posts(sandbox: &Sandbox, channel: u64) -> usize {
+pub fn daily_posts(sandbox: &Sandbox, channel: u64) -> usize {
     sandbox
         .channel_messages(channel)
         .iter()
@@ -125,11 +129,11 @@ fn daily_posts(sandbox: &Sandbox, channel: u64) -> usize {
         .count()
 }
 
-fn posts_by_channel(sandbox: &Sandbox, channels: &[u64]) -> Vec<usize> {
+pub fn posts_by_channel(sandbox: &Sandbox, channels: &[u64]) -> Vec<usize> {
     channels.iter().map(|c| daily_posts(sandbox, *c)).collect()
 }
 
-async fn wait_until(deadline: Duration, mut done: impl FnMut() -> bool) -> bool {
+pub async fn wait_until(deadline: Duration, mut done: impl FnMut() -> bool) -> bool {
     let until = Instant::now() + deadline;
     while Instant::now() < until {
         if done() {
@@ -138,6 +142,33 @@ async fn wait_until(deadline: Duration, mut done: impl FnMut() -> bool) -> bool 
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     done()
+}
+
+/// Sets every server's daily post (in `guilds`: server -> channel) due this very minute, at
+/// local midday.
+pub async fn make_all_due_now(store: &Store, guilds: &HashMap<u64, u64>) -> anyhow::Result<()> {
+    // Every server due this very minute, local midday.
+    let zone = midday_zone();
+    let tz = smallacts::schedule::parse_timezone(&zone)?;
+    let now = chrono::Utc::now();
+    let local = now.with_timezone(&tz);
+    let schedule = Schedule::daily(&local.format("%H:%M").to_string(), "every")?.to_storage();
+    let due = now
+        - chrono::Duration::seconds(i64::from(now.second()))
+        - chrono::Duration::nanoseconds(i64::from(now.nanosecond()));
+    for (guild, channel) in guilds {
+        let change = DailyChange {
+            channel_id: Some(*channel),
+            schedule: Some(schedule.clone()),
+            timezone: Some(zone.clone()),
+            next_at: Some(Some(due.timestamp_millis())),
+            ..Default::default()
+        };
+        store
+            .change_daily(*guild as i64, &change, now.timestamp_millis())
+            .await?;
+    }
+    Ok(())
 }
 
 /// One run: a fresh fake Discord with `servers` servers all due at once, the bot started on
@@ -151,7 +182,7 @@ pub async fn rush_with_interruption(
     let sandbox = Sandbox::start(SandboxOptions { openapi: false }).await?;
     let dir = tempfile::tempdir()?;
     let log = dir.path().join("bot.log");
-    let mut bot = start_bot(binary, &sandbox, database_url, options, &log)?;
+    let mut bot = start_bot(binary, &sandbox, database_url, options, &log, &[])?;
     sandbox.wait_until_ready().await?;
 
     let mut channels = Vec::new();
@@ -170,27 +201,7 @@ pub async fn rush_with_interruption(
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    // Every server due this very minute, local midday.
-    let zone = midday_zone();
-    let tz = smallacts::schedule::parse_timezone(&zone)?;
-    let now = chrono::Utc::now();
-    let local = now.with_timezone(&tz);
-    let schedule = Schedule::daily(&local.format("%H:%M").to_string(), "every")?.to_storage();
-    let due = now
-        - chrono::Duration::seconds(i64::from(now.second()))
-        - chrono::Duration::nanoseconds(i64::from(now.nanosecond()));
-    for (guild, channel) in &guilds {
-        let change = DailyChange {
-            channel_id: Some(*channel),
-            schedule: Some(schedule.clone()),
-            timezone: Some(zone.clone()),
-            next_at: Some(Some(due.timestamp_millis())),
-            ..Default::default()
-        };
-        store
-            .change_daily(*guild as i64, &change, now.timestamp_millis())
-            .await?;
-    }
+    make_all_due_now(&store, &guilds).await?;
     store.close().await;
 
     // Interrupt it mid-rush.
@@ -235,7 +246,7 @@ pub async fn rush_with_interruption(
     // Started again on the same database: everything claimed and everything not yet claimed
     // goes out, once.
     let restarted = Instant::now();
-    let bot = start_bot(binary, &sandbox, database_url, options, &log)?;
+    let bot = start_bot(binary, &sandbox, database_url, options, &log, &[])?;
     let rush_time = Duration::from_secs_f64(
         2.0 * options.servers as f64 / f64::from(options.requests_per_second),
     );

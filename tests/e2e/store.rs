@@ -53,9 +53,11 @@ async fn schema_has_every_table_and_column(db: TestDb) {
             "checkin_runs",
             "checkins",
             "dm_queue",
+            "fleet_locks",
             "member_prefs",
             "member_shifts",
             "posts",
+            "processes",
             "pulse_answers",
             "server_settings",
             "servers",
@@ -967,7 +969,52 @@ async fn leases_expire_into_one_takeover_and_confirmations_stick(db: TestDb) {
     assert!(!store.confirm_dm_sent(dm).await.unwrap());
 }
 
+/// Two processes taking due servers at once split them: each server is taken by one, a taken
+/// server is not taken again while its lease lasts, and is taken over once it lapses.
+async fn due_servers_are_split_between_processes_under_leases(db: TestDb) {
+    use smallacts::store::DailyChange;
+    let store = &db.store;
+    for n in 0..40 {
+        store
+            .upsert_server(GUILD + n, "Team", None, "Europe/London", T0)
+            .await
+            .unwrap();
+        let change = DailyChange {
+            channel_id: Some(1000 + n as u64),
+            schedule: Some("daily 09:00 every".into()),
+            next_at: Some(Some(T0)),
+            ..Default::default()
+        };
+        store.change_daily(GUILD + n, &change, T0).await.unwrap();
+    }
+    let (a, b) = (lease("a", T0), lease("b", T0));
+    let (first, second) = tokio::join!(
+        store.take_due_daily(T0, &a, 25),
+        store.take_due_daily(T0, &b, 25)
+    );
+    let (first, second) = (first.unwrap(), second.unwrap());
+    let mut taken: Vec<i64> = first.iter().chain(&second).map(|c| c.guild_id).collect();
+    taken.sort();
+    taken.dedup();
+    assert_eq!(first.len() + second.len(), 40, "every due server taken");
+    assert_eq!(taken.len(), 40, "and none by both");
+    assert!(store.take_due_daily(T0 + 1, &lease("c", T0), 50).await.unwrap().is_empty());
+    // One server let go (its next post moved on), one process gone: its servers come back
+    // once the lease has run out, and only then.
+    store.set_daily_next_at(first[0].guild_id, Some(T0 + 86_400_000)).await.unwrap();
+    let lapsed = T0 + 60_001;
+    let retaken = store.take_due_daily(lapsed, &lease("c", lapsed), 50).await.unwrap();
+    assert_eq!(retaken.len(), 39);
+    assert!(!retaken.iter().any(|c| c.guild_id == first[0].guild_id));
+    // While a server is held, the earliest due time is its lease's end, not a past minute.
+    assert_eq!(
+        store.earliest_daily_due().await.unwrap(),
+        Some(lapsed + 60_000)
+    );
+}
+
 on_both_backends!(
+    due_servers_are_split_between_processes_under_leases,
     buddy_rounds_round_trip,
     leases_expire_into_one_takeover_and_confirmations_stick,
     a_pulse_closes_without_a_trace_of_who_answered,

@@ -107,6 +107,20 @@ impl Dispatcher {
         {
             self.finish_taken(&post, now, false, report).await?;
         }
+        Ok(())
+    }
+
+    /// Opens the threads that posts still want: deferred behind the day's messages, or for a
+    /// post confirmed only by its own MESSAGE_CREATE. Each is taken under a lease, so of
+    /// several processes one opens it.
+    pub(super) async fn open_deferred_threads(
+        &self,
+        now: DateTime<Utc>,
+        report: &mut TickReport,
+    ) -> Result<(), StoreError> {
+        let lease = self.lease(now);
+        let now_ms = now.timestamp_millis();
+        let batch = self.settings.batch;
         for post in self
             .store
             .take_posts(Takeover::MissingThreads, &lease, now_ms, batch)
@@ -127,10 +141,11 @@ impl Dispatcher {
             let thread = match self.deliver.deliver(&outgoing).await {
                 Ok(delivered) => delivered.thread_id.map(|t| t as i64),
                 Err(error) => {
-                    tracing::info!(post = post.id, error = %error, "no thread for a confirmed post");
+                    tracing::info!(post = post.id, error = %error, "no thread for a post");
                     None
                 }
             };
+            report.threads += usize::from(thread.is_some());
             self.store.set_post_thread(post.id, thread).await?;
         }
         Ok(())
