@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use futures::StreamExt as _;
 use chrono_tz::Tz;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -34,6 +35,9 @@ mod checkins;
 mod recovery;
 pub use checkins::{BUDDY_ROUND_JOB, CHECKIN_JOB_PREFIX, checkin_job};
 pub use recovery::{Confirmation, confirm_delivery};
+
+/// Servers whose daily post is worked out and sent at the same time, in one process.
+const SERVERS_IN_FLIGHT: usize = 4;
 
 /// Attempts at delivering one post before giving up.
 pub const MAX_ATTEMPTS: i64 = 4;
@@ -245,6 +249,27 @@ pub struct TickReport {
     pub threads: usize,
 }
 
+impl TickReport {
+    /// Adds what another part of the pass did.
+    fn absorb(&mut self, other: TickReport) {
+        self.posted += other.posted;
+        self.skipped_late += other.skipped_late;
+        self.failed += other.failed;
+        self.already_claimed += other.already_claimed;
+        self.retried += other.retried;
+        self.recaps += other.recaps;
+        self.expired_wins += other.expired_wins;
+        self.expired_servers += other.expired_servers;
+        self.expired_buddy_rows += other.expired_buddy_rows;
+        self.checkins += other.checkins;
+        self.pulses_closed += other.pulses_closed;
+        self.buddy_rounds += other.buddy_rounds;
+        self.dms_sent += other.dms_sent;
+        self.taken_over += other.taken_over;
+        self.threads += other.threads;
+    }
+}
+
 /// Settings the dispatcher needs from configuration.
 #[derive(Debug, Clone)]
 pub struct DispatcherSettings {
@@ -359,13 +384,26 @@ impl Dispatcher {
             )
             .await?;
         let more_posts_due = due.len() as i64 >= self.settings.batch;
-        for config in due {
-            if self.stopping() {
-                return Ok(report);
-            }
-            if let Err(error) = self.handle_server(&config, now, &mut report).await {
-                tracing::error!(guild = config.guild_id, error = %error, "daily post failed");
-            }
+        // A few servers at a time, so that one server's database work overlaps another's
+        // request: the pace is the delivery's, and this keeps it from waiting on the database.
+        let handled: Vec<TickReport> = futures::stream::iter(due)
+            .map(|config| async move {
+                let mut handled = TickReport::default();
+                if !self.stopping()
+                    && let Err(error) = self.handle_server(&config, now, &mut handled).await
+                {
+                    tracing::error!(guild = config.guild_id, error = %error, "daily post failed");
+                }
+                handled
+            })
+            .buffer_unordered(SERVERS_IN_FLIGHT)
+            .collect()
+            .await;
+        for handled in handled {
+            report.absorb(handled);
+        }
+        if self.stopping() {
+            return Ok(report);
         }
         for config in self
             .store
