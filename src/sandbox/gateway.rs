@@ -5,9 +5,11 @@
 //! shard `[id, total]` (none: `[0, 1]`) and starts that shard's session, replacing the shard's
 //! previous one; READY lists only the shard's guilds, and GUILD_CREATE follows for each of
 //! them. An IDENTIFY is refused with 4010 for a shard out of range, 4011 for a shard that would
-//! hold too many guilds, 4004 once the daily session start budget is spent, and with op 9
-//! INVALID_SESSION `false` (connection left open, as Discord does) when its rate-limit bucket
-//! identified less than 5 s before. RESUME finds the session by its id, whichever shard it is.
+//! hold too many guilds, 4004 once the daily session start budget is spent, 4005 on a
+//! connection that already has a session, and with op 9 INVALID_SESSION `false` (connection
+//! left open, as Discord does) when its rate-limit bucket identified less than 5 s before.
+//! RESUME finds the session by its id, whichever shard it is, and replays that shard's missed
+//! dispatches. Dispatches after READY are routed to shards by `World::dispatch`.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -129,7 +131,10 @@ fn identify(shared: &Shared, world: &mut World, conn: &Conn, d: &Value) {
     let shard = Shard::from_identify(&d["shard"]);
     let now = Instant::now();
     let (conn_id, tx) = conn;
-    let refusal = if !token_ok(shared, d) {
+    // A connection carries one session: events are routed to sessions, and so to connections.
+    let refusal = if world.session_of(*conn_id).is_some() {
+        Some(4005)
+    } else if !token_ok(shared, d) {
         Some(4004)
     } else if d["intents"].as_u64().is_none() {
         Some(4013)

@@ -91,8 +91,9 @@ pub enum IdentifyOutcome {
     InvalidSessionTooEarly,
     /// The daily session start budget was spent: closed with 4004 (Authentication failed).
     SessionStartLimitReached,
-    /// Closed with this code for another reason: 4004 a wrong token, 4010 an invalid shard,
-    /// 4011 a shard with too many guilds (Sharding required), 4013 no intents.
+    /// Closed with this code for another reason: 4004 a wrong token, 4005 a second IDENTIFY
+    /// on a connection that has a session, 4010 an invalid shard, 4011 a shard with too many
+    /// guilds (Sharding required), 4013 no intents.
     Closed(u16),
 }
 

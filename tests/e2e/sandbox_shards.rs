@@ -253,15 +253,27 @@ async fn a_single_shard_of_too_many_guilds_is_closed_with_4011_and_two_shards_ar
 }
 
 #[tokio::test]
-async fn a_shard_out_of_range_is_closed_with_4010() {
+async fn a_shard_out_of_range_or_a_second_identify_on_a_connection_is_closed() {
     let sandbox = sandbox().await;
     for shard in [[2, 2], [0, 0]] {
         let mut connection = Connection::open(&sandbox).await;
         connection.identify(&sandbox, Some(shard)).await;
         assert_eq!(connection.closed_with().await, Some(4010), "{shard:?}");
     }
-    assert_eq!(sandbox.gateway_close_codes_sent(), [4010, 4010]);
     assert!(sandbox.shard_sessions().is_empty());
+
+    let mut connection = Connection::open(&sandbox).await;
+    connection.identify(&sandbox, Some([0, 2])).await;
+    connection.ready().await;
+    connection.identify(&sandbox, Some([1, 2])).await;
+    assert_eq!(connection.closed_with().await, Some(4005));
+    assert_eq!(sandbox.gateway_close_codes_sent(), [4010, 4010, 4005]);
+    let outcomes: Vec<_> = sandbox.identify_log().iter().map(|r| r.outcome).collect();
+    use IdentifyOutcome::{Accepted, Closed};
+    assert_eq!(
+        outcomes,
+        [Closed(4010), Closed(4010), Accepted, Closed(4005)]
+    );
 }
 
 #[tokio::test]
