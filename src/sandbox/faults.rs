@@ -94,8 +94,8 @@ pub(crate) struct Faults {
     windows: Vec<Window>,
     ghosts: Vec<Ghost>,
     forced: Vec<Forced>,
-    /// The gateway connection that no longer gets HEARTBEAT_ACKs.
-    pub silent_connection: Option<u64>,
+    /// The gateway connections that no longer get HEARTBEAT_ACKs.
+    pub silent_connections: std::collections::HashSet<u64>,
 }
 
 impl Faults {

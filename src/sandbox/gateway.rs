@@ -1,8 +1,19 @@
 //! Gateway v10 over a real WebSocket: HELLO, IDENTIFY -> READY + GUILD_CREATE, heartbeats and
 //! their ACKs, RESUME with replay of missed dispatches, and closing on request.
+//!
+//! Sharded as Discord's gateway is (the rules are in [`super::shards`]): an IDENTIFY names its
+//! shard `[id, total]` (none: `[0, 1]`) and starts that shard's session, replacing the shard's
+//! previous one; READY lists only the shard's guilds, and GUILD_CREATE follows for each of
+//! them. An IDENTIFY is refused with 4010 for a shard out of range, 4011 for a shard that would
+//! hold too many guilds, 4004 once the daily session start budget is spent, 4005 on a
+//! connection that already has a session, and with op 9 INVALID_SESSION `false` (connection
+//! left open, as Discord does) when its rate-limit bucket identified less than 5 s before.
+//! RESUME finds the session by its id, whichever shard it is, and replays that shard's missed
+//! dispatches. Dispatches after READY are routed to shards by `World::dispatch`.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
 
 use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
@@ -11,7 +22,8 @@ use futures::{SinkExt, StreamExt};
 use serde_json::Value;
 use tokio::sync::mpsc;
 
-use super::{RecordedFrame, Session, Shared, WsOut, now_iso, payloads};
+use super::shards::{IdentifyOutcome, Shard};
+use super::{Conn, Session, Shared, World, WsOut, close_reason, guilds_on, now_iso, payloads};
 
 /// Heartbeat interval sent in HELLO by default (Discord's usual value).
 pub(super) const HEARTBEAT_INTERVAL_MS: u64 = 41_250;
@@ -30,12 +42,12 @@ async fn connection(shared: Arc<Shared>, socket: WebSocket) {
     let writer = tokio::spawn(async move {
         while let Some(out) = rx.recv().await {
             let sent = match out {
-                WsOut::Frame(frame) => sink.send(Message::Text(frame.to_string().into())).await,
-                WsOut::Close(code, reason) => {
+                WsOut::Frame(text) => sink.send(Message::Text(text)).await,
+                WsOut::Close(code) => {
                     let _ = sink
                         .send(Message::Close(Some(CloseFrame {
                             code,
-                            reason: reason.into(),
+                            reason: close_reason(code).into(),
                         })))
                         .await;
                     break;
@@ -48,12 +60,16 @@ async fn connection(shared: Arc<Shared>, socket: WebSocket) {
         let _ = sink.close().await;
     });
 
-    let interval = shared.world().heartbeat_interval_ms;
-    send(&shared, &tx, payloads::hello(interval));
+    let conn: Conn = (conn_id, tx.clone());
+    {
+        let mut world = shared.world();
+        let interval = world.heartbeat_interval_ms;
+        world.send(&conn, payloads::hello(interval));
+    }
     while let Some(Ok(message)) = stream.next().await {
         let text = match message {
-            Message::Text(text) => text.to_string(),
-            Message::Binary(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+            Message::Text(text) => text,
+            Message::Binary(bytes) => String::from_utf8_lossy(&bytes).into_owned().into(),
             // The WebSocket layer answers the close handshake itself when the writer flushes.
             // The code is kept: a bot that stops cleanly closes with 1000.
             Message::Close(frame) => {
@@ -66,42 +82,38 @@ async fn connection(shared: Arc<Shared>, socket: WebSocket) {
             }
             _ => continue,
         };
+        let mut world = shared.world();
         let Ok(frame) = serde_json::from_str::<Value>(&text) else {
-            let _ = tx.send(WsOut::Close(4002, "Decode error"));
+            world.close(&tx, 4002);
             break;
         };
-        let op = frame["op"].as_u64().unwrap_or(u64::MAX);
-        shared.world().frames.push(RecordedFrame {
-            from_bot: true,
-            op,
-            event: None,
-            payload: frame.clone(),
-        });
-        match op {
+        world.record_frame(conn_id, true, &frame, text);
+        match frame["op"].as_u64() {
             // A silenced connection (a test's fault) gets no ACKs: a zombie, as the client sees it.
-            1 if shared.world().faults.silent_connection == Some(conn_id) => {}
-            1 => send(&shared, &tx, payloads::heartbeat_ack()),
-            2 => identify(&shared, conn_id, &tx, &frame["d"]),
-            6 => resume(&shared, conn_id, &tx, &frame["d"]),
+            Some(1) if world.faults.silent_connections.contains(&conn_id) => {}
+            Some(1) => world.send(&conn, payloads::heartbeat_ack()),
+            Some(2) => identify(&shared, &mut world, &conn, &frame["d"]),
+            Some(6) => resume(&shared, &mut world, &conn, &frame["d"]),
             // Presence updates, voice state and member requests need no answer here.
-            3 | 4 | 8 => {}
+            Some(3 | 4 | 8) => {}
             _ => {
-                let _ = tx.send(WsOut::Close(4001, "Unknown opcode"));
+                world.close(&tx, 4001);
                 break;
             }
         }
+        drop(world);
         shared.touch();
     }
     {
         let mut world = shared.world();
-        if let Some(session) = world.session.as_mut()
-            && session.conn.as_ref().is_some_and(|(id, _)| *id == conn_id)
-        {
-            session.conn = None;
+        for session in &mut world.sessions {
+            if session.conn.as_ref().is_some_and(|(id, _)| *id == conn_id) {
+                session.conn = None;
+            }
         }
     }
     shared.touch();
-    drop(tx);
+    drop((conn, tx));
     // Let the writer flush a closing frame; it ends once every sender is gone.
     if tokio::time::timeout(std::time::Duration::from_secs(1), writer)
         .await
@@ -111,77 +123,100 @@ async fn connection(shared: Arc<Shared>, socket: WebSocket) {
     }
 }
 
-fn send(shared: &Shared, tx: &mpsc::UnboundedSender<WsOut>, frame: Value) {
-    shared.world().frames.push(RecordedFrame {
-        from_bot: false,
-        op: frame["op"].as_u64().unwrap_or(0),
-        event: frame["t"].as_str().map(str::to_owned),
-        payload: frame.clone(),
-    });
-    let _ = tx.send(WsOut::Frame(frame));
+fn token_ok(shared: &Shared, d: &Value) -> bool {
+    d["token"].as_str().map(|t| t.trim_start_matches("Bot ")) == Some(shared.token.as_str())
 }
 
-fn identify(shared: &Shared, conn_id: u64, tx: &mpsc::UnboundedSender<WsOut>, d: &Value) {
-    if d["token"].as_str().map(|t| t.trim_start_matches("Bot ")) != Some(shared.token.as_str()) {
-        let _ = tx.send(WsOut::Close(4004, "Authentication failed."));
+fn identify(shared: &Shared, world: &mut World, conn: &Conn, d: &Value) {
+    let shard = Shard::from_identify(&d["shard"]);
+    let now = Instant::now();
+    let (conn_id, tx) = conn;
+    // A connection carries one session: events are routed to sessions, and so to connections.
+    let refusal = if world.session_of(*conn_id).is_some() {
+        Some(4005)
+    } else if !token_ok(shared, d) {
+        Some(4004)
+    } else if d["intents"].as_u64().is_none() {
+        Some(4013)
+    } else {
+        None
+    };
+    if let Some(code) = refusal {
+        world
+            .identifies
+            .record(shard, IdentifyOutcome::Closed(code), now);
+        world.close(tx, code);
         return;
     }
-    let Some(intents) = d["intents"].as_u64() else {
-        let _ = tx.send(WsOut::Close(4013, "Invalid intent(s)."));
-        return;
-    };
-    let mut world = shared.world();
-    world.identifies += 1;
+    let guilds = &world.guilds;
+    match world
+        .identifies
+        .decide(shard, |shard| guilds_on(guilds, shard), now)
+    {
+        IdentifyOutcome::Accepted => {}
+        IdentifyOutcome::InvalidSessionTooEarly => {
+            world.send(conn, payloads::invalid_session(false));
+            return;
+        }
+        IdentifyOutcome::SessionStartLimitReached => {
+            world.close(tx, 4004);
+            return;
+        }
+        IdentifyOutcome::Closed(code) => {
+            world.close(tx, code);
+            return;
+        }
+    }
     let session_id = format!("sandbox-session-{}", world.snowflake());
-    world.session = Some(Session {
+    // The shard's previous session (if any) can no longer be resumed.
+    world.sessions.retain(|s| s.shard != shard);
+    world.sessions.push(Session {
         id: session_id.clone(),
+        shard,
         seq: 0,
-        intents,
+        intents: d["intents"].as_u64().unwrap_or_default(),
         buffer: Vec::new(),
-        conn: Some((conn_id, tx.clone())),
+        conn: Some((*conn_id, tx.clone())),
     });
-    let guild_ids: Vec<u64> = world.guilds.keys().copied().collect();
-    let bot = world.bot.clone();
+    let session = world.sessions.len() - 1;
+    let guild_ids: Vec<u64> = world
+        .guilds
+        .keys()
+        .copied()
+        .filter(|&id| shard.owns(Some(id)))
+        .collect();
     let ready = payloads::ready(
-        &bot,
+        &world.bot,
         world.application_id,
         &session_id,
-        &world.ws_url.clone(),
+        &world.ws_url,
         &guild_ids,
+        shard.pair(),
     );
-    let _ = world.dispatch("READY", ready);
-    let guilds: Vec<_> = world.guilds.values().cloned().collect();
-    for guild in guilds {
-        let d = payloads::guild_create(&guild, &bot, &now_iso());
-        let _ = world.dispatch("GUILD_CREATE", d);
+    world.dispatch_to(session, "READY", ready);
+    let joined_at = now_iso();
+    for id in guild_ids {
+        let d = payloads::guild_create(&world.guilds[&id], &world.bot, &joined_at);
+        world.dispatch_to(session, "GUILD_CREATE", d);
     }
 }
 
-fn resume(shared: &Shared, conn_id: u64, tx: &mpsc::UnboundedSender<WsOut>, d: &Value) {
-    let mut world = shared.world();
-    let token_ok =
-        d["token"].as_str().map(|t| t.trim_start_matches("Bot ")) == Some(shared.token.as_str());
-    let session_matches = world
-        .session
-        .as_ref()
-        .is_some_and(|s| Some(s.id.as_str()) == d["session_id"].as_str());
-    if !token_ok || !session_matches {
-        drop(world);
-        send(shared, tx, payloads::invalid_session(false));
+fn resume(shared: &Shared, world: &mut World, conn: &Conn, d: &Value) {
+    let found = world
+        .sessions
+        .iter()
+        .position(|s| Some(s.id.as_str()) == d["session_id"].as_str());
+    let (true, Some(index)) = (token_ok(shared, d), found) else {
+        world.send(conn, payloads::invalid_session(false));
         return;
-    }
+    };
     world.resumes += 1;
     let last_seen = d["seq"].as_u64().unwrap_or(0);
-    let session = world.session.as_mut().expect("checked above");
-    session.conn = Some((conn_id, tx.clone()));
-    let missed: Vec<Value> = session
-        .buffer
-        .iter()
-        .filter(|f| f["s"].as_u64().is_some_and(|s| s > last_seen))
-        .cloned()
-        .collect();
-    for frame in missed {
-        let _ = tx.send(WsOut::Frame(frame));
+    let session = &mut world.sessions[index];
+    session.conn = Some(conn.clone());
+    let missed = session.buffer.iter().filter(|(seq, _)| *seq > last_seen);
+    for (_, text) in missed {
+        let _ = conn.1.send(WsOut::Frame(text.clone()));
     }
-    let _ = world.dispatch("RESUMED", serde_json::json!({}));
+    world.dispatch_to(index, "RESUMED", serde_json::json!({}));
 }

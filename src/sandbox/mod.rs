@@ -11,6 +11,15 @@
 //! hand, every JSON body checked against its request schema. Tests can make things go wrong
 //! on Discord's side ([`faults`]). It records every request (when, and over which transport)
 //! and gateway frame so tests can assert on what the bot really sent.
+//!
+//! The gateway is sharded as Discord's is ([`shards`]): one session per shard `[id, total]`
+//! an IDENTIFY names, each getting READY and GUILD_CREATE for its own guilds only and the
+//! events of the guilds `(guild_id >> 22) % total` maps to it (events outside guilds go to
+//! shard 0); GET /gateway/bot recommends a shard per 1,000 guilds and reports the session
+//! start limit, which IDENTIFYs spend; an IDENTIFY for a shard out of range, a shard of more
+//! than 2,500 guilds, past the daily budget or too soon in its rate-limit bucket is refused
+//! the way Discord refuses it. Ids are snowflakes in Discord's layout, each guild with a
+//! millisecond of its own, so that guilds spread evenly over any number of shards.
 
 pub mod faults;
 mod gateway;
@@ -19,6 +28,7 @@ pub mod openapi;
 pub mod payloads;
 pub mod ratelimits;
 mod rest;
+pub mod shards;
 mod tls;
 
 use std::collections::{BTreeMap, HashMap};
@@ -27,15 +37,18 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, anyhow, bail};
+use axum::extract::ws::Utf8Bytes;
 use serde_json::{Value, json};
 use tokio::sync::{Notify, mpsc};
 
 pub use faults::{LostAnswer, RequestFilter};
 pub use payloads::{ChannelKind, FakeChannel, FakeGuild, FakeUser, InteractionContext};
 pub use ratelimits::RouteLimit;
+pub use shards::{IdentifyOutcome, IdentifyRecord, SessionStartLimit, ShardSession};
 pub use tls::DISCORD_HOST;
 
 use self::openapi::OpenApi;
+use self::shards::Shard;
 
 /// Permission bits the sandbox understands.
 pub mod permissions {
@@ -90,6 +103,10 @@ pub struct RecordedFrame {
     pub op: u64,
     pub event: Option<String>,
     pub payload: Value,
+    /// The shard `[id, total]` of the session the frame belongs to: the session a dispatch
+    /// went to, or the one on the frame's connection; `None` on a connection with no session
+    /// yet (HELLO, an IDENTIFY and its refusal).
+    pub shard: Option<[u32; 2]>,
 }
 
 /// What the bot answered to an interaction.
@@ -206,17 +223,134 @@ struct InteractionState {
 }
 
 pub(crate) enum WsOut {
-    Frame(Value),
-    Close(u16, &'static str),
+    /// A frame's text.
+    Frame(Utf8Bytes),
+    /// A close frame with this code and Discord's reason for it.
+    Close(u16),
 }
 
+/// Discord's reason for each close code the fake sends.
+fn close_reason(code: u16) -> &'static str {
+    match code {
+        4000 => "Unknown error",
+        4001 => "Unknown opcode",
+        4002 => "Decode error",
+        4004 => "Authentication failed.",
+        4005 => "Already authenticated.",
+        4010 => "Invalid shard.",
+        4011 => "Sharding required.",
+        4013 => "Invalid intent(s).",
+        _ => "",
+    }
+}
+
+/// A gateway connection: its id and the way to its writer.
+type Conn = (u64, mpsc::UnboundedSender<WsOut>);
+
+/// The gateway session of one shard.
 struct Session {
     id: String,
+    shard: Shard,
     seq: u64,
     intents: u64,
-    /// Every dispatch of the session, for RESUME.
-    buffer: Vec<Value>,
-    conn: Option<(u64, mpsc::UnboundedSender<WsOut>)>,
+    /// Every dispatch of the session with its sequence number, for RESUME.
+    buffer: Vec<(u64, Utf8Bytes)>,
+    conn: Option<Conn>,
+}
+
+/// A gateway frame as recorded. Frames are kept as the text on the wire, one copy shared
+/// with the connection and the RESUME buffer, and parsed when a test asks: a server's
+/// GUILD_CREATE is about 3 KB of text but some 27 KB as a `Value`, which adds up for a bot
+/// in 20,000 servers.
+struct FrameRecord {
+    from_bot: bool,
+    op: u64,
+    event: Option<String>,
+    text: Utf8Bytes,
+    shard: Option<[u32; 2]>,
+}
+
+impl FrameRecord {
+    fn payload(&self) -> Value {
+        serde_json::from_str(&self.text).unwrap_or(Value::Null)
+    }
+
+    fn parsed(&self) -> RecordedFrame {
+        RecordedFrame {
+            from_bot: self.from_bot,
+            op: self.op,
+            event: self.event.clone(),
+            payload: self.payload(),
+            shard: self.shard,
+        }
+    }
+}
+
+/// How many of `guilds` `shard` holds.
+fn guilds_on(guilds: &BTreeMap<u64, FakeGuild>, shard: Shard) -> usize {
+    guilds.keys().filter(|&&id| shard.owns(Some(id))).count()
+}
+
+/// The guild an event is about, which decides the shard it goes to: a guild event's own id,
+/// anything else's `guild_id` (none for DMs and interactions in DMs).
+fn event_guild(event: &str, d: &Value) -> Option<u64> {
+    let field = if event.starts_with("GUILD_") && !d["guild_id"].is_string() {
+        &d["id"]
+    } else {
+        &d["guild_id"]
+    };
+    field.as_str().and_then(|id| id.parse().ok())
+}
+
+/// Ids in Discord's snowflake layout: milliseconds since Discord's epoch above bit 22, then
+/// worker and process ids (0 here) and a 12-bit increment within the millisecond. The
+/// fake's clock starts at the sandbox's start and moves on whenever a millisecond's
+/// increments run out, and every guild gets a new millisecond of its own: so ids keep
+/// increasing, and guilds' timestamps are consecutive, which spreads them evenly over any
+/// number of shards (Discord routes by `(guild_id >> 22) % num_shards`).
+struct Snowflakes {
+    ms: u64,
+    increment: u64,
+}
+
+/// Ids a millisecond holds.
+const INCREMENTS_PER_MS: u64 = 1 << 12;
+
+impl Snowflakes {
+    fn starting_at(ms_since_discord_epoch: u64) -> Snowflakes {
+        Snowflakes {
+            ms: ms_since_discord_epoch,
+            increment: 0,
+        }
+    }
+
+    fn next(&mut self) -> u64 {
+        self.run(1)
+    }
+
+    /// `count` consecutive ids (`first`, `first + 1`, ...); returns the first.
+    fn run(&mut self, count: u64) -> u64 {
+        if self.increment + count > INCREMENTS_PER_MS {
+            self.ms += 1;
+            self.increment = 0;
+        }
+        let first = (self.ms << 22) | self.increment;
+        self.increment += count;
+        // An overlong run stays below the next millisecond's ids; carry on from there.
+        if self.increment > INCREMENTS_PER_MS {
+            self.ms += 1;
+            self.increment = 0;
+        }
+        first
+    }
+
+    /// A guild's id: the first of a new millisecond, with `id + 1` kept for the bot's managed
+    /// role ([`payloads::bot_role_id`]).
+    fn guild(&mut self) -> u64 {
+        self.ms += 1;
+        self.increment = 0;
+        self.run(2)
+    }
 }
 
 /// Everything the fake Discord knows. Held under a std Mutex, never across an await.
@@ -224,20 +358,24 @@ struct World {
     application_id: u64,
     bot: FakeUser,
     owner: FakeUser,
-    next_id: u64,
+    ids: Snowflakes,
     guilds: BTreeMap<u64, FakeGuild>,
     channels: HashMap<u64, ChannelState>,
     messages: BTreeMap<u64, StoredMessage>,
     interactions: HashMap<String, InteractionState>,
     commands: Value,
     requests: Vec<RecordedRequest>,
-    frames: Vec<RecordedFrame>,
+    frames: Vec<FrameRecord>,
     violations: Vec<String>,
-    session: Option<Session>,
-    identifies: u32,
+    /// One session per shard, oldest first (a new IDENTIFY of a shard replaces its session).
+    sessions: Vec<Session>,
+    /// Every IDENTIFY and the limits they are held to.
+    identifies: shards::Identifies,
     resumes: u32,
     /// The close codes the bot sent when it closed a gateway connection (1005: none given).
     client_closes: Vec<u16>,
+    /// The close codes the fake sent when it closed a gateway connection.
+    closes_sent: Vec<u16>,
     limits: ratelimits::RateLimits,
     faults: faults::Faults,
     /// The heartbeat interval sent in the next HELLO.
@@ -247,28 +385,102 @@ struct World {
 
 impl World {
     fn snowflake(&mut self) -> u64 {
-        self.next_id += 1;
-        self.next_id
+        self.ids.next()
     }
 
-    /// Sends a dispatch on the live session (buffered for RESUME).
+    /// Sends a dispatch to the session of every shard that owns it (its guild's shard, or
+    /// shard 0 for an event outside guilds), connected or not: a session without a connection
+    /// keeps it for RESUME. Fails when no session owns it.
     fn dispatch(&mut self, event: &str, d: Value) -> anyhow::Result<()> {
-        let Some(session) = self.session.as_mut() else {
-            bail!("the bot has no gateway session yet");
-        };
-        session.seq += 1;
-        let frame = payloads::dispatch(event, session.seq, d);
-        session.buffer.push(frame.clone());
-        if let Some((_, conn)) = &session.conn {
-            let _ = conn.send(WsOut::Frame(frame.clone()));
+        let guild = event_guild(event, &d);
+        let owners: Vec<usize> = (0..self.sessions.len())
+            .filter(|&i| self.sessions[i].shard.owns(guild))
+            .collect();
+        if owners.is_empty() {
+            match guild {
+                Some(guild_id) => bail!("the bot has no gateway session for guild {guild_id}"),
+                None => bail!("the bot has no gateway session on shard 0"),
+            }
         }
-        self.frames.push(RecordedFrame {
+        for i in owners {
+            self.dispatch_to(i, event, d.clone());
+        }
+        Ok(())
+    }
+
+    /// Sends a dispatch on one session (the `sessions` index), kept for RESUME.
+    fn dispatch_to(&mut self, session: usize, event: &str, d: Value) {
+        let session = &mut self.sessions[session];
+        session.seq += 1;
+        let text = Utf8Bytes::from(payloads::dispatch(event, session.seq, d).to_string());
+        session.buffer.push((session.seq, text.clone()));
+        if let Some((_, conn)) = &session.conn {
+            let _ = conn.send(WsOut::Frame(text.clone()));
+        }
+        let shard = Some(session.shard.pair());
+        self.frames.push(FrameRecord {
             from_bot: false,
             op: 0,
             event: Some(event.to_owned()),
-            payload: frame,
+            text,
+            shard,
         });
-        Ok(())
+    }
+
+    /// The session a connection is attached to.
+    fn session_of(&self, conn_id: u64) -> Option<&Session> {
+        self.sessions
+            .iter()
+            .find(|s| s.conn.as_ref().is_some_and(|(id, _)| *id == conn_id))
+    }
+
+    /// Records a gateway frame on connection `conn_id`, either way: `frame` parsed from (or
+    /// written as) `text`.
+    fn record_frame(&mut self, conn_id: u64, from_bot: bool, frame: &Value, text: Utf8Bytes) {
+        let shard = self.session_of(conn_id).map(|s| s.shard.pair());
+        self.frames.push(FrameRecord {
+            from_bot,
+            op: frame["op"].as_u64().unwrap_or(u64::MAX),
+            event: frame["t"].as_str().map(str::to_owned),
+            text,
+            shard,
+        });
+    }
+
+    /// Sends a frame that is not a dispatch (HELLO, HEARTBEAT_ACK, INVALID_SESSION) on a
+    /// connection, and records it.
+    fn send(&mut self, (conn_id, tx): &Conn, frame: Value) {
+        let text = Utf8Bytes::from(frame.to_string());
+        self.record_frame(*conn_id, false, &frame, text.clone());
+        let _ = tx.send(WsOut::Frame(text));
+    }
+
+    /// Closes a gateway connection with `code` (and Discord's reason), and records it.
+    fn close(&mut self, tx: &mpsc::UnboundedSender<WsOut>, code: u16) {
+        self.closes_sent.push(code);
+        let _ = tx.send(WsOut::Close(code));
+    }
+
+    /// The newest session: the one whose intents and connection "the bot's" mean.
+    fn newest_session(&self) -> Option<&Session> {
+        self.sessions.last()
+    }
+
+    /// Whether every shard of the bot's current sharding (the latest accepted IDENTIFY's
+    /// total) has a session with a connection.
+    fn all_shards_connected(&self) -> bool {
+        self.identifies
+            .latest_total()
+            .is_some_and(|total| self.shards_connected(total))
+    }
+
+    /// Whether each of shards `0..total` has a session with a connection.
+    fn shards_connected(&self, total: u32) -> bool {
+        (0..total).all(|id| {
+            self.sessions
+                .iter()
+                .any(|s| s.shard == Shard { id, total } && s.conn.is_some())
+        })
     }
 
     /// Adds a channel the bot can see and post in.
@@ -283,12 +495,49 @@ impl World {
         );
     }
 
+    /// Whether the bot identified with this intent (all of a bot's shards identify with the
+    /// same intents; the newest session's are taken).
     fn has_intent(&self, bit: u64) -> bool {
-        self.session.as_ref().is_some_and(|s| s.intents & bit != 0)
+        self.newest_session().is_some_and(|s| s.intents & bit != 0)
     }
 
     fn channel(&self, id: u64) -> Option<&FakeChannel> {
         self.channels.get(&id).map(|c| &c.channel)
+    }
+
+    /// Whether some session would receive the events of `guild` (`None`: outside guilds).
+    fn has_session_for(&self, guild: Option<u64>) -> bool {
+        self.sessions.iter().any(|s| s.shard.owns(guild))
+    }
+
+    /// Adds a guild with a text channel, #general; the shard that owns it receives
+    /// GUILD_CREATE if it has a session.
+    fn add_guild(&mut self, name: String, members: Vec<FakeUser>) -> FakeGuild {
+        let guild_id = self.ids.guild();
+        let channel_id = self.snowflake();
+        let owner_id = members.first().map_or(self.owner.id, |m| m.id);
+        let general = FakeChannel {
+            id: channel_id,
+            name: "general".into(),
+            kind: ChannelKind::Text,
+            guild_id: Some(guild_id),
+            parent_id: None,
+            recipient: None,
+        };
+        let guild = FakeGuild {
+            id: guild_id,
+            name,
+            owner_id,
+            channels: vec![general.clone()],
+            members,
+        };
+        self.insert_channel(general);
+        self.guilds.insert(guild_id, guild.clone());
+        if self.has_session_for(Some(guild_id)) {
+            let d = payloads::guild_create(&guild, &self.bot, &now_iso());
+            let _ = self.dispatch("GUILD_CREATE", d);
+        }
+        guild
     }
 }
 
@@ -380,7 +629,7 @@ impl Sandbox {
             application_id: bot.id,
             bot,
             owner,
-            next_id: (now_ms - DISCORD_EPOCH_MS) << 22,
+            ids: Snowflakes::starting_at(now_ms - DISCORD_EPOCH_MS),
             guilds: BTreeMap::new(),
             channels: HashMap::new(),
             messages: BTreeMap::new(),
@@ -389,10 +638,11 @@ impl Sandbox {
             requests: Vec::new(),
             frames: Vec::new(),
             violations: Vec::new(),
-            session: None,
-            identifies: 0,
+            sessions: Vec::new(),
+            identifies: shards::Identifies::default(),
             resumes: 0,
             client_closes: Vec::new(),
+            closes_sent: Vec::new(),
             limits: ratelimits::RateLimits::default(),
             faults: faults::Faults::default(),
             heartbeat_interval_ms: gateway::HEARTBEAT_INTERVAL_MS,
@@ -516,36 +766,28 @@ impl Sandbox {
         self.shared.world().snowflake()
     }
 
-    /// Adds a server with a text channel; if the bot is connected it receives GUILD_CREATE.
+    /// Adds a server with a text channel; if the bot has a session on the server's shard, it
+    /// receives GUILD_CREATE there. The first member (else the bot's owner) owns it.
     pub fn add_guild(&self, name: &str, members: Vec<FakeUser>) -> FakeGuild {
-        let mut world = self.shared.world();
-        let guild_id = world.snowflake();
-        let channel_id = world.snowflake();
-        let owner_id = members.first().map_or(world.owner.id, |m| m.id);
-        let general = FakeChannel {
-            id: channel_id,
-            name: "general".into(),
-            kind: ChannelKind::Text,
-            guild_id: Some(guild_id),
-            parent_id: None,
-            recipient: None,
-        };
-        let guild = FakeGuild {
-            id: guild_id,
-            name: name.into(),
-            owner_id,
-            channels: vec![general.clone()],
-            members,
-        };
-        world.insert_channel(general.clone());
-        world.guilds.insert(guild_id, guild.clone());
-        if world.session.is_some() {
-            let d = payloads::guild_create(&guild, &world.bot.clone(), &now_iso());
-            let _ = world.dispatch("GUILD_CREATE", d);
-        }
-        drop(world);
+        let guild = self.shared.world().add_guild(name.into(), members);
         self.shared.touch();
         guild
+    }
+
+    /// Adds `count` servers at once, named "`name_prefix` 1", "`name_prefix` 2", ..., each
+    /// with #general and the bot's owner as owner and only member (besides the bot), as
+    /// [`Sandbox::add_guild`] does. Cheap enough for tens of thousands (20,000 take about a
+    /// tenth of a second): each server costs a few map insertions and nothing that looks at
+    /// the others, and GUILD_CREATE goes out only to shards with a session.
+    pub fn add_guilds(&self, count: usize, name_prefix: &str) -> Vec<FakeGuild> {
+        let mut world = self.shared.world();
+        let owner = world.owner.clone();
+        let guilds = (1..=count)
+            .map(|n| world.add_guild(format!("{name_prefix} {n}"), vec![owner.clone()]))
+            .collect();
+        drop(world);
+        self.shared.touch();
+        guilds
     }
 
     /// Adds a text channel to a server.
@@ -564,7 +806,7 @@ impl Sandbox {
         if let Some(guild) = world.guilds.get_mut(&guild_id) {
             guild.channels.push(channel.clone());
         }
-        if world.session.is_some() {
+        if world.has_session_for(Some(guild_id)) {
             let _ = world.dispatch("CHANNEL_CREATE", payloads::channel(&channel));
         }
         drop(world);
@@ -688,12 +930,12 @@ impl Sandbox {
     /// answered normally.
     pub fn silence_gateway(&self) {
         let mut world = self.shared.world();
-        let conn = world
-            .session
-            .as_ref()
-            .and_then(|s| s.conn.as_ref())
-            .map(|(id, _)| *id);
-        world.faults.silent_connection = conn;
+        let live: Vec<u64> = world
+            .sessions
+            .iter()
+            .filter_map(|s| s.conn.as_ref().map(|(id, _)| *id))
+            .collect();
+        world.faults.silent_connections.extend(live);
     }
 
     /// The heartbeat interval sent in later HELLOs (Discord's is about 41 s).
@@ -763,10 +1005,11 @@ impl Sandbox {
         channel
     }
 
-    /// Waits until the bot has identified (or resumed) and registered its commands.
+    /// Waits until the bot has identified (or resumed) on every shard of its current sharding
+    /// and registered its commands.
     pub async fn wait_until_ready(&self) -> anyhow::Result<()> {
         self.wait_for("the bot to connect and register its commands", |w| {
-            let live = w.session.as_ref().is_some_and(|s| s.conn.is_some());
+            let live = w.all_shards_connected();
             // Registered once the bulk overwrite has been answered (and recorded).
             let registered = w
                 .requests
@@ -777,21 +1020,31 @@ impl Sandbox {
         .await
     }
 
-    /// Waits for a condition on the world, woken by every change.
+    /// Waits for a condition on the world, woken by every change. It gives up [`WAIT`] after
+    /// the later of the call and the latest accepted IDENTIFY: a bot with many shards starts
+    /// one rate-limit bucket every 5 s, and is waited for as long as it keeps doing so.
     async fn wait_for<T>(
         &self,
         what: &str,
         check: impl Fn(&World) -> Option<T>,
     ) -> anyhow::Result<T> {
-        let deadline = tokio::time::Instant::now() + WAIT;
+        let called = Instant::now();
         loop {
             let notified = self.shared.changed.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
-            if let Some(value) = check(&self.shared.world()) {
-                return Ok(value);
-            }
-            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+            let deadline = {
+                let world = self.shared.world();
+                if let Some(value) = check(&world) {
+                    return Ok(value);
+                }
+                let progress = world.identifies.latest_accepted_at();
+                progress.map_or(called, |at| at.max(called)) + WAIT
+            };
+            if tokio::time::timeout_at(deadline.into(), notified)
+                .await
+                .is_err()
+            {
                 bail!("timed out after {WAIT:?} waiting for {what}");
             }
         }
@@ -1161,7 +1414,12 @@ impl Sandbox {
     }
 
     pub fn frames(&self) -> Vec<RecordedFrame> {
-        self.shared.world().frames.clone()
+        self.shared
+            .world()
+            .frames
+            .iter()
+            .map(FrameRecord::parsed)
+            .collect()
     }
 
     /// Everything the bot sent that Discord would have refused or that broke the OpenAPI
@@ -1170,55 +1428,187 @@ impl Sandbox {
         self.shared.world().violations.clone()
     }
 
-    /// The intents the bot identified with.
+    /// The intents the bot identified with (its newest session's).
     pub fn intents(&self) -> Option<u64> {
-        self.shared.world().session.as_ref().map(|s| s.intents)
+        self.shared.world().newest_session().map(|s| s.intents)
     }
 
-    /// How many times the bot identified and resumed.
+    /// How many times the bot identified (IDENTIFYs that started a session, on any shard) and
+    /// resumed.
     pub fn identify_and_resume_counts(&self) -> (u32, u32) {
         let world = self.shared.world();
-        (world.identifies, world.resumes)
+        (world.identifies.accepted_count(), world.resumes)
     }
 
-    /// Drops the bot's gateway connection the way Discord does when something goes wrong on
-    /// its side (close code 4000); the session stays resumable.
+    /// Drops the bot's gateway connections, every shard's, the way Discord does when
+    /// something goes wrong on its side (close code 4000); the sessions stay resumable.
     pub fn drop_connection(&self) {
+        self.drop_connections(None);
+    }
+
+    /// Drops the connection of shard `shard` alone (close code 4000), resumable.
+    pub fn drop_shard_connection(&self, shard: u32) {
+        self.drop_connections(Some(shard));
+    }
+
+    fn drop_connections(&self, shard: Option<u32>) {
         let mut world = self.shared.world();
-        if let Some(session) = world.session.as_mut()
-            && let Some((_, conn)) = session.conn.take()
-        {
-            let _ = conn.send(WsOut::Close(4000, "Unknown error"));
+        let mut dropped = Vec::new();
+        for session in &mut world.sessions {
+            if shard.is_none_or(|id| session.shard.id == id)
+                && let Some((_, tx)) = session.conn.take()
+            {
+                dropped.push(tx);
+            }
+        }
+        for tx in dropped {
+            world.close(&tx, 4000);
         }
     }
 
-    /// Ends the session outright (INVALID_SESSION, not resumable): the bot must identify anew.
+    /// Ends every session outright (INVALID_SESSION, not resumable): the bot must identify
+    /// anew.
     pub fn invalidate_session(&self) {
+        self.invalidate_sessions(None);
+    }
+
+    /// Ends shard `shard`'s session outright (INVALID_SESSION, not resumable).
+    pub fn invalidate_shard_session(&self, shard: u32) {
+        self.invalidate_sessions(Some(shard));
+    }
+
+    fn invalidate_sessions(&self, shard: Option<u32>) {
         let mut world = self.shared.world();
-        if let Some(mut session) = world.session.take()
-            && let Some((_, conn)) = session.conn.take()
-        {
-            let _ = conn.send(WsOut::Frame(payloads::invalid_session(false)));
+        let ends = |s: &Session| shard.is_none_or(|id| s.shard.id == id);
+        let conns: Vec<Conn> = world
+            .sessions
+            .iter()
+            .filter(|s| ends(s))
+            .filter_map(|s| s.conn.clone())
+            .collect();
+        for conn in &conns {
+            world.send(conn, payloads::invalid_session(false));
         }
+        world.sessions.retain(|s| !ends(s));
     }
 
     /// Waits until the bot has identified or resumed more often than `since` (counts from
-    /// [`Sandbox::identify_and_resume_counts`]) and is connected: a new connection.
+    /// [`Sandbox::identify_and_resume_counts`]) and every shard is connected: a new
+    /// connection.
     pub async fn wait_for_new_connection(&self, since: (u32, u32)) -> anyhow::Result<(u32, u32)> {
         self.wait_for("the bot to connect anew", |w| {
-            let live = w.session.as_ref().is_some_and(|s| s.conn.is_some());
-            (live && w.identifies + w.resumes > since.0 + since.1)
-                .then_some((w.identifies, w.resumes))
+            let counts = (w.identifies.accepted_count(), w.resumes);
+            (w.all_shards_connected() && counts.0 + counts.1 > since.0 + since.1).then_some(counts)
         })
         .await
     }
 
-    /// Waits until the bot is connected again after a drop.
+    /// Waits until every shard of the bot is connected again after a drop.
     pub async fn wait_until_connected(&self) -> anyhow::Result<()> {
         self.wait_for("the bot to reconnect", |w| {
-            w.session.as_ref().and_then(|s| s.conn.as_ref()).map(|_| ())
+            w.all_shards_connected().then_some(())
         })
         .await
+    }
+
+    /// Waits until each of shards `0..total` (of `total`) has a session with a connection.
+    pub async fn wait_until_shards_ready(&self, total: u32) -> anyhow::Result<()> {
+        self.wait_for(&format!("{total} shards to connect"), |w| {
+            w.shards_connected(total).then_some(())
+        })
+        .await
+    }
+}
+
+/// Sharding: Discord's limits on sessions, and what the bot did with them.
+impl Sandbox {
+    /// The session start limit GET /gateway/bot reports and IDENTIFY is held to: a fresh
+    /// daily budget of `total` session starts, and `max_concurrency` rate-limit buckets (a
+    /// shard's bucket is `shard % max_concurrency`). Discord's usual: 1000 and 1.
+    pub fn set_session_start_limit(&self, total: u32, max_concurrency: u32) {
+        self.shared
+            .world()
+            .identifies
+            .set_limit(total, max_concurrency);
+    }
+
+    /// How long a rate-limit bucket must wait after an accepted IDENTIFY before the next one
+    /// (Discord's 5 s by default); an earlier one gets INVALID_SESSION `false`.
+    pub fn set_identify_interval(&self, interval: Duration) {
+        self.shared.world().identifies.interval = interval;
+    }
+
+    /// The most guilds a shard may hold before IDENTIFY is refused with 4011 (Sharding
+    /// required); Discord's is 2,500.
+    pub fn set_max_guilds_per_shard(&self, guilds: usize) {
+        self.shared.world().identifies.max_guilds_per_shard = guilds;
+    }
+
+    /// The session start limit as GET /gateway/bot would report it now.
+    pub fn session_start_limit(&self) -> SessionStartLimit {
+        self.shared
+            .world()
+            .identifies
+            .session_start_limit(Instant::now())
+    }
+
+    /// The sessions the bot holds, one per shard it identified (sessions of an earlier shard
+    /// count stay until that shard identifies again), ordered by total and shard.
+    pub fn shard_sessions(&self) -> Vec<ShardSession> {
+        let world = self.shared.world();
+        let mut sessions: Vec<ShardSession> = world
+            .sessions
+            .iter()
+            .map(|s| ShardSession {
+                shard: s.shard.id,
+                total: s.shard.total,
+                connected: s.conn.is_some(),
+                guilds: guilds_on(&world.guilds, s.shard),
+                session_id: s.id.clone(),
+            })
+            .collect();
+        sessions.sort_by_key(|s| (s.total, s.shard));
+        sessions
+    }
+
+    /// Every IDENTIFY the fake received, oldest first, with what became of it.
+    pub fn identify_log(&self) -> Vec<IdentifyRecord> {
+        self.shared.world().identifies.log.clone()
+    }
+
+    /// The close codes the fake sent when it closed gateway connections, oldest first (4000
+    /// a dropped connection, 4004 a wrong token or a spent session budget, 4010 an invalid
+    /// shard, 4011 sharding required, ...).
+    pub fn gateway_close_codes_sent(&self) -> Vec<u16> {
+        self.shared.world().closes_sent.clone()
+    }
+
+    /// For each shard `[id, total]`, the (event, guild id) of every dispatch it was sent that
+    /// concerned a guild, in order; READY counts once for each guild it lists. A test can
+    /// check each shard got only its own guilds' events.
+    pub fn guild_events_per_shard(&self) -> BTreeMap<[u32; 2], Vec<(String, u64)>> {
+        let world = self.shared.world();
+        let mut per_shard: BTreeMap<[u32; 2], Vec<(String, u64)>> = BTreeMap::new();
+        for frame in world.frames.iter().filter(|f| !f.from_bot && f.op == 0) {
+            let (Some(shard), Some(event)) = (frame.shard, frame.event.as_deref()) else {
+                continue;
+            };
+            let payload = frame.payload();
+            let d = &payload["d"];
+            let guilds: Vec<u64> = if event == "READY" {
+                d["guilds"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|g| g["id"].as_str()?.parse().ok())
+                    .collect()
+            } else {
+                event_guild(event, d).into_iter().collect()
+            };
+            let events = per_shard.entry(shard).or_default();
+            events.extend(guilds.into_iter().map(|g| (event.to_owned(), g)));
+        }
+        per_shard
     }
 }
 

@@ -15,6 +15,8 @@
 
 use serde_json::{Map, Value, json};
 
+use super::shards::SessionStartLimit;
+
 /// A user account of the fake Discord (a person or the bot).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FakeUser {
@@ -254,15 +256,15 @@ pub fn gateway(url: &str) -> Value {
 }
 
 /// GET /gateway/bot: one shard, a fresh session start limit.
-pub fn gateway_bot(url: &str) -> Value {
+pub fn gateway_bot(url: &str, shards: u32, limit: &SessionStartLimit) -> Value {
     json!({
         "url": url,
-        "shards": 1,
+        "shards": shards,
         "session_start_limit": {
-            "total": 1000,
-            "remaining": 1000,
-            "reset_after": 0,
-            "max_concurrency": 1,
+            "total": limit.total,
+            "remaining": limit.remaining,
+            "reset_after": limit.reset_after_ms,
+            "max_concurrency": limit.max_concurrency,
         },
     })
 }
@@ -296,14 +298,15 @@ pub fn reconnect() -> Value {
     frame(7, Value::Null)
 }
 
-/// The `d` of READY: the bot user, its guilds (all unavailable until their GUILD_CREATE), the
-/// session to resume and shard [0, 1].
+/// The `d` of READY: the bot user, the guilds of its shard (all unavailable until their
+/// GUILD_CREATE), the session to resume and the shard `[id, total]`.
 pub fn ready(
     bot: &FakeUser,
     application_id: u64,
     session_id: &str,
     resume_gateway_url: &str,
     guild_ids: &[u64],
+    shard: [u32; 2],
 ) -> Value {
     let guilds: Vec<Value> = guild_ids
         .iter()
@@ -317,7 +320,7 @@ pub fn ready(
         "session_type": "normal",
         "session_id": session_id,
         "resume_gateway_url": resume_gateway_url,
-        "shard": [0, 1],
+        "shard": shard,
         "application": { "id": sf(application_id), "flags": APPLICATION_FLAGS },
         "private_channels": [],
         "presences": [],
@@ -864,6 +867,12 @@ mod tests {
     const DM: u64 = 1_100_000_000_000_000_020;
     const APP: u64 = 1_200_000_000_000_000_000;
     const NOW: &str = "2025-03-04T05:06:07.123000+00:00";
+    const LIMIT: SessionStartLimit = SessionStartLimit {
+        total: 1000,
+        remaining: 998,
+        reset_after_ms: 86_000_000,
+        max_concurrency: 2,
+    };
 
     /// `v` as serenity's `T`, read both from the text on the wire (as the bot reads it) and
     /// from the `Value`.
@@ -1017,10 +1026,18 @@ mod tests {
     fn gateway_answers_deserialize() {
         let g: Gateway = de(&gateway("ws://127.0.0.1:9/gw"));
         assert_eq!(g.url, "ws://127.0.0.1:9/gw");
-        let g: BotGateway = de(&gateway_bot("ws://127.0.0.1:9/gw"));
-        assert_eq!((g.url.as_str(), g.shards), ("ws://127.0.0.1:9/gw", 1));
-        assert_eq!(g.session_start_limit.max_concurrency, 1);
-        assert!(g.session_start_limit.remaining > 0);
+        let g: BotGateway = de(&gateway_bot("ws://127.0.0.1:9/gw", 3, &LIMIT));
+        assert_eq!((g.url.as_str(), g.shards), ("ws://127.0.0.1:9/gw", 3));
+        let limit = g.session_start_limit;
+        assert_eq!(
+            (
+                limit.total,
+                limit.remaining,
+                limit.reset_after,
+                limit.max_concurrency
+            ),
+            (1000, 998, 86_000_000, 2)
+        );
     }
 
     #[test]
@@ -1046,6 +1063,7 @@ mod tests {
             "session-1",
             "ws://127.0.0.1:9/resume",
             &[GUILD],
+            [2, 3],
         );
         let GatewayEvent::Dispatch(seq, Event::Ready(ev)) = de(&dispatch("READY", 1, d)) else {
             panic!("not a READY dispatch")
@@ -1062,7 +1080,7 @@ mod tests {
         assert_eq!(ready.guilds[0].id.get(), GUILD);
         assert!(ready.guilds[0].unavailable);
         let shard = ready.shard.expect("shard");
-        assert_eq!((shard.id.0, shard.total), (0, 1));
+        assert_eq!((shard.id.0, shard.total), (2, 3));
     }
 
     #[test]
@@ -1517,7 +1535,7 @@ mod tests {
             &application(APP, &bot(), &alice()),
         );
         assert_fits("GatewayResponse", &gateway("ws://x"));
-        assert_fits("GatewayBotResponse", &gateway_bot("ws://x"));
+        assert_fits("GatewayBotResponse", &gateway_bot("ws://x", 3, &LIMIT));
         assert_fits("GuildChannelResponse", &channel(&text()));
         assert_fits("PrivateChannelResponse", &channel(&dm()));
         assert_fits("MessageResponse", &a_message(None));

@@ -320,7 +320,14 @@ fn route_request(
     let body = body.unwrap_or(&empty);
     match (method.as_str(), seg) {
         ("GET", ["gateway"]) => Ok((200, Some(payloads::gateway(&world.ws_url)))),
-        ("GET", ["gateway", "bot"]) => Ok((200, Some(payloads::gateway_bot(&world.ws_url)))),
+        ("GET", ["gateway", "bot"]) => {
+            let shards = super::shards::recommended_shards(world.guilds.len());
+            let limit = world.identifies.session_start_limit(Instant::now());
+            Ok((
+                200,
+                Some(payloads::gateway_bot(&world.ws_url, shards, &limit)),
+            ))
+        }
         ("GET", ["oauth2", "applications", "@me"]) | ("GET", ["applications", "@me"]) => Ok((
             200,
             Some(payloads::application(
@@ -334,9 +341,9 @@ fn route_request(
             if id(app)? != world.application_id {
                 return Err(DiscordError::coded(403, 50001, "Missing Access"));
             }
-            let first = world.snowflake();
-            // Leave room for one id per command.
-            world.next_id += 100;
+            // One id per command.
+            let count = body.as_array().map_or(1, |commands| commands.len().max(1));
+            let first = world.ids.run(count as u64);
             world.commands = payloads::registered_commands(world.application_id, first, body);
             Ok((200, Some(world.commands.clone())))
         }

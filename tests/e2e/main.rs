@@ -15,6 +15,7 @@ mod http_path;
 mod recap;
 mod resilience;
 mod rush;
+mod sandbox_shards;
 mod store;
 mod storms;
 mod wins;
