@@ -305,7 +305,7 @@ impl Dispatcher {
             last_retention: std::sync::Mutex::new(None),
             checkins: None,
             last_quiet_check: std::sync::Mutex::new(None),
-            owner: process_name(),
+            owner: crate::fleet::process_name(),
             stopping: std::sync::atomic::AtomicBool::new(false),
         }
     }
@@ -335,6 +335,12 @@ impl Dispatcher {
         self.store
             .release_leases(&self.owner, self.clock.now_ms())
             .await
+    }
+
+    /// Signs leases as `owner`: the name this process has in the fleet.
+    pub fn with_owner(mut self, owner: String) -> Dispatcher {
+        self.owner = owner;
+        self
     }
 
     /// Runs the check-in jobs too.
@@ -843,22 +849,6 @@ fn firing_post<'a>(
         scheduled_for: firing.at.timestamp_millis(),
         thread_name: None,
     }
-}
-
-/// How this process signs its leases: host, process id and a random part (a restarted
-/// process with a recycled pid is still someone else).
-fn process_name() -> String {
-    let host = std::env::var("HOSTNAME")
-        .ok()
-        .or_else(|| std::fs::read_to_string("/proc/sys/kernel/hostname").ok())
-        .map(|h| h.trim().to_owned())
-        .filter(|h| !h.is_empty())
-        .unwrap_or_else(|| "host".into());
-    format!(
-        "{host}:{}:{:08x}",
-        std::process::id(),
-        rand::random::<u32>()
-    )
 }
 
 /// 1, 4, 16 minutes...
