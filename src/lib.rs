@@ -9,6 +9,7 @@ pub mod clock;
 pub mod demo;
 pub mod discord;
 pub mod echo;
+pub mod fleet;
 pub mod ideas;
 pub mod invite;
 pub mod ops;

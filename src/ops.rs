@@ -14,6 +14,7 @@ use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
 
+use crate::fleet::Fleet;
 use crate::store::Store;
 
 /// Counters and gauges the bot keeps while it runs. Cheap atomics: incremented from any task.
@@ -211,6 +212,7 @@ impl Metrics {
 struct OpsState {
     store: Store,
     metrics: Arc<Metrics>,
+    fleet: Arc<Fleet>,
     started: Instant,
 }
 
@@ -220,10 +222,16 @@ pub async fn bind(addr: SocketAddr) -> std::io::Result<tokio::net::TcpListener> 
 }
 
 /// Serves the endpoints until the task is dropped.
-pub async fn serve(listener: tokio::net::TcpListener, store: Store, metrics: Arc<Metrics>) {
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    store: Store,
+    metrics: Arc<Metrics>,
+    fleet: Arc<Fleet>,
+) {
     let state = OpsState {
         store,
         metrics,
+        fleet,
         started: Instant::now(),
     };
     let app = Router::new()
@@ -251,6 +259,9 @@ async fn healthz(State(state): State<OpsState>) -> impl IntoResponse {
         "gateway_connected": gateway,
         "shards": state.metrics.shards.lock().expect("shard statuses").clone(),
         "uptime_seconds": state.started.elapsed().as_secs(),
+        // Which of the processes sharing the database answered, and its part of the fleet.
+        "process": state.fleet.owner(),
+        "fleet": fleet_view(&state.fleet),
     });
     let status = if database.is_ok() {
         StatusCode::OK
@@ -258,6 +269,24 @@ async fn healthz(State(state): State<OpsState>) -> impl IntoResponse {
         StatusCode::SERVICE_UNAVAILABLE
     };
     (status, axum::Json(body))
+}
+
+/// `/healthz`'s view of the fleet as this process last counted it.
+fn fleet_view(fleet: &Fleet) -> serde_json::Value {
+    let share = fleet.current();
+    serde_json::json!({
+        "processes": share.processes,
+        "share_per_second": share.per_second,
+        "requests_per_second": fleet.total_per_second(),
+    })
+}
+
+/// One gauge in Prometheus text format.
+fn gauge(out: &mut String, name: &str, help: &str, value: impl std::fmt::Display) {
+    let _ = writeln!(
+        out,
+        "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}"
+    );
 }
 
 async fn metrics_text(State(state): State<OpsState>) -> impl IntoResponse {
@@ -273,11 +302,28 @@ async fn metrics_text(State(state): State<OpsState>) -> impl IntoResponse {
             .within(HEALTH_DEADLINE, state.store.claims_in_flight())
             .await
     {
-        body.push_str(&format!(
-            "# HELP smallacts_claims_in_flight Posts claimed and not yet settled, by any process.\n\
-             # TYPE smallacts_claims_in_flight gauge\nsmallacts_claims_in_flight {claimed}\n"
-        ));
+        gauge(
+            &mut body,
+            "smallacts_claims_in_flight",
+            "Posts claimed and not yet settled, by any process.",
+            claimed,
+        );
     }
+    // As this process last counted (every fleet.heartbeat_seconds), so it still answers while
+    // the database does not: then the share is the one the process keeps sending at.
+    let share = state.fleet.current();
+    gauge(
+        &mut body,
+        "smallacts_fleet_processes",
+        "Live processes sharing the database, this one included, at its last heartbeat.",
+        share.processes,
+    );
+    gauge(
+        &mut body,
+        "smallacts_request_share_per_second",
+        "Requests per second this process allows itself: its share of discord.requests_per_second.",
+        share.per_second,
+    );
     (
         [(
             header::CONTENT_TYPE,

@@ -26,6 +26,7 @@ pub struct Settings {
     pub schedule: ScheduleSettings,
     pub privacy: PrivacySettings,
     pub checkins: CheckinSettings,
+    pub fleet: FleetSettings,
     /// From `DISCORD_TOKEN`; `None` when unset or empty.
     #[serde(skip)]
     pub token: Option<SecretString>,
@@ -133,6 +134,20 @@ pub struct CheckinSettings {
     pub quiet_hours: String,
     pub buddy_every_weeks: u32,
     pub buddy_round_time: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FleetSettings {
+    /// How often a process tells the others sharing its database that it is alive (and
+    /// recounts them). One silent for three heartbeats is taken for dead.
+    pub heartbeat_seconds: u32,
+}
+
+impl FleetSettings {
+    pub fn heartbeat(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(u64::from(self.heartbeat_seconds))
+    }
 }
 
 /// A database URL that may carry a password: Debug and Display show it with the password
@@ -340,6 +355,16 @@ impl Settings {
                 format!(
                     "{} is outside 1 to 50 (Discord allows 50 per second per bot)",
                     self.discord.requests_per_second
+                ),
+            );
+        }
+        if !(1..=60).contains(&self.fleet.heartbeat_seconds) {
+            problem(
+                "fleet.heartbeat_seconds",
+                format!(
+                    "{} is outside 1 to 60 seconds; a dead process is noticed after three \
+                     heartbeats, so 5 (the default) shares its budget out within 15 s",
+                    self.fleet.heartbeat_seconds
                 ),
             );
         }
@@ -674,6 +699,27 @@ mod tests {
                 text.contains("SMALLACTS__SCHEDULE__DEFAULT_TIMEZONE"),
                 "{text}"
             );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_fleet_heartbeat_is_one_to_sixty_seconds() {
+        Jail::expect_with(|jail| {
+            assert_eq!(load_in(jail, None).unwrap().fleet.heartbeat_seconds, 5);
+            for bad in ["0", "61"] {
+                jail.set_env("SMALLACTS__FLEET__HEARTBEAT_SECONDS", bad);
+                let err = load_in(jail, None).unwrap_err().to_string();
+                assert!(
+                    err.contains(&format!(
+                        "fleet.heartbeat_seconds (from SMALLACTS__FLEET__HEARTBEAT_SECONDS): \
+                         {bad} is outside 1 to 60 seconds"
+                    )),
+                    "{err}"
+                );
+            }
+            jail.set_env("SMALLACTS__FLEET__HEARTBEAT_SECONDS", "60");
+            assert_eq!(load_in(jail, None).unwrap().fleet.heartbeat_seconds, 60);
             Ok(())
         });
     }

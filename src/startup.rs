@@ -9,8 +9,9 @@ use anyhow::Context as _;
 use crate::acts::Catalogue;
 use crate::checkins::Checkins;
 use crate::clock::Clock;
-use crate::discord::delivery::DiscordDelivery;
+use crate::discord::delivery::{DiscordDelivery, Pacer};
 use crate::discord::{Bot, BotState};
+use crate::fleet::{self, Fleet};
 use crate::ideas::Ideas;
 use crate::ops::{self, Metrics};
 use crate::schedule::{DailyAdmin, Dispatcher, DispatcherSettings};
@@ -108,6 +109,25 @@ impl Application {
     /// Starts the operator endpoints and connects to Discord. Returns once the bot is
     /// connecting; a bad gateway URL is reported here, not wandered past.
     pub async fn start(mut self) -> anyhow::Result<Running> {
+        // Counted in before anything is sent, so the first requests already keep to this
+        // process's share of the bot's budget.
+        let fleet = Arc::new(Fleet::new(
+            self.store.clone(),
+            self.clock.clone(),
+            fleet::process_name(),
+            self.settings.discord.requests_per_second,
+            self.settings.fleet.heartbeat(),
+        ));
+        let share = fleet
+            .join()
+            .await
+            .context("registering this process in the database's fleet table")?;
+        tracing::info!(
+            process = fleet.owner(),
+            processes = share.processes,
+            share_per_second = share.per_second,
+            "joined the fleet"
+        );
         let ops_task = self.ops_listener.take().map(|listener| {
             if let Ok(addr) = listener.local_addr() {
                 tracing::info!(%addr, "serving /healthz and /metrics");
@@ -116,6 +136,7 @@ impl Application {
                 listener,
                 self.store.clone(),
                 self.metrics.clone(),
+                fleet.clone(),
             ))
         });
         let settings = Arc::new(self.settings);
@@ -144,16 +165,18 @@ impl Application {
                 if let Some(task) = ops_task {
                     task.abort();
                 }
+                if let Err(leaving) = fleet.leave().await {
+                    tracing::warn!(error = %leaving, "could not leave the fleet; the row falls quiet by itself");
+                }
                 return Err(error);
             }
         };
         let shard_manager = bot.shard_manager();
-        let delivery = DiscordDelivery::new(
-            bot.http(),
-            settings.discord.requests_per_second,
-            self.metrics.clone(),
-        )
-        .with_rate_limit_holds(bot.rate_limit_holds());
+        // Scheduled posts keep to the share; answers to commands do not go through the pacer
+        // (Discord gives them 3 seconds, and they are few).
+        let pacer = Arc::new(Pacer::new(share.per_second));
+        let delivery = DiscordDelivery::new(bot.http(), pacer.clone(), self.metrics.clone())
+            .with_rate_limit_holds(bot.rate_limit_holds());
         let dispatcher = Arc::new(
             Dispatcher::new(
                 self.store.clone(),
@@ -172,13 +195,13 @@ impl Application {
                     lease: chrono::Duration::seconds(i64::from(settings.schedule.lease_seconds)),
                 },
             )
-            .with_checkins(self.checkins.clone()),
+            .with_checkins(self.checkins.clone())
+            .with_fleet(fleet.clone()),
         );
         let shards_task = tokio::spawn(watch_shards(shard_manager.clone(), self.metrics.clone()));
+        fleet.set_shards(Some(bot.shard_plan().to_string()));
         let turn = IdentifyTurn {
-            store: self.store.clone(),
-            clock: self.clock.clone(),
-            owner: dispatcher.owner().to_owned(),
+            fleet: fleet.clone(),
             plan: bot.shard_plan(),
             metrics: self.metrics.clone(),
         };
@@ -197,9 +220,21 @@ impl Application {
                 dispatcher.clone(),
                 self.clock.clone(),
                 std::time::Duration::from_secs(settings.schedule.tick_seconds),
-                pass_deadline(&settings),
+                {
+                    let (settings, pacer) = (settings.clone(), pacer.clone());
+                    move || pass_deadline(&settings, pacer.rate())
+                },
                 stop_requested,
             ))
+        });
+        let heartbeat_task = tokio::spawn({
+            let fleet = fleet.clone();
+            let stop = stop_scheduler.subscribe();
+            async move {
+                fleet
+                    .run(stop, |share| pacer.set_rate(share.per_second))
+                    .await
+            }
         });
         Ok(Running {
             store: self.store,
@@ -210,6 +245,8 @@ impl Application {
             ops_task,
             shards_task,
             scheduler_task,
+            fleet,
+            heartbeat_task,
             stop_scheduler,
             stop_timeout: std::time::Duration::from_secs(u64::from(
                 settings.schedule.stop_timeout_seconds,
@@ -248,6 +285,9 @@ pub struct Running {
     ops_task: Option<tokio::task::JoinHandle<()>>,
     /// Keeps [`Metrics::shards`] current.
     shards_task: tokio::task::JoinHandle<()>,
+    /// This process in the fleet, and the heartbeat that keeps its share up to date.
+    pub fleet: Arc<Fleet>,
+    heartbeat_task: tokio::task::JoinHandle<()>,
     stop_scheduler: tokio::sync::watch::Sender<bool>,
     /// How long a graceful stop lets the scheduler finish what it is sending.
     stop_timeout: std::time::Duration,
@@ -299,6 +339,7 @@ impl Running {
                 "the database did not answer while handing back claims; they expire with their leases"
             ),
         }
+        leave_fleet(&self.fleet, self.heartbeat_task).await;
         self.shard_manager.shutdown_all().await;
         let mut bot_task = self.bot_task;
         if tokio::time::timeout(std::time::Duration::from_secs(2), &mut bot_task)
@@ -321,30 +362,56 @@ impl Running {
     }
 }
 
-/// Runs the dispatcher: a pass now, then again when the next post is due or after `longest`,
-/// whichever comes first (settings changed by admins are picked up by the next pass).
+/// Leaves the fleet once nothing more is sent, so the others take the whole budget at their
+/// next heartbeat. The heartbeat (told to stop with the scheduler) ends first: a late beat
+/// would write the row back.
+async fn leave_fleet(fleet: &Fleet, mut heartbeat_task: tokio::task::JoinHandle<()>) {
+    let wait = std::time::Duration::from_secs(2);
+    if tokio::time::timeout(wait, &mut heartbeat_task)
+        .await
+        .is_err()
+    {
+        heartbeat_task.abort();
+        let _ = heartbeat_task.await;
+    }
+    match tokio::time::timeout(wait, fleet.leave()).await {
+        Ok(Ok(())) => {}
+        Ok(Err(error)) => tracing::warn!(
+            error = %error,
+            "could not leave the fleet; the others notice within three heartbeats"
+        ),
+        Err(_) => tracing::warn!(
+            "the database did not answer while leaving the fleet; the others notice within three heartbeats"
+        ),
+    }
+}
+
 /// How long one scheduler pass may take before it is abandoned: a lease, plus a batch of
-/// posts (two requests each) at the configured pace. A pass stuck on a database that stopped
-/// answering (a black-holed connection never errors by itself) is dropped; whatever it had
-/// claimed is taken over when the lease runs out, and the next pass starts afresh.
-fn pass_deadline(settings: &Settings) -> std::time::Duration {
-    let sending = 2.0 * f64::from(settings.schedule.batch)
-        / f64::from(settings.discord.requests_per_second.max(1));
+/// posts (two requests each) at this process's pace now (its share of the fleet's budget). A
+/// pass stuck on a database that stopped answering (a black-holed connection never errors by
+/// itself) is dropped; whatever it had claimed is taken over when the lease runs out, and the
+/// next pass starts afresh.
+fn pass_deadline(settings: &Settings, requests_per_second: u32) -> std::time::Duration {
+    let sending = 2.0 * f64::from(settings.schedule.batch) / f64::from(requests_per_second.max(1));
     std::time::Duration::from_secs(u64::from(settings.schedule.lease_seconds))
         + std::time::Duration::from_secs_f64(sending)
 }
 
+/// Runs the dispatcher: a pass now, then again when the next post is due or after `longest`,
+/// whichever comes first (settings changed by admins are picked up by the next pass). Each
+/// pass gets `deadline()` as it starts.
 async fn run_scheduler(
     dispatcher: Arc<Dispatcher>,
     clock: Arc<dyn Clock>,
     longest: std::time::Duration,
-    deadline: std::time::Duration,
+    deadline: impl Fn() -> std::time::Duration,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
     loop {
         if *stop.borrow() {
             return;
         }
+        let deadline = deadline();
         match tokio::time::timeout(deadline, dispatcher.tick()).await {
             Ok(Ok(report)) if report != Default::default() => {
                 tracing::info!(?report, "scheduler pass")
@@ -379,9 +446,7 @@ async fn run_scheduler(
 /// process's shards: processes starting together take turns through a lock in the database,
 /// each holding it until its shards are connected and 5 seconds more.
 struct IdentifyTurn {
-    store: Store,
-    clock: Arc<dyn Clock>,
-    owner: String,
+    fleet: Arc<Fleet>,
     plan: crate::shards::ShardPlan,
     metrics: Arc<Metrics>,
 }
@@ -400,13 +465,7 @@ impl IdentifyTurn {
     async fn wait(&self) {
         let mut waited = false;
         loop {
-            let now = self.clock.now_ms();
-            let until = now + self.hold().as_millis() as i64;
-            match self
-                .store
-                .try_fleet_lock(Self::LOCK, &self.owner, now, until)
-                .await
-            {
+            match self.fleet.try_lock(Self::LOCK, self.hold()).await {
                 Ok(true) => break,
                 Ok(false) => {
                     if !waited {
@@ -448,7 +507,7 @@ impl IdentifyTurn {
             crate::shards::IDENTIFY_INTERVAL_SECONDS,
         ))
         .await;
-        if let Err(error) = self.store.release_fleet_lock(Self::LOCK, &self.owner).await {
+        if let Err(error) = self.fleet.release(Self::LOCK).await {
             tracing::warn!(error = %error, "could not hand on the identify turn; it lapses by itself");
         }
         std::future::pending::<()>().await

@@ -2,6 +2,7 @@
 //! and say what went wrong in terms the dispatcher can act on.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use poise::serenity_prelude as serenity;
@@ -17,26 +18,46 @@ const RATE_LIMIT_ATTEMPTS: u32 = 5;
 
 /// Spaces requests evenly so the bot stays under Discord's global limit on its own: with the
 /// proxy set, serenity's rate limiter is off, and evenly spaced requests also spread a 09:00
-/// rush instead of bursting into 429s.
+/// rush instead of bursting into 429s. The rate changes while the bot runs: with several
+/// processes on one database each keeps to its share of the bot's budget (see
+/// [`crate::fleet`]), which changes as processes come and go.
 pub struct Pacer {
-    interval: Duration,
+    /// Nanoseconds between two requests.
+    interval_ns: AtomicU64,
     next: Mutex<Instant>,
 }
 
 impl Pacer {
     pub fn new(per_second: u32) -> Pacer {
         Pacer {
-            interval: Duration::from_secs(1) / per_second.max(1),
+            interval_ns: AtomicU64::new(Self::interval_ns(per_second)),
             next: Mutex::new(Instant::now()),
         }
     }
 
+    fn interval_ns(per_second: u32) -> u64 {
+        1_000_000_000 / u64::from(per_second.max(1))
+    }
+
+    /// From the next request on, `per_second` requests a second (turns already handed out
+    /// keep their time).
+    pub fn set_rate(&self, per_second: u32) {
+        self.interval_ns
+            .store(Self::interval_ns(per_second), Ordering::Relaxed);
+    }
+
+    /// Requests per second now allowed.
+    pub fn rate(&self) -> u32 {
+        (1_000_000_000 / self.interval_ns.load(Ordering::Relaxed).max(1)) as u32
+    }
+
     /// Waits for this request's turn.
     pub async fn wait(&self) {
+        let interval = Duration::from_nanos(self.interval_ns.load(Ordering::Relaxed));
         let at = {
             let mut next = self.next.lock().await;
             let at = (*next).max(Instant::now());
-            *next = at + self.interval;
+            *next = at + interval;
             at
         };
         tokio::time::sleep_until(at).await;
@@ -52,7 +73,7 @@ impl Pacer {
 /// Delivers [`Outgoing`] posts through serenity's HTTP client.
 pub struct DiscordDelivery {
     http: Arc<serenity::Http>,
-    pacer: Pacer,
+    pacer: Arc<Pacer>,
     metrics: Arc<Metrics>,
     /// Where 429s are held (see [`super::relay`]): on the proxy path the relay holds a retried
     /// request for as long as Discord said; on either path the pacer follows a global hold.
@@ -60,14 +81,15 @@ pub struct DiscordDelivery {
 }
 
 impl DiscordDelivery {
+    /// Sends through `http` at the pace `pacer` keeps (which whoever holds it may change).
     pub fn new(
         http: Arc<serenity::Http>,
-        requests_per_second: u32,
+        pacer: Arc<Pacer>,
         metrics: Arc<Metrics>,
     ) -> DiscordDelivery {
         DiscordDelivery {
             http,
-            pacer: Pacer::new(requests_per_second),
+            pacer,
             metrics,
             holds: None,
         }
@@ -341,5 +363,40 @@ mod tests {
         let before = Instant::now();
         pacer.wait().await;
         assert!(before.elapsed() >= Duration::from_secs(2));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_pacer_follows_a_new_rate_from_the_next_request() {
+        let pacer = Pacer::new(45);
+        assert_eq!(pacer.rate(), 45);
+        // Another process joined: half the budget each.
+        pacer.set_rate(22);
+        assert_eq!(pacer.rate(), 22);
+        pacer.wait().await;
+        let start = Instant::now();
+        for _ in 0..22 {
+            pacer.wait().await;
+        }
+        // 22 more requests at 22/s take a second, not the half second they took at 45/s.
+        let took = start.elapsed();
+        assert!(
+            took >= Duration::from_millis(990) && took <= Duration::from_millis(1010),
+            "{took:?}"
+        );
+        // It left again: the whole budget.
+        pacer.set_rate(45);
+        pacer.wait().await;
+        let start = Instant::now();
+        for _ in 0..45 {
+            pacer.wait().await;
+        }
+        let took = start.elapsed();
+        assert!(
+            took >= Duration::from_millis(990) && took <= Duration::from_millis(1010),
+            "{took:?}"
+        );
+        // Never stuck: a rate of 0 is taken as 1 a second.
+        pacer.set_rate(0);
+        assert_eq!(pacer.rate(), 1);
     }
 }

@@ -302,6 +302,8 @@ pub struct Dispatcher {
     owner: String,
     /// Set by a graceful stop: claim nothing new.
     stopping: std::sync::atomic::AtomicBool,
+    /// The fleet this process belongs to (its share of the request budget), when running.
+    fleet: Option<Arc<crate::fleet::Fleet>>,
 }
 
 impl Dispatcher {
@@ -321,8 +323,9 @@ impl Dispatcher {
             last_retention: std::sync::Mutex::new(None),
             checkins: None,
             last_quiet_check: std::sync::Mutex::new(None),
-            owner: process_name(),
+            owner: crate::fleet::process_name(),
             stopping: std::sync::atomic::AtomicBool::new(false),
+            fleet: None,
         }
     }
 
@@ -331,11 +334,6 @@ impl Dispatcher {
     pub fn stop_claiming(&self) {
         self.stopping
             .store(true, std::sync::atomic::Ordering::SeqCst);
-    }
-
-    /// How this process signs its leases.
-    pub fn owner(&self) -> &str {
-        &self.owner
     }
 
     fn stopping(&self) -> bool {
@@ -358,6 +356,26 @@ impl Dispatcher {
             .await
     }
 
+    /// Runs as a member of `fleet`: signs leases with its name, and takes no more servers
+    /// at a time than its share of the request budget sends well within a lease.
+    pub fn with_fleet(mut self, fleet: Arc<crate::fleet::Fleet>) -> Dispatcher {
+        self.owner = fleet.owner().to_owned();
+        self.fleet = Some(fleet);
+        self
+    }
+
+    /// Servers taken for their daily post in one pass: `schedule.batch`, or fewer if this
+    /// process's share of the budget could not send them in half a lease (what it holds must
+    /// not lapse into another process's hands while it is still sending).
+    fn servers_per_pass(&self) -> i64 {
+        let Some(fleet) = &self.fleet else {
+            return self.settings.batch;
+        };
+        let per_second = i64::from(fleet.current().per_second);
+        let within_half_a_lease = per_second * self.settings.lease.num_seconds() / 2;
+        self.settings.batch.min(within_half_a_lease.max(1))
+    }
+
     /// Runs the check-in jobs too.
     pub fn with_checkins(mut self, checkins: Arc<Checkins>) -> Dispatcher {
         self.checkins = Some(checkins);
@@ -375,15 +393,12 @@ impl Dispatcher {
         // The day's messages first: servers are taken a batch at a time (each by one process
         // of a fleet), and the threads those posts open wait until no more posts are due, so
         // every team's act lands as early as the request budget allows.
+        let servers = self.servers_per_pass();
         let due = self
             .store
-            .take_due_daily(
-                now.timestamp_millis(),
-                &self.lease(now),
-                self.settings.batch,
-            )
+            .take_due_daily(now.timestamp_millis(), &self.lease(now), servers)
             .await?;
-        let more_posts_due = due.len() as i64 >= self.settings.batch;
+        let more_posts_due = due.len() as i64 >= servers;
         // A few servers at a time, so that one server's database work overlaps another's
         // request: the pace is the delivery's, and this keeps it from waiting on the database.
         let handled: Vec<TickReport> = futures::stream::iter(due)
@@ -904,22 +919,6 @@ fn firing_post<'a>(
         scheduled_for: firing.at.timestamp_millis(),
         thread_name: None,
     }
-}
-
-/// How this process signs its leases: host, process id and a random part (a restarted
-/// process with a recycled pid is still someone else).
-fn process_name() -> String {
-    let host = std::env::var("HOSTNAME")
-        .ok()
-        .or_else(|| std::fs::read_to_string("/proc/sys/kernel/hostname").ok())
-        .map(|h| h.trim().to_owned())
-        .filter(|h| !h.is_empty())
-        .unwrap_or_else(|| "host".into());
-    format!(
-        "{host}:{}:{:08x}",
-        std::process::id(),
-        rand::random::<u32>()
-    )
 }
 
 /// 1, 4, 16 minutes...

@@ -70,6 +70,14 @@ impl Store {
     /// Brings the stored built-in acts in line with the catalogue: new acts are added,
     /// changed ones updated (keeping their row, so history still points at them), and acts
     /// no longer in the catalogue retired rather than deleted. One transaction.
+    ///
+    /// Several processes may start at once on one database, each syncing the same catalogue.
+    /// Every write is idempotent, so a process whose read came before another's rows were
+    /// committed writes the same values over them instead of failing on the catalogue's
+    /// unique slug: new and changed acts are upserted on that slug, and retiring skips rows
+    /// already retired. Rows are written in one order (the catalogue's, then by id), so two
+    /// such transactions wait on each other at most, never in a cycle (a deadlock). The
+    /// report says what this process found to do.
     pub async fn sync_catalogue(
         &self,
         acts: &[Act],
@@ -87,36 +95,46 @@ impl Store {
         let mut report = SyncReport::default();
         for act in acts {
             match existing.remove(&act.slug) {
-                Some(row) if row.same_as(act) => report.unchanged += 1,
-                Some(row) => {
-                    sqlx::query(
-                        "UPDATE acts SET text = $1, size = $2, way = $3, settings = $4, \
-                         needs = $5, updated_at = $6, retired_at = NULL WHERE id = $7",
-                    )
-                    .bind(&act.text)
-                    .bind(act.size.as_str())
-                    .bind(act.way.as_str())
-                    .bind(join_tags(&act.settings))
-                    .bind(join_tags(&act.needs))
-                    .bind(now_ms)
-                    .bind(row.id)
-                    .execute(&mut *tx)
-                    .await?;
-                    report.updated += 1;
+                Some(row) if row.same_as(act) => {
+                    report.unchanged += 1;
+                    continue;
                 }
-                None => {
-                    insert_act(&mut tx, None, act, "catalogue", now_ms).await?;
-                    report.added += 1;
-                }
+                Some(_) => report.updated += 1,
+                None => report.added += 1,
             }
+            sqlx::query(
+                "INSERT INTO acts (slug, text, size, way, settings, needs, origin, created_at, \
+                 updated_at) VALUES ($1, $2, $3, $4, $5, $6, 'catalogue', $7, $7) \
+                 ON CONFLICT (slug) WHERE guild_id IS NULL DO UPDATE SET text = excluded.text, \
+                 size = excluded.size, way = excluded.way, settings = excluded.settings, \
+                 needs = excluded.needs, updated_at = excluded.updated_at, retired_at = NULL",
+            )
+            .bind(&act.slug)
+            .bind(&act.text)
+            .bind(act.size.as_str())
+            .bind(act.way.as_str())
+            .bind(join_tags(&act.settings))
+            .bind(join_tags(&act.needs))
+            .bind(now_ms)
+            .execute(&mut *tx)
+            .await?;
         }
-        for row in existing.into_values().filter(|r| r.retired_at.is_none()) {
-            sqlx::query("UPDATE acts SET retired_at = $1, updated_at = $1 WHERE id = $2")
-                .bind(now_ms)
-                .bind(row.id)
-                .execute(&mut *tx)
-                .await?;
-            report.retired += 1;
+        let mut retiring: Vec<i64> = existing
+            .into_values()
+            .filter(|r| r.retired_at.is_none())
+            .map(|r| r.id)
+            .collect();
+        retiring.sort_unstable();
+        for id in retiring {
+            let done = sqlx::query(
+                "UPDATE acts SET retired_at = $1, updated_at = $1 \
+                 WHERE id = $2 AND retired_at IS NULL",
+            )
+            .bind(now_ms)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+            report.retired += done.rows_affected() as usize;
         }
         tx.commit().await?;
         Ok(report)

@@ -9,7 +9,7 @@
 mod acts;
 mod checkins;
 mod daily;
-mod fleet_tmp;
+mod fleet;
 mod posts;
 mod recap;
 mod servers;
@@ -31,6 +31,7 @@ pub use checkins::{
     QuietBuddy, RunRecord, ServerResource,
 };
 pub use daily::{DailyChange, DailyConfig, Suggestion};
+pub use fleet::ProcessRow;
 pub use posts::{Claim, Created, Lease, NewPost, PostRecord, PostStatus, Takeover};
 pub use recap::{RangeWin, RecapChange, RecapConfig};
 pub use servers::ServerRecord;
@@ -287,6 +288,12 @@ impl Store {
     }
 
     /// Applies the migrations this binary carries that the database has not seen.
+    ///
+    /// Safe with several processes starting at once on PostgreSQL: sqlx's migrator (locking
+    /// on, as `migrate!` builds it) takes `pg_advisory_lock` on a key derived from the
+    /// database's name, on the one connection it migrates with, before it reads which
+    /// migrations were applied, and releases it afterwards; on an `Any` pool the call goes to
+    /// the PostgreSQL connection's own lock. The others wait, then find nothing left to do.
     pub async fn migrate(&self) -> Result<(), StoreError> {
         let migrator = match self.backend {
             Backend::Sqlite => &SQLITE_MIGRATIONS,

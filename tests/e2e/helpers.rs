@@ -23,10 +23,24 @@ struct PostgresCleanup {
 impl TestDb {
     /// A temporary SQLite file.
     pub async fn sqlite() -> TestDb {
+        TestDb::fresh_sqlite().await.migrated().await
+    }
+
+    /// A new database on the server named by SMALLACTS_TEST_POSTGRES_URL.
+    pub async fn postgres() -> TestDb {
+        TestDb::fresh_postgres().await.migrated().await
+    }
+
+    async fn migrated(self) -> TestDb {
+        self.store.migrate().await.expect("migrate");
+        self
+    }
+
+    /// A temporary SQLite file, not yet migrated (as a first start finds it).
+    pub async fn fresh_sqlite() -> TestDb {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = format!("sqlite://{}", dir.path().join("test.db").display());
         let store = Store::connect_url(&url).await.expect("open sqlite");
-        store.migrate().await.expect("migrate sqlite");
         TestDb {
             store,
             url,
@@ -35,8 +49,9 @@ impl TestDb {
         }
     }
 
-    /// A new database on the server named by SMALLACTS_TEST_POSTGRES_URL.
-    pub async fn postgres() -> TestDb {
+    /// A new, empty database on the server named by SMALLACTS_TEST_POSTGRES_URL, not yet
+    /// migrated (as a first start finds it).
+    pub async fn fresh_postgres() -> TestDb {
         let admin_url = postgres_admin_url();
         let database = format!("smallacts_test_{}", rand::random::<u64>());
         let mut admin = connect_admin(&admin_url).await;
@@ -47,7 +62,6 @@ impl TestDb {
             .expect("create test database");
         let url = with_database(&admin_url, &database);
         let store = Store::connect_url(&url).await.expect("open postgres");
-        store.migrate().await.expect("migrate postgres");
         TestDb {
             store,
             url,
