@@ -374,7 +374,12 @@ async fn leave_fleet(fleet: &Fleet, mut heartbeat_task: tokio::task::JoinHandle<
         heartbeat_task.abort();
         let _ = heartbeat_task.await;
     }
-    match tokio::time::timeout(wait, fleet.leave()).await {
+    // A process stopped while its shards were starting hands the identify turn on too.
+    let leave = async {
+        fleet.release(IdentifyTurn::LOCK).await?;
+        fleet.leave().await
+    };
+    match tokio::time::timeout(wait, leave).await {
         Ok(Ok(())) => {}
         Ok(Err(error)) => tracing::warn!(
             error = %error,
@@ -456,7 +461,7 @@ impl IdentifyTurn {
 
     /// Long enough for this process's shards to identify, and a margin.
     fn hold(&self) -> std::time::Duration {
-        self.plan.identify_time() + std::time::Duration::from_secs(15)
+        self.plan.identify_time() + std::time::Duration::from_secs(10)
     }
 
     /// Waits until this process has the turn. A database that cannot be asked does not keep
