@@ -342,9 +342,11 @@ impl Running {
         leave_fleet(&self.fleet, self.heartbeat_task).await;
         self.shard_manager.shutdown_all().await;
         let mut bot_task = self.bot_task;
-        if tokio::time::timeout(std::time::Duration::from_secs(2), &mut bot_task)
-            .await
-            .is_err()
+        // Already finished when the gateway ended for good (and then already awaited).
+        if !bot_task.is_finished()
+            && tokio::time::timeout(std::time::Duration::from_secs(2), &mut bot_task)
+                .await
+                .is_err()
         {
             bot_task.abort();
         }
