@@ -53,9 +53,11 @@ async fn schema_has_every_table_and_column(db: TestDb) {
             "checkin_runs",
             "checkins",
             "dm_queue",
+            "fleet_locks",
             "member_prefs",
             "member_shifts",
             "posts",
+            "processes",
             "pulse_answers",
             "server_settings",
             "servers",
@@ -107,6 +109,10 @@ async fn schema_has_every_table_and_column(db: TestDb) {
             "retired_at"
         ]
     );
+    let processes = db.store.column_names("processes").await.unwrap();
+    assert_eq!(processes, ["owner", "started_at", "heartbeat_at", "shards"]);
+    let locks = db.store.column_names("fleet_locks").await.unwrap();
+    assert_eq!(locks, ["name", "owner", "until_ms"]);
     // The pulse keeps no time with an answer and nothing but the member, so the order of
     // answers cannot point at anyone either.
     let pulse = db.store.column_names("pulse_answers").await.unwrap();
@@ -133,7 +139,7 @@ async fn schema_has_every_table_and_column(db: TestDb) {
         ]
     );
     let settings = db.store.column_names("server_settings").await.unwrap();
-    assert_eq!(settings.len(), 16, "{settings:?}");
+    assert_eq!(settings.len(), 18, "{settings:?}");
     // Applying again is a no-op, not an error.
     db.store.migrate().await.unwrap();
 }
