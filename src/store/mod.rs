@@ -40,6 +40,11 @@ pub use wins::{ForgetReport, MEMBER_COLUMNS, MemberExport, MemberPrefs, NewWin, 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
 
+/// Runs of the SQLite migrations before one that fails is taken as the answer: enough for a
+/// few processes racing through the migrations of a new file, each run applying what the
+/// others had not yet.
+const SQLITE_MIGRATION_TRIES: u32 = 10;
+
 /// Which database is behind the pool.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -289,17 +294,33 @@ impl Store {
 
     /// Applies the migrations this binary carries that the database has not seen.
     ///
-    /// Safe with several processes starting at once on PostgreSQL: sqlx's migrator (locking
+    /// Safe with several processes starting at once. On PostgreSQL sqlx's migrator (locking
     /// on, as `migrate!` builds it) takes `pg_advisory_lock` on a key derived from the
     /// database's name, on the one connection it migrates with, before it reads which
     /// migrations were applied, and releases it afterwards; on an `Any` pool the call goes to
     /// the PostgreSQL connection's own lock. The others wait, then find nothing left to do.
+    /// On SQLite it takes no lock: processes migrating a new file together each try the first
+    /// migration, and all but one fail on tables that now exist, their transaction rolled back
+    /// whole. Running again finds those migrations applied and goes on from there.
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        let migrator = match self.backend {
-            Backend::Sqlite => &SQLITE_MIGRATIONS,
-            Backend::Postgres => &POSTGRES_MIGRATIONS,
-        };
-        migrator.run(&self.pool).await?;
+        match self.backend {
+            Backend::Postgres => POSTGRES_MIGRATIONS.run(&self.pool).await?,
+            Backend::Sqlite => {
+                let mut tries = 1;
+                loop {
+                    match SQLITE_MIGRATIONS.run(&self.pool).await {
+                        Err(
+                            sqlx::migrate::MigrateError::ExecuteMigration(..)
+                            | sqlx::migrate::MigrateError::Execute(_),
+                        ) if tries < SQLITE_MIGRATION_TRIES => {
+                            tokio::time::sleep(Duration::from_millis(50) * tries).await;
+                            tries += 1;
+                        }
+                        outcome => break outcome?,
+                    }
+                }
+            }
+        }
         Ok(())
     }
 

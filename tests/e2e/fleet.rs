@@ -415,6 +415,7 @@ async fn three_binaries_start_at_once(db: TestDb) {
     assert_eq!(db.store.active_server_count().await.unwrap(), servers);
 
     // A graceful stop leaves at once: the other two split the budget.
+    let stopping = std::time::Instant::now();
     std::process::Command::new("kill")
         .args(["-TERM", &bots[0].child.id().to_string()])
         .status()
@@ -423,12 +424,20 @@ async fn three_binaries_start_at_once(db: TestDb) {
     assert_eq!(stopped.code(), Some(0), "{}", bots[0].log());
     let answers = until_each_counts(&addrs[1..], 2).await;
     assert!(answers.iter().all(|a| a["fleet"]["share_per_second"] == 22));
+    let after_stop = stopping.elapsed();
 
     // `kill -9` leaves nothing behind: the survivor notices once it has been quiet for three
     // heartbeats, and takes the whole budget back.
+    let killing = std::time::Instant::now();
     bots[1].child.kill().unwrap();
     bots[1].child.wait().unwrap();
     let answers = until_each_counts(&addrs[2..], 1).await;
+    // Figures (with --no-capture): heartbeats are a second apart here.
+    eprintln!(
+        "fleet: the others counted 2 {:.1} s after a SIGTERM, the survivor 1 {:.1} s after a kill -9",
+        after_stop.as_secs_f64(),
+        killing.elapsed().as_secs_f64()
+    );
     assert_eq!(answers[0]["fleet"]["share_per_second"], 45);
     let (_, metrics) = http_request(addrs[2], "GET", "/metrics", &[], None).await;
     assert!(

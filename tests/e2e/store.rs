@@ -109,6 +109,10 @@ async fn schema_has_every_table_and_column(db: TestDb) {
             "retired_at"
         ]
     );
+    let processes = db.store.column_names("processes").await.unwrap();
+    assert_eq!(processes, ["owner", "started_at", "heartbeat_at", "shards"]);
+    let locks = db.store.column_names("fleet_locks").await.unwrap();
+    assert_eq!(locks, ["name", "owner", "until_ms"]);
     // The pulse keeps no time with an answer and nothing but the member, so the order of
     // answers cannot point at anyone either.
     let pulse = db.store.column_names("pulse_answers").await.unwrap();
