@@ -171,7 +171,10 @@ async fn main() -> anyhow::Result<()> {
     }
     eprintln!("{servers} daily posts set for {due}");
     let wait = (due - chrono::Utc::now()).to_std().unwrap_or_default();
-    anyhow::ensure!(!wait.is_zero(), "the set-up ran past the due time; fewer servers?");
+    anyhow::ensure!(
+        !wait.is_zero(),
+        "the set-up ran past the due time; fewer servers?"
+    );
     tokio::time::sleep(wait).await;
     let cpu_before: Vec<f64> = processes
         .iter_mut()

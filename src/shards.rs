@@ -180,7 +180,10 @@ mod tests {
     #[test]
     fn auto_takes_discords_recommendation() {
         let plan = ShardPlan::decide(ShardCount::Auto, None, 6).unwrap();
-        assert_eq!((plan.first, plan.last, plan.total, plan.count()), (0, 5, 6, 6));
+        assert_eq!(
+            (plan.first, plan.last, plan.total, plan.count()),
+            (0, 5, 6, 6)
+        );
         assert_eq!(plan.to_string(), "0-5/6");
         // Discord says 0 for a bot in no servers yet; one shard still runs.
         assert_eq!(

@@ -524,10 +524,7 @@ impl IdentifyTurn {
 /// Copies each shard's stage and latency into the metrics every couple of seconds, for
 /// `/healthz` and `/metrics` (serenity keeps them behind an async lock the endpoints should
 /// not wait on).
-async fn watch_shards(
-    manager: Arc<poise::serenity_prelude::ShardManager>,
-    metrics: Arc<Metrics>,
-) {
+async fn watch_shards(manager: Arc<poise::serenity_prelude::ShardManager>, metrics: Arc<Metrics>) {
     loop {
         let statuses = crate::discord::gateway::shard_statuses(&manager).await;
         *metrics.shards.lock().expect("shard statuses") = statuses;

@@ -238,7 +238,9 @@ impl Bot {
         let plan = self.plan;
         let manager = self.client.shard_manager.clone();
         // serenity's range is first..last with last *included* (it starts last - first + 1).
-        let shards = self.client.start_shard_range(plan.first..plan.last, plan.total);
+        let shards = self
+            .client
+            .start_shard_range(plan.first..plan.last, plan.total);
         tokio::select! {
             ended = shards => ended.context("Discord gateway"),
             () = gateway::sharding_required() => {

@@ -9,8 +9,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use futures::StreamExt as _;
 use chrono_tz::Tz;
+use futures::StreamExt as _;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 

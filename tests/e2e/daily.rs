@@ -916,7 +916,10 @@ async fn the_days_messages_all_go_out_before_any_of_their_threads() {
         .iter()
         .position(|r| r.method == "POST" && r.path.ends_with("/threads"))
         .unwrap();
-    assert!(last_message < first_thread, "every message before any thread");
+    assert!(
+        last_message < first_thread,
+        "every message before any thread"
+    );
     for channel in &channels {
         assert_eq!(daily_posts(&bot.sandbox, *channel).len(), 1);
     }

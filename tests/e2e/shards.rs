@@ -257,8 +257,7 @@ mod postgres {
     use super::*;
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn two_processes_split_four_shards_and_post_each_server_once_under_the_global_limit()
-    {
+    async fn two_processes_split_four_shards_and_post_each_server_once_under_the_global_limit() {
         let outcome = two_process_rush(TestDb::postgres().await, 300, None).await;
         assert_eq!((outcome.missing, outcome.duplicates), (0, 0));
         assert_eq!(outcome.rate_limited, 0, "together under Discord's 50/s");

@@ -1002,12 +1002,24 @@ async fn due_servers_are_split_between_processes_under_leases(db: TestDb) {
     taken.dedup();
     assert_eq!(first.len() + second.len(), 40, "every due server taken");
     assert_eq!(taken.len(), 40, "and none by both");
-    assert!(store.take_due_daily(T0 + 1, &lease("c", T0), 50).await.unwrap().is_empty());
+    assert!(
+        store
+            .take_due_daily(T0 + 1, &lease("c", T0), 50)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     // One server let go (its next post moved on), one process gone: its servers come back
     // once the lease has run out, and only then.
-    store.set_daily_next_at(first[0].guild_id, Some(T0 + 86_400_000)).await.unwrap();
+    store
+        .set_daily_next_at(first[0].guild_id, Some(T0 + 86_400_000))
+        .await
+        .unwrap();
     let lapsed = T0 + 60_001;
-    let retaken = store.take_due_daily(lapsed, &lease("c", lapsed), 50).await.unwrap();
+    let retaken = store
+        .take_due_daily(lapsed, &lease("c", lapsed), 50)
+        .await
+        .unwrap();
     assert_eq!(retaken.len(), 39);
     assert!(!retaken.iter().any(|c| c.guild_id == first[0].guild_id));
     // While a server is held, the earliest due time is its lease's end, not a past minute.
