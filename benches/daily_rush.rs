@@ -16,8 +16,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use smallacts::sandbox::{Sandbox, SandboxOptions};
-use smallacts::schedule::Schedule;
-use smallacts::store::{DailyChange, Store};
+use smallacts::store::Store;
 
 const SERVERS: usize = 10_000;
 const ENFORCED_PER_SECOND: u32 = 50;
@@ -30,21 +29,6 @@ impl Drop for KillOnDrop {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
-}
-
-/// User + system CPU time of a process, from /proc (clock ticks of 10 ms on Linux).
-fn cpu_seconds(pid: u32) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let after_name = stat.rsplit_once(')').map(|(_, rest)| rest).unwrap_or("");
-    let fields: Vec<&str> = after_name.split_whitespace().collect();
-    let ticks = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|f| f.parse::<f64>().ok())
-            .unwrap_or(0.0)
-    };
-    // utime and stime are fields 14 and 15 of the whole line: 12 and 13 after the name.
-    (ticks(11) + ticks(12)) / 100.0
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
@@ -93,21 +77,9 @@ async fn main() -> anyhow::Result<()> {
     let due = soon
         - chrono::Duration::seconds(i64::from(soon.second()))
         - chrono::Duration::nanoseconds(i64::from(soon.nanosecond()));
-    let schedule = Schedule::daily(&due.format("%H:%M").to_string(), "every")?.to_storage();
-    for (guild, channel) in &channels {
-        let change = DailyChange {
-            channel_id: Some(*channel),
-            schedule: Some(schedule.clone()),
-            timezone: Some("UTC".into()),
-            next_at: Some(Some(due.timestamp_millis())),
-            ..Default::default()
-        };
-        store
-            .change_daily(*guild as i64, &change, due.timestamp_millis())
-            .await?;
-    }
+    common::all_due_at(&store, &channels, due).await?;
     eprintln!("{SERVERS} daily posts set for {due}");
-    let cpu_before = cpu_seconds(pid);
+    let cpu_before = common::cpu_seconds(pid).unwrap_or_default();
     let requests_before = sandbox.requests().len();
     tokio::time::sleep((due - chrono::Utc::now()).to_std().unwrap_or_default()).await;
 
@@ -123,7 +95,7 @@ async fn main() -> anyhow::Result<()> {
     // Let the last posts' threads finish.
     tokio::time::sleep(Duration::from_secs(2)).await;
     let elapsed = started.elapsed().as_secs_f64() - 2.0;
-    let cpu = cpu_seconds(pid) - cpu_before;
+    let cpu = common::cpu_seconds(pid).unwrap_or_default() - cpu_before;
     let requests = sandbox.requests().len() - requests_before;
 
     let mut per_channel: HashMap<u64, usize> = HashMap::new();

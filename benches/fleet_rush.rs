@@ -12,14 +12,15 @@
 //! (default `postgres://postgres@127.0.0.1:5432/test`; a fresh database is made and dropped).
 //! Figures only: nothing here asserts on time.
 
+mod common;
+
 use std::collections::HashMap;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use chrono::Timelike;
 use smallacts::sandbox::{HttpPath, Sandbox, SandboxOptions};
-use smallacts::schedule::Schedule;
-use smallacts::store::{DailyChange, Store};
+use smallacts::store::Store;
 
 const SHARDS: u32 = 8;
 const ENFORCED_PER_SECOND: u32 = 50;
@@ -51,16 +52,8 @@ impl Process {
         {
             self.peak_rss_kib = self.peak_rss_kib.max(rss);
         }
-        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-        let fields: Vec<&str> = stat
-            .rsplit_once(')')
-            .map(|(_, rest)| rest)
-            .unwrap_or("")
-            .split_whitespace()
-            .collect();
-        let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok());
-        if let (Some(user), Some(system)) = (ticks(11), ticks(12)) {
-            self.cpu_seconds = (user + system) / 100.0;
+        if let Some(cpu) = common::cpu_seconds(pid) {
+            self.cpu_seconds = cpu;
         }
     }
 }
@@ -97,22 +90,8 @@ async fn main() -> anyhow::Result<()> {
         .and_then(|n| n.parse().ok())
         .unwrap_or(20_000);
     let kill_half = std::env::var("SMALLACTS_BENCH_KILL").is_ok_and(|v| v == "half");
-    let admin = std::env::var("SMALLACTS_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-    let database = format!("fleet_rush_{}", std::process::id());
-    let admin_sql = |sql: String| {
-        let admin = admin.clone();
-        async move {
-            use sqlx::{Connection, Executor};
-            let mut connection = sqlx::PgConnection::connect(&admin).await?;
-            connection.execute(sqlx::AssertSqlSafe(sql)).await?;
-            anyhow::Ok(())
-        }
-    };
-    admin_sql(format!("CREATE DATABASE {database}")).await?;
-    let mut url = url::Url::parse(&admin)?;
-    url.set_path(&database);
-    let url = url.to_string();
+    let database = common::TempPostgres::create("fleet_rush").await?;
+    let url = database.url.clone();
 
     let sandbox = Sandbox::start(SandboxOptions { openapi: false }).await?;
     sandbox.set_rate_limit(Some(ENFORCED_PER_SECOND));
@@ -156,19 +135,7 @@ async fn main() -> anyhow::Result<()> {
         - chrono::Duration::seconds(i64::from(soon.second()))
         - chrono::Duration::nanoseconds(i64::from(soon.nanosecond()))
         + chrono::Duration::minutes(1);
-    let schedule = Schedule::daily(&due.format("%H:%M").to_string(), "every")?.to_storage();
-    for (guild, channel) in &channels {
-        let change = DailyChange {
-            channel_id: Some(*channel),
-            schedule: Some(schedule.clone()),
-            timezone: Some("UTC".into()),
-            next_at: Some(Some(due.timestamp_millis())),
-            ..Default::default()
-        };
-        store
-            .change_daily(*guild as i64, &change, due.timestamp_millis())
-            .await?;
-    }
+    common::all_due_at(&store, &channels, due).await?;
     eprintln!("{servers} daily posts set for {due}");
     let wait = (due - chrono::Utc::now()).to_std().unwrap_or_default();
     anyhow::ensure!(
@@ -277,6 +244,6 @@ async fn main() -> anyhow::Result<()> {
     );
     drop(processes);
     store.close().await;
-    admin_sql(format!("DROP DATABASE {database} WITH (FORCE)")).await?;
+    database.drop_database().await?;
     Ok(())
 }

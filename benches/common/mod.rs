@@ -48,3 +48,40 @@ impl TempPostgres {
         Ok(())
     }
 }
+
+/// Sets every server's daily post (`channels`: server -> channel) due at `due`, a whole
+/// minute in UTC: the rush the rush benchmarks time.
+#[allow(dead_code)]
+pub async fn all_due_at(
+    store: &smallacts::store::Store,
+    channels: &std::collections::HashMap<u64, u64>,
+    due: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<()> {
+    let schedule = smallacts::schedule::Schedule::daily(&due.format("%H:%M").to_string(), "every")?
+        .to_storage();
+    for (guild, channel) in channels {
+        let change = smallacts::store::DailyChange {
+            channel_id: Some(*channel),
+            schedule: Some(schedule.clone()),
+            timezone: Some("UTC".into()),
+            next_at: Some(Some(due.timestamp_millis())),
+            ..Default::default()
+        };
+        store
+            .change_daily(*guild as i64, &change, due.timestamp_millis())
+            .await?;
+    }
+    Ok(())
+}
+
+/// User + system CPU time of a process, from /proc (clock ticks of 10 ms on Linux); `None`
+/// once it has gone.
+#[allow(dead_code)]
+pub fn cpu_seconds(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let after_name = stat.rsplit_once(')').map(|(_, rest)| rest)?;
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok());
+    // utime and stime are fields 14 and 15 of the whole line: 12 and 13 after the name.
+    Some((ticks(11)? + ticks(12)?) / 100.0)
+}
