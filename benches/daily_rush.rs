@@ -98,17 +98,11 @@ async fn main() -> anyhow::Result<()> {
     let cpu = common::cpu_seconds(pid).unwrap_or_default() - cpu_before;
     let requests = sandbox.requests().len() - requests_before;
 
-    let mut per_channel: HashMap<u64, usize> = HashMap::new();
-    for message in sandbox.bot_messages() {
-        if let Some(channel) = message["channel_id"].as_str().and_then(|c| c.parse().ok()) {
-            *per_channel.entry(channel).or_default() += 1;
-        }
-    }
-    let exactly_once = channels
-        .values()
-        .filter(|c| per_channel.get(c) == Some(&1))
-        .count();
-    let duplicates = per_channel.values().filter(|n| **n > 1).count();
+    let common::Tally {
+        exactly_once,
+        duplicates,
+        ..
+    } = common::tally(&sandbox, &channels);
     let rate = requests as f64 / elapsed;
     println!(
         "daily_rush: {SERVERS} servers due at the same instant, fake Discord enforcing {ENFORCED_PER_SECOND} requests/s, bot pacing at {CONFIGURED_PER_SECOND}/s"

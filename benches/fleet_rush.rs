@@ -184,21 +184,11 @@ async fn main() -> anyhow::Result<()> {
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
 
-    let mut per_channel: HashMap<u64, usize> = HashMap::new();
-    for message in sandbox.bot_messages() {
-        if let Some(channel) = message["channel_id"].as_str().and_then(|c| c.parse().ok()) {
-            *per_channel.entry(channel).or_default() += 1;
-        }
-    }
-    let exactly_once = channels
-        .values()
-        .filter(|c| per_channel.get(c) == Some(&1))
-        .count();
-    let duplicates = per_channel.values().filter(|n| **n > 1).count();
-    let missing = channels
-        .values()
-        .filter(|c| !per_channel.contains_key(c))
-        .count();
+    let common::Tally {
+        exactly_once,
+        duplicates,
+        missing,
+    } = common::tally(&sandbox, &channels);
     let posts = sandbox.bot_messages().len();
     let cpu: f64 = processes
         .iter()

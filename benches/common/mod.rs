@@ -85,3 +85,36 @@ pub fn cpu_seconds(pid: u32) -> Option<f64> {
     // utime and stime are fields 14 and 15 of the whole line: 12 and 13 after the name.
     Some((ticks(11)? + ticks(12)?) / 100.0)
 }
+
+/// How the bot's messages fell over the servers (`channels`: server -> channel).
+#[allow(dead_code)]
+pub struct Tally {
+    pub exactly_once: usize,
+    pub duplicates: usize,
+    pub missing: usize,
+}
+
+/// Counts the bot's messages per channel against the servers that were due.
+#[allow(dead_code)]
+pub fn tally(
+    sandbox: &smallacts::sandbox::Sandbox,
+    channels: &std::collections::HashMap<u64, u64>,
+) -> Tally {
+    let mut per_channel: std::collections::HashMap<u64, usize> = Default::default();
+    for message in sandbox.bot_messages() {
+        if let Some(channel) = message["channel_id"].as_str().and_then(|c| c.parse().ok()) {
+            *per_channel.entry(channel).or_default() += 1;
+        }
+    }
+    let count = |wanted: fn(Option<&usize>) -> bool| {
+        channels
+            .values()
+            .filter(|c| wanted(per_channel.get(c)))
+            .count()
+    };
+    Tally {
+        exactly_once: count(|n| n == Some(&1)),
+        duplicates: count(|n| n.is_some_and(|n| *n > 1)),
+        missing: count(|n| n.is_none()),
+    }
+}
