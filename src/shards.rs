@@ -1,7 +1,7 @@
-//! Gateway shards, as plain numbers: how many there are, which of them this process runs, and
-//! which shard a server's events arrive on. Discord refuses a shard holding more than 2,500
-//! servers (close code 4011) and recommends one shard per 1,000; a fleet splits the shards
-//! between processes with `discord.shard_range`. Nothing here knows about serenity.
+//! Gateway shards, as plain numbers: how many there are and which of them this process runs.
+//! Discord refuses a shard holding more than 2,500 servers (close code 4011) and recommends one
+//! shard per 1,000; a fleet splits the shards between processes with `discord.shard_range`.
+//! Nothing here knows about serenity.
 
 use std::fmt;
 use std::ops::RangeInclusive;
@@ -139,11 +139,6 @@ impl fmt::Display for ShardPlan {
     }
 }
 
-/// The shard a server's events arrive on, as Discord routes them.
-pub fn shard_of(guild_id: u64, total: u32) -> u32 {
-    ((guild_id >> 22) % u64::from(total.max(1))) as u32
-}
-
 /// What to tell an operator whose shard Discord closed with 4011.
 pub fn sharding_required_advice(plan: &ShardPlan) -> String {
     format!(
@@ -209,12 +204,5 @@ mod tests {
         assert!(plan.check_start_budget(4, 0).is_ok());
         let err = plan.check_start_budget(3, 90_000).unwrap_err();
         assert!(err.contains("3 more") && err.contains("2 minutes"), "{err}");
-    }
-
-    #[test]
-    fn servers_route_by_their_timestamp_bits() {
-        let id = (1_234_567_u64 << 22) | 99;
-        assert_eq!(shard_of(id, 4), (1_234_567 % 4) as u32);
-        assert_eq!(shard_of(id, 1), 0);
     }
 }

@@ -66,7 +66,7 @@ pub async fn sharding_required() {
 pub async fn plan(
     http: &serenity::Http,
     settings: &crate::settings::DiscordSettings,
-) -> anyhow::Result<(ShardPlan, serenity::SessionStartLimit)> {
+) -> anyhow::Result<ShardPlan> {
     let gateway = http.get_bot_gateway().await.context(
         "cannot ask Discord for the gateway (GET /gateway/bot); check the token and that \
          Discord (or discord.api_url) can be reached",
@@ -87,7 +87,7 @@ pub async fn plan(
         max_concurrency = limit.max_concurrency,
         "gateway shards planned"
     );
-    Ok((plan, limit))
+    Ok(plan)
 }
 
 /// Each shard this process runs, its connection stage and heartbeat latency.

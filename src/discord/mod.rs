@@ -156,7 +156,7 @@ impl Bot {
         };
         // Also how the bot learns its shards: a failure here is fatal rather than left to
         // serenity, which would fall back to Discord's real gateway.
-        let (plan, _limit) = match gateway::plan(&http, &settings.discord).await {
+        let plan = match gateway::plan(&http, &settings.discord).await {
             Ok(plan) => plan,
             Err(error) => match elsewhere {
                 Some(elsewhere) => bail!(
