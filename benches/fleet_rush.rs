@@ -15,7 +15,7 @@
 mod common;
 
 use std::collections::HashMap;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use chrono::Timelike;
@@ -26,39 +26,7 @@ const SHARDS: u32 = 8;
 const ENFORCED_PER_SECOND: u32 = 50;
 const CONFIGURED_PER_SECOND: u32 = 45;
 
-struct Process {
-    child: Child,
-    peak_rss_kib: u64,
-    cpu_seconds: f64,
-}
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Process {
-    /// Samples memory and CPU while the process lives (a killed one keeps its last figures).
-    fn sample(&mut self) {
-        let pid = self.child.id();
-        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-        if let Some(rss) = status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmRSS:"))
-            .and_then(|v| v.split_whitespace().next())
-            .and_then(|v| v.parse::<u64>().ok())
-        {
-            self.peak_rss_kib = self.peak_rss_kib.max(rss);
-        }
-        if let Some(cpu) = common::cpu_seconds(pid) {
-            self.cpu_seconds = cpu;
-        }
-    }
-}
-
-fn start(sandbox: &Sandbox, url: &str, range: &str) -> anyhow::Result<Process> {
+fn start(sandbox: &Sandbox, url: &str, range: &str) -> anyhow::Result<common::SampledProcess> {
     let child = Command::new(env!("CARGO_BIN_EXE_smallacts"))
         .arg("run")
         .env("DISCORD_TOKEN", sandbox.token())
@@ -76,11 +44,7 @@ fn start(sandbox: &Sandbox, url: &str, range: &str) -> anyhow::Result<Process> {
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .spawn()?;
-    Ok(Process {
-        child,
-        peak_rss_kib: 0,
-        cpu_seconds: 0.0,
-    })
+    Ok(common::SampledProcess::new(child))
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
@@ -128,6 +92,15 @@ async fn main() -> anyhow::Result<()> {
         "{servers} servers on {SHARDS} shards in two processes, recorded in {:.1} s",
         joined.elapsed().as_secs_f64()
     );
+    // What each process holds for its servers once they have all arrived.
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let held: Vec<u64> = processes
+        .iter_mut()
+        .map(|p| {
+            p.sample();
+            p.last_rss_kib
+        })
+        .collect();
 
     // Everyone's post is due at the same whole minute, after the set-up below.
     let soon = chrono::Utc::now() + chrono::Duration::seconds(60 + (servers / 150) as i64);
@@ -221,11 +194,12 @@ async fn main() -> anyhow::Result<()> {
     }
     println!("  last post     {}", seconds(last_post));
     println!("  last thread   {}", seconds(last_thread));
-    for (n, p) in processes.iter().enumerate() {
+    for (n, (p, held)) in processes.iter().zip(&held).enumerate() {
         println!(
-            "  process {}     peak RSS {:.1} MB",
+            "  process {}     RSS {:.1} MB holding its servers, peak {:.1} MB",
             n + 1,
-            p.peak_rss_kib as f64 / 1024.0
+            common::mb(*held),
+            common::mb(p.peak_rss_kib)
         );
     }
     println!(

@@ -16,6 +16,7 @@ pub mod ops;
 pub mod recap;
 pub mod sandbox;
 pub mod schedule;
+pub mod server_roll;
 pub mod settings;
 pub mod shards;
 pub mod startup;

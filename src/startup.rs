@@ -15,6 +15,7 @@ use crate::fleet::{self, Fleet};
 use crate::ideas::Ideas;
 use crate::ops::{self, Metrics};
 use crate::schedule::{DailyAdmin, Dispatcher, DispatcherSettings};
+use crate::server_roll::ServerRoll;
 use crate::settings::Settings;
 use crate::store::{Store, SyncReport};
 use crate::wins::Wins;
@@ -140,6 +141,13 @@ impl Application {
             ))
         });
         let settings = Arc::new(self.settings);
+        // Its writer ends when the bot's state is dropped, after the last queued change.
+        let (servers, _servers_writer) = ServerRoll::start(
+            self.store.clone(),
+            self.clock.clone(),
+            self.metrics.clone(),
+            settings.schedule.default_timezone.clone(),
+        );
         let state = Arc::new(BotState {
             store: self.store.clone(),
             ideas: Ideas::load(self.store.clone()).await?,
@@ -155,6 +163,7 @@ impl Application {
                 settings.schedule.default_timezone.clone(),
             ),
             checkins: self.checkins.clone(),
+            servers,
             metrics: self.metrics.clone(),
             clock: self.clock.clone(),
             settings: settings.clone(),

@@ -118,3 +118,55 @@ pub fn tally(
         missing: count(|n| n.is_none()),
     }
 }
+
+/// A `smallacts run` child process whose memory and CPU are sampled while it lives (a killed
+/// one keeps its last figures).
+#[allow(dead_code)]
+pub struct SampledProcess {
+    pub child: std::process::Child,
+    pub peak_rss_kib: u64,
+    pub last_rss_kib: u64,
+    pub cpu_seconds: f64,
+}
+
+#[allow(dead_code)]
+impl SampledProcess {
+    pub fn new(child: std::process::Child) -> SampledProcess {
+        SampledProcess {
+            child,
+            peak_rss_kib: 0,
+            last_rss_kib: 0,
+            cpu_seconds: 0.0,
+        }
+    }
+
+    pub fn sample(&mut self) {
+        let pid = self.child.id();
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+        if let Some(rss) = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse::<u64>().ok())
+        {
+            self.last_rss_kib = rss;
+            self.peak_rss_kib = self.peak_rss_kib.max(rss);
+        }
+        if let Some(cpu) = cpu_seconds(pid) {
+            self.cpu_seconds = cpu;
+        }
+    }
+}
+
+impl Drop for SampledProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Megabytes from /proc's KiB.
+#[allow(dead_code)]
+pub fn mb(kib: u64) -> f64 {
+    kib as f64 / 1024.0
+}

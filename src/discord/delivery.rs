@@ -51,16 +51,25 @@ impl Pacer {
         (1_000_000_000 / self.interval_ns.load(Ordering::Relaxed).max(1)) as u32
     }
 
-    /// Waits for this request's turn.
+    /// Waits for this request's turn. A turn woken more than one interval late (a busy
+    /// machine, a stalled runtime) is given up and a new one taken: requests woken together
+    /// after a stall would otherwise leave together, and a burst from each of several
+    /// processes can pass Discord's global limit even though every pacer keeps its rate.
+    /// Only once: on a machine too busy to keep any turn, requests still go.
     pub async fn wait(&self) {
-        let interval = Duration::from_nanos(self.interval_ns.load(Ordering::Relaxed));
-        let at = {
-            let mut next = self.next.lock().await;
-            let at = (*next).max(Instant::now());
-            *next = at + interval;
-            at
-        };
-        tokio::time::sleep_until(at).await;
+        for attempt in 0..2 {
+            let interval = Duration::from_nanos(self.interval_ns.load(Ordering::Relaxed));
+            let at = {
+                let mut next = self.next.lock().await;
+                let at = (*next).max(Instant::now());
+                *next = at + interval;
+                at
+            };
+            tokio::time::sleep_until(at).await;
+            if attempt == 1 || Instant::now() <= at + interval {
+                return;
+            }
+        }
     }
 
     /// Holds every request back for `pause` (after a 429).
@@ -363,6 +372,37 @@ mod tests {
         let before = Instant::now();
         pacer.wait().await;
         assert!(before.elapsed() >= Duration::from_secs(2));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn requests_woken_late_together_take_new_turns_instead_of_leaving_in_a_burst() {
+        let pacer = Arc::new(Pacer::new(10));
+        let interval = Duration::from_millis(100);
+        let start = Instant::now();
+        let left = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let waiting: Vec<_> = (0..4)
+            .map(|_| {
+                let (pacer, left) = (pacer.clone(), left.clone());
+                tokio::spawn(async move {
+                    pacer.wait().await;
+                    left.lock().unwrap().push(start.elapsed());
+                })
+            })
+            .collect();
+        // Each takes its turn (0, 100, 200 and 300 ms)...
+        for _ in 0..10 {
+            tokio::task::yield_now().await;
+        }
+        // ...then the runtime stalls for a second, and all four wake at once.
+        tokio::time::advance(Duration::from_secs(1)).await;
+        for task in waiting {
+            task.await.unwrap();
+        }
+        let mut left = left.lock().unwrap().clone();
+        left.sort();
+        for pair in left.windows(2) {
+            assert!(pair[1] - pair[0] >= interval, "left together: {left:?}");
+        }
     }
 
     #[tokio::test(start_paused = true)]

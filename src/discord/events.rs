@@ -7,7 +7,7 @@ use poise::serenity_prelude as serenity;
 
 use super::answer::Answer;
 use super::{Data, Error, components};
-use crate::store::snowflake_to_db;
+use crate::store::{ServerChange, snowflake_to_db};
 use crate::wins::Recorded;
 
 pub async fn handle(
@@ -18,25 +18,16 @@ pub async fn handle(
     let ctx = framework.serenity_context;
     match event {
         serenity::FullEvent::GuildCreate { guild, .. } => {
-            let now = data.clock.now_ms();
-            data.store
-                .upsert_server(
-                    snowflake_to_db(guild.id.get()),
-                    &guild.name,
-                    Some(snowflake_to_db(guild.owner_id.get())),
-                    &data.settings.schedule.default_timezone,
-                    now,
-                )
-                .await?;
-            refresh_server_count(data).await;
-            tracing::info!(guild = %guild.id, name = %guild.name, "in server");
+            data.servers.record(ServerChange::Joined {
+                guild_id: snowflake_to_db(guild.id.get()),
+                name: guild.name.clone(),
+                owner_id: Some(snowflake_to_db(guild.owner_id.get())),
+            });
         }
         serenity::FullEvent::GuildDelete { incomplete, .. } if !incomplete.unavailable => {
-            data.store
-                .mark_server_left(snowflake_to_db(incomplete.id.get()), data.clock.now_ms())
-                .await?;
-            refresh_server_count(data).await;
-            tracing::info!(guild = %incomplete.id, "left server");
+            data.servers.record(ServerChange::Left {
+                guild_id: snowflake_to_db(incomplete.id.get()),
+            });
         }
         serenity::FullEvent::Resume { .. } => {
             data.metrics
@@ -236,10 +227,4 @@ async fn collect_reply(
             .await?;
     }
     Ok(())
-}
-
-async fn refresh_server_count(data: &Data) {
-    if let Ok(count) = data.store.active_server_count().await {
-        data.metrics.servers.store(count as u64, Ordering::Relaxed);
-    }
 }

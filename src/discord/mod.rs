@@ -34,6 +34,8 @@ pub struct BotState {
     pub wins: Wins,
     pub daily: DailyAdmin,
     pub checkins: Arc<crate::checkins::Checkins>,
+    /// Servers joined and left, written in batches.
+    pub servers: crate::server_roll::ServerRoll,
     pub metrics: Arc<Metrics>,
     pub clock: Arc<dyn Clock>,
     pub settings: Arc<Settings>,
@@ -55,6 +57,18 @@ pub fn intents(message_content: bool) -> serenity::GatewayIntents {
     } else {
         base
     }
+}
+
+/// serenity's cache keeps nothing but the bot's own user. A copy of every server (channels,
+/// roles, members) cost about 20 KB per server, most of a process's memory at 10,000 servers;
+/// the bot records what it needs of a server in its database and asks Discord for the rest.
+pub fn cache_settings() -> ::serenity::cache::Settings {
+    let mut settings = ::serenity::cache::Settings::default();
+    settings.cache_guilds = false;
+    settings.cache_channels = false;
+    settings.cache_users = false;
+    settings.max_messages = 0;
+    settings
 }
 
 /// Mentions that parse nothing: user text never pings anyone.
@@ -198,6 +212,7 @@ impl Bot {
             http,
             intents(settings.discord.message_content_intent),
         )
+        .cache_settings(cache_settings())
         .framework(answer::InTime::new(framework, store, &settings.discord))
         .event_handler(GlobalRateLimits(holds.clone()))
         .await

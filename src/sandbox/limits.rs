@@ -32,6 +32,14 @@ impl DiscordError {
         DiscordError::coded(404, 10003, "Unknown Channel")
     }
 
+    pub fn unknown_guild() -> DiscordError {
+        DiscordError::coded(404, 10004, "Unknown Guild")
+    }
+
+    pub fn unknown_member() -> DiscordError {
+        DiscordError::coded(404, 10007, "Unknown Member")
+    }
+
     pub fn unknown_message() -> DiscordError {
         DiscordError::coded(404, 10008, "Unknown Message")
     }

@@ -505,6 +505,28 @@ impl World {
         self.channels.get(&id).map(|c| &c.channel)
     }
 
+    /// A channel as Discord shows it to the bot: a server channel carries an overwrite for
+    /// whatever a test has taken away from the bot there.
+    fn channel_payload(&self, id: u64, position: u16) -> Option<Value> {
+        let state = self.channels.get(&id)?;
+        if state.channel.guild_id.is_none() || state.channel.kind != ChannelKind::Text {
+            return Some(payloads::channel(&state.channel));
+        }
+        let mut denied = 0;
+        if !state.bot_can_view {
+            denied |= permissions::VIEW_CHANNEL;
+        }
+        if !state.bot_can_send {
+            denied |= permissions::SEND_MESSAGES;
+        }
+        Some(payloads::guild_channel(
+            &state.channel,
+            position,
+            self.bot.id,
+            denied,
+        ))
+    }
+
     /// Whether some session would receive the events of `guild` (`None`: outside guilds).
     fn has_session_for(&self, guild: Option<u64>) -> bool {
         self.sessions.iter().any(|s| s.shard.owns(guild))
@@ -828,18 +850,14 @@ impl Sandbox {
     /// overwrite denying it, as when an admin edits the channel.
     pub fn set_bot_can_send(&self, channel_id: u64, can_send: bool) {
         let mut world = self.shared.world();
-        let bot_id = world.bot.id;
         let Some(state) = world.channels.get_mut(&channel_id) else {
             return;
         };
         state.bot_can_send = can_send;
-        let mut channel = payloads::channel(&state.channel);
-        if !can_send {
-            channel["permission_overwrites"] = json!([{
-                "id": bot_id.to_string(), "type": 1, "allow": "0", "deny": permissions::SEND_MESSAGES.to_string(),
-            }]);
-        }
-        if state.channel.guild_id.is_some() {
+        let in_guild = state.channel.guild_id.is_some();
+        if let Some(channel) = world.channel_payload(channel_id, 0)
+            && in_guild
+        {
             let _ = world.dispatch("CHANNEL_UPDATE", channel);
         }
     }

@@ -430,10 +430,32 @@ pub fn channel(c: &FakeChannel) -> Value {
     channel_object(c, 0, None)
 }
 
-/// The `d` of GUILD_CREATE: the whole guild with its @everyone role (id == guild id) and the
-/// bot's managed role ([`bot_role_id`]), its text channels under `channels` and its threads
-/// (owned by the guild owner) under `threads`, and every member including the bot.
-pub fn guild_create(guild: &FakeGuild, bot: &FakeUser, joined_at: &str) -> Value {
+/// A member of a server as GET /guilds/{id}/members/{user} gives it: the bot holds its
+/// managed role ([`bot_role_id`]), everyone else only @everyone.
+pub fn guild_member(guild: &FakeGuild, u: &FakeUser, bot: &FakeUser, joined_at: &str) -> Value {
+    if u.id == bot.id {
+        member(u, &[bot_role_id(guild.id)], joined_at)
+    } else {
+        member(u, &[], joined_at)
+    }
+}
+
+/// A server's text channel as GET /guilds/{id}/channels, GET /channels/{id} and
+/// CHANNEL_UPDATE give it, with an overwrite denying the bot `denied_to_bot` when a test has
+/// taken permissions away.
+pub fn guild_channel(c: &FakeChannel, position: u16, bot_id: u64, denied_to_bot: u64) -> Value {
+    let mut channel = channel_object(c, position, None);
+    if denied_to_bot != 0 {
+        channel["permission_overwrites"] = json!([{
+            "id": sf(bot_id), "type": 1, "allow": "0", "deny": perms(denied_to_bot),
+        }]);
+    }
+    channel
+}
+
+/// The guild object of GET /guilds/{id}: its identity and settings with its @everyone role
+/// (id == guild id) and the bot's managed role ([`bot_role_id`]).
+pub fn guild(guild: &FakeGuild, bot: &FakeUser) -> Value {
     let bot_role = bot_role_id(guild.id);
     let roles = vec![
         role(guild.id, "@everyone", EVERYONE_PERMISSIONS, 0, None),
@@ -446,37 +468,11 @@ pub fn guild_create(guild: &FakeGuild, bot: &FakeUser, joined_at: &str) -> Value
         ),
     ];
 
-    let mut channels = Vec::new();
-    let mut threads = Vec::new();
-    for (position, c) in guild.channels.iter().enumerate() {
-        let c = FakeChannel {
-            guild_id: Some(guild.id),
-            ..c.clone()
-        };
-        let position = u16::try_from(position).unwrap_or(u16::MAX);
-        match c.kind {
-            ChannelKind::Text => channels.push(channel_object(&c, position, None)),
-            ChannelKind::PublicThread => {
-                threads.push(channel_object(&c, position, Some(guild.owner_id)));
-            }
-            ChannelKind::Dm => {}
-        }
-    }
     let system_channel = guild
         .channels
         .iter()
         .find(|c| c.kind == ChannelKind::Text)
         .map(|c| c.id);
-
-    let mut members: Vec<Value> = guild
-        .members
-        .iter()
-        .filter(|m| m.id != bot.id)
-        .map(|m| member(m, &[], joined_at))
-        .collect();
-    members.push(member(bot, &[bot_role], joined_at));
-    let member_count = members.len();
-
     // Several `json!`s: one would exceed the macro's recursion limit.
     let identity = json!({
         "id": sf(guild.id),
@@ -525,6 +521,38 @@ pub fn guild_create(guild: &FakeGuild, bot: &FakeUser, joined_at: &str) -> Value
         "latest_onboarding_question_id": null,
         "inventory_settings": null,
     });
+    merge([identity, settings])
+}
+
+/// The `d` of GUILD_CREATE: the whole guild ([`guild`]), its text channels under `channels`
+/// and its threads (owned by the guild owner) under `threads`, and every member including
+/// the bot.
+pub fn guild_create(guild: &FakeGuild, bot: &FakeUser, joined_at: &str) -> Value {
+    let mut channels = Vec::new();
+    let mut threads = Vec::new();
+    for (position, c) in guild.channels.iter().enumerate() {
+        let c = FakeChannel {
+            guild_id: Some(guild.id),
+            ..c.clone()
+        };
+        let position = u16::try_from(position).unwrap_or(u16::MAX);
+        match c.kind {
+            ChannelKind::Text => channels.push(channel_object(&c, position, None)),
+            ChannelKind::PublicThread => {
+                threads.push(channel_object(&c, position, Some(guild.owner_id)));
+            }
+            ChannelKind::Dm => {}
+        }
+    }
+    let mut members: Vec<Value> = guild
+        .members
+        .iter()
+        .filter(|m| m.id != bot.id)
+        .map(|m| guild_member(guild, m, bot, joined_at))
+        .collect();
+    members.push(guild_member(guild, bot, bot, joined_at));
+    let member_count = members.len();
+
     // GUILD_CREATE's extra fields
     let extra = json!({
         "joined_at": joined_at,
@@ -544,7 +572,7 @@ pub fn guild_create(guild: &FakeGuild, bot: &FakeUser, joined_at: &str) -> Value
         "application_command_counts": {},
         "lazy": true,
     });
-    merge([identity, settings, extra])
+    merge([self::guild(guild, bot), extra])
 }
 
 /// The fields of several JSON objects in one.
@@ -1081,6 +1109,32 @@ mod tests {
         assert!(ready.guilds[0].unavailable);
         let shard = ready.shard.expect("shard");
         assert_eq!((shard.id.0, shard.total), (2, 3));
+    }
+
+    #[test]
+    fn the_guild_its_channels_and_the_bots_membership_read_by_rest_give_the_bots_permissions() {
+        use serenity::all::{GuildChannel, Member, PartialGuild};
+        let g = guild();
+        let partial: PartialGuild = de(&super::guild(&g, &bot()));
+        assert_eq!(partial.id.get(), GUILD);
+        assert_eq!(partial.roles.len(), 2);
+        let me: Member = de(&guild_member(&g, &bot(), &bot(), NOW));
+        assert_eq!(me.roles, [bot_role_id(GUILD)]);
+        let text = g.channels.iter().find(|c| c.id == TEXT).unwrap();
+        let open: GuildChannel = de(&guild_channel(text, 0, APP, 0));
+        let can = partial.user_permissions_in(&open, &me);
+        assert!(can.contains(Permissions::SEND_MESSAGES | Permissions::VIEW_CHANNEL));
+        let shut: GuildChannel = de(&guild_channel(
+            text,
+            0,
+            APP,
+            crate::sandbox::permissions::SEND_MESSAGES,
+        ));
+        let can = partial.user_permissions_in(&shut, &me);
+        assert!(!can.contains(Permissions::SEND_MESSAGES));
+        assert!(can.contains(Permissions::VIEW_CHANNEL));
+        let alice: Member = de(&guild_member(&g, &alice(), &bot(), NOW));
+        assert!(alice.roles.is_empty());
     }
 
     #[test]

@@ -351,9 +351,58 @@ fn route_request(
         ("PUT", ["applications", _, "guilds", _, "commands"]) => Ok((200, Some(json!([])))),
         ("GET", ["channels", channel]) => {
             let channel = world
-                .channel(id(channel)?)
+                .channel_payload(id(channel)?, 0)
                 .ok_or_else(DiscordError::unknown_channel)?;
-            Ok((200, Some(payloads::channel(channel))))
+            Ok((200, Some(channel)))
+        }
+        ("GET", ["guilds", guild]) => {
+            let guild = world
+                .guilds
+                .get(&id(guild)?)
+                .ok_or_else(DiscordError::unknown_guild)?;
+            Ok((200, Some(payloads::guild(guild, &world.bot))))
+        }
+        ("GET", ["guilds", guild, "channels"]) => {
+            let guild = world
+                .guilds
+                .get(&id(guild)?)
+                .ok_or_else(DiscordError::unknown_guild)?;
+            // Threads are not listed here, as on Discord.
+            let channels: Vec<Value> = guild
+                .channels
+                .iter()
+                .filter(|c| c.kind == ChannelKind::Text)
+                .enumerate()
+                .filter_map(|(position, c)| {
+                    world.channel_payload(c.id, u16::try_from(position).unwrap_or(u16::MAX))
+                })
+                .collect();
+            Ok((200, Some(Value::Array(channels))))
+        }
+        ("GET", ["guilds", guild, "members", user]) => {
+            let guild = world
+                .guilds
+                .get(&id(guild)?)
+                .ok_or_else(DiscordError::unknown_guild)?;
+            let user_id = id(user)?;
+            let user = if user_id == world.bot.id {
+                &world.bot
+            } else {
+                guild
+                    .members
+                    .iter()
+                    .find(|m| m.id == user_id)
+                    .ok_or_else(DiscordError::unknown_member)?
+            };
+            Ok((
+                200,
+                Some(payloads::guild_member(
+                    guild,
+                    user,
+                    &world.bot,
+                    payloads::DEFAULT_JOINED_AT,
+                )),
+            ))
         }
         ("POST", ["channels", channel, "messages"]) => {
             create_channel_message(world, id(channel)?, body)

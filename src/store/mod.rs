@@ -34,7 +34,7 @@ pub use daily::{DailyChange, DailyConfig, Suggestion};
 pub use fleet::ProcessRow;
 pub use posts::{Claim, Created, Lease, NewPost, PostRecord, PostStatus, Takeover};
 pub use recap::{RangeWin, RecapChange, RecapConfig};
-pub use servers::ServerRecord;
+pub use servers::{ServerChange, ServerRecord};
 pub use wins::{ForgetReport, MEMBER_COLUMNS, MemberExport, MemberPrefs, NewWin, WinRecord};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");

@@ -12,6 +12,21 @@ pub struct ServerRecord {
     pub timezone: String,
 }
 
+const MARK_LEFT: &str = "UPDATE servers SET left_at = $1 WHERE guild_id = $2 AND left_at IS NULL";
+
+/// A server the bot joined (or saw again on connecting) or left.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ServerChange {
+    Joined {
+        guild_id: i64,
+        name: String,
+        owner_id: Option<i64>,
+    },
+    Left {
+        guild_id: i64,
+    },
+}
+
 impl Store {
     /// Records that the bot is in a server (joining, or seen again at start-up), creating its
     /// settings row with defaults the first time. A server that had been left is active again.
@@ -23,34 +38,70 @@ impl Store {
         default_timezone: &str,
         now_ms: i64,
     ) -> Result<(), StoreError> {
+        let change = ServerChange::Joined {
+            guild_id,
+            name: name.to_owned(),
+            owner_id,
+        };
+        self.record_server_changes(std::slice::from_ref(&change), default_timezone, now_ms)
+            .await
+    }
+
+    /// Records servers joined and left, in order, in one transaction: a bot connecting to
+    /// thousands of servers at once writes them a batch at a time rather than one
+    /// transaction (and one waiting task) each.
+    pub async fn record_server_changes(
+        &self,
+        changes: &[ServerChange],
+        default_timezone: &str,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
-        sqlx::query(
-            "INSERT INTO servers (guild_id, name, owner_id, joined_at) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (guild_id) DO UPDATE SET name = excluded.name, \
-             owner_id = excluded.owner_id, left_at = NULL",
-        )
-        .bind(guild_id)
-        .bind(name)
-        .bind(owner_id)
-        .bind(now_ms)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
-            "INSERT INTO server_settings (guild_id, timezone, updated_at) VALUES ($1, $2, $3) \
-             ON CONFLICT (guild_id) DO NOTHING",
-        )
-        .bind(guild_id)
-        .bind(default_timezone)
-        .bind(now_ms)
-        .execute(&mut *tx)
-        .await?;
+        for change in changes {
+            match change {
+                ServerChange::Joined {
+                    guild_id,
+                    name,
+                    owner_id,
+                } => {
+                    sqlx::query(
+                        "INSERT INTO servers (guild_id, name, owner_id, joined_at) \
+                         VALUES ($1, $2, $3, $4) \
+                         ON CONFLICT (guild_id) DO UPDATE SET name = excluded.name, \
+                         owner_id = excluded.owner_id, left_at = NULL",
+                    )
+                    .bind(guild_id)
+                    .bind(name)
+                    .bind(owner_id)
+                    .bind(now_ms)
+                    .execute(&mut *tx)
+                    .await?;
+                    sqlx::query(
+                        "INSERT INTO server_settings (guild_id, timezone, updated_at) \
+                         VALUES ($1, $2, $3) ON CONFLICT (guild_id) DO NOTHING",
+                    )
+                    .bind(guild_id)
+                    .bind(default_timezone)
+                    .bind(now_ms)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                ServerChange::Left { guild_id } => {
+                    sqlx::query(MARK_LEFT)
+                        .bind(now_ms)
+                        .bind(guild_id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+            }
+        }
         tx.commit().await?;
         Ok(())
     }
 
     /// Records that the bot left a server; its data is kept until the retention job runs.
     pub async fn mark_server_left(&self, guild_id: i64, now_ms: i64) -> Result<(), StoreError> {
-        sqlx::query("UPDATE servers SET left_at = $1 WHERE guild_id = $2 AND left_at IS NULL")
+        sqlx::query(MARK_LEFT)
             .bind(now_ms)
             .bind(guild_id)
             .execute(&self.pool)

@@ -209,8 +209,15 @@ pub async fn handle_review(
         )
         .await?;
     if let Some(suggestion) = decided {
-        let server = guild
-            .name(&ctx.cache)
+        // The decision is made and shown: a database hiccup here only loses the name.
+        let server = data
+            .store
+            .server(guild_id)
+            .await
+            .ok()
+            .flatten()
+            .map(|s| s.name)
+            .filter(|name| !name.is_empty())
             .unwrap_or_else(|| "your server".into());
         let text = if approve {
             format!(

@@ -35,40 +35,45 @@ pub async fn doctor(ctx: Context<'_>) -> Result<(), Error> {
         return private(ctx, "No channel is configured yet. Set one up with `/daily setup`, then run `/doctor` again.").await;
     }
     let bot_id = ctx.framework().bot_id();
-    let lines: Vec<String> = {
-        let Some(guild) = ctx.guild() else {
-            return private(
-                ctx,
-                "I can't see this server's details right now. Try again in a minute.",
-            )
-            .await;
-        };
-        channels
-            .iter()
-            .map(|(purpose, channel_id)| check_channel(&guild, bot_id, *channel_id, purpose))
-            .collect()
+    // Asked of Discord rather than a cache: the bot keeps no copy of its servers (a copy of
+    // 10,000 servers would be most of its memory), and this way the answer is current.
+    let http = ctx.http();
+    let asked = tokio::try_join!(
+        guild_id.to_partial_guild(http),
+        guild_id.channels(http),
+        guild_id.member(http, bot_id),
+    );
+    let Ok((guild, guild_channels, me)) = asked else {
+        return private(
+            ctx,
+            "I couldn't ask Discord about this server's channels just now. Try again in a minute.",
+        )
+        .await;
     };
+    let lines: Vec<String> = channels
+        .iter()
+        .map(|(purpose, channel_id)| {
+            let channel = guild_channels.get(&serenity::ChannelId::new(*channel_id));
+            check_channel(&guild, &me, channel, *channel_id, purpose)
+        })
+        .collect();
     private(ctx, lines.join("\n")).await
 }
 
 /// One line per channel: all good, gone, or the permissions missing.
 fn check_channel(
-    guild: &serenity::Guild,
-    bot_id: serenity::UserId,
+    guild: &serenity::PartialGuild,
+    me: &serenity::Member,
+    channel: Option<&serenity::GuildChannel>,
     channel_id: u64,
     purpose: &str,
 ) -> String {
-    let Some(channel) = guild.channels.get(&serenity::ChannelId::new(channel_id)) else {
+    let Some(channel) = channel else {
         return format!(
             "\u{274c} The {purpose} channel (id {channel_id}) no longer exists or I can't see it. Choose another with `/daily setup`."
         );
     };
-    let Some(member) = guild.members.get(&bot_id) else {
-        return format!(
-            "\u{2753} I can't see my own membership in this server to check <#{channel_id}>. Try again in a minute."
-        );
-    };
-    let have = guild.user_permissions_in(channel, member);
+    let have = guild.user_permissions_in(channel, me);
     let missing: Vec<&str> = NEEDED_PERMISSIONS
         .iter()
         .filter(|p| !have.contains(serenity::Permissions::from_bits_truncate(p.bit)))

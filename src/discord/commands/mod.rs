@@ -48,9 +48,12 @@ pub(super) async fn ensure_server(ctx: Context<'_>) -> Result<(), Error> {
         .map(|g| snowflake_to_db(g.get()))
         .ok_or_else(|| anyhow::anyhow!("a server command ran outside a server"))?;
     if ctx.data().store.server(guild_id).await?.is_none() {
+        // Rare (the server's GUILD_CREATE is normally recorded first), so asked of Discord;
+        // the GUILD_CREATE will fill the name in if this fails.
         let (name, owner) = ctx
-            .guild()
-            .map(|g| (g.name.clone(), Some(snowflake_to_db(g.owner_id.get()))))
+            .partial_guild()
+            .await
+            .map(|g| (g.name, Some(snowflake_to_db(g.owner_id.get()))))
             .unwrap_or_default();
         let data = ctx.data();
         data.store
