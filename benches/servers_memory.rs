@@ -1,8 +1,7 @@
 //! What one `smallacts run` process (release build) holds in memory for the servers it is in:
 //! a fake Discord with `SMALLACTS_BENCH_SERVERS` servers (default 10,000, the share of one of
 //! two processes in the fleet benchmark), shards of 2,000 servers, PostgreSQL. Prints the
-//! resident memory before the first server arrives, at its peak while they arrive, and held
-//! once they are all recorded; nothing is due, so this is the cost of the servers alone.
+//! resident memory at its peak while they arrive and held once they are all recorded; nothing is due, so this is the cost of the servers alone.
 //!
 //!     cargo bench --bench servers_memory
 //!
@@ -49,7 +48,6 @@ async fn main() -> anyhow::Result<()> {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
-    let before = process.last_rss_kib;
     loop {
         process.sample();
         anyhow::ensure!(
@@ -71,12 +69,11 @@ async fn main() -> anyhow::Result<()> {
     let held = process.last_rss_kib;
     println!("servers_memory: {servers} servers on {shards} shards, one process, PostgreSQL");
     println!("  all recorded  {:.1} s after start", arrived.as_secs_f64());
-    println!("  RSS at start  {:.1} MB", common::mb(before));
     println!("  RSS peak      {:.1} MB", common::mb(process.peak_rss_kib));
     println!(
-        "  RSS held      {:.1} MB ({:.2} KB per server over the start)",
+        "  RSS held      {:.1} MB once all are recorded ({:.2} KB per server, everything included)",
         common::mb(held),
-        (held.saturating_sub(before)) as f64 / servers as f64
+        held as f64 / servers as f64
     );
     drop(process);
     store.close().await;
