@@ -86,7 +86,7 @@ async fn main() -> anyhow::Result<()> {
     let started = Instant::now();
     let deadline = started + Duration::from_secs(900);
     let posts = loop {
-        let posts = sandbox.bot_messages().len();
+        let posts = sandbox.bot_message_count();
         if posts >= SERVERS || Instant::now() > deadline {
             break posts;
         }

@@ -134,8 +134,8 @@ async fn main() -> anyhow::Result<()> {
                 p.sample();
             }
         }
-        let posts = sandbox.bot_messages().len();
-        let threads = sandbox.threads().len();
+        let posts = sandbox.bot_message_count();
+        let threads = sandbox.thread_count();
         if kill_half && !killed && posts >= servers / 2 {
             processes[0].child.kill()?;
             processes[0].child.wait()?;

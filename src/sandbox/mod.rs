@@ -1416,6 +1416,29 @@ impl Sandbox {
     }
 
     /// Messages the bot sent (channel posts, DMs and interaction responses), oldest first.
+    /// How many messages the bot has posted (and not deleted), without copying them: for
+    /// watching a large run, where copying 20,000 messages a few times a second would hold
+    /// the fake's lock long enough to slow the run it watches.
+    pub fn bot_message_count(&self) -> usize {
+        let world = self.shared.world();
+        let bot_id = world.bot.id.to_string();
+        world
+            .messages
+            .values()
+            .filter(|m| m.json["author"]["id"] == bot_id.as_str())
+            .count()
+    }
+
+    /// How many threads the bot has started, without copying them.
+    pub fn thread_count(&self) -> usize {
+        self.shared
+            .world()
+            .channels
+            .values()
+            .filter(|c| c.channel.kind == ChannelKind::PublicThread)
+            .count()
+    }
+
     pub fn bot_messages(&self) -> Vec<Value> {
         let world = self.shared.world();
         let bot_id = world.bot.id.to_string();

@@ -12,6 +12,7 @@ mod daily;
 mod fleet;
 mod posts;
 mod recap;
+mod schema;
 mod servers;
 mod wins;
 
@@ -34,6 +35,7 @@ pub use daily::{DailyChange, DailyConfig, Suggestion};
 pub use fleet::ProcessRow;
 pub use posts::{Claim, Created, Lease, NewPost, PostRecord, PostStatus, Takeover};
 pub use recap::{RangeWin, RecapChange, RecapConfig};
+pub use schema::ColumnShape;
 pub use servers::{ServerChange, ServerRecord};
 pub use wins::{ForgetReport, MEMBER_COLUMNS, MemberExport, MemberPrefs, NewWin, WinRecord};
 

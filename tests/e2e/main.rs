@@ -16,6 +16,7 @@ mod recap;
 mod resilience;
 mod rush;
 mod sandbox_shards;
+mod schema;
 mod shards;
 mod store;
 mod storms;
