@@ -7,16 +7,19 @@
 //! - the crate wants 6 or 7 fields (seconds first, an optional year last); people write 5,
 //!   and a 7th field here is a mistake to report, not a year;
 //! - the crate numbers days of the week 1 (Sunday) to 7 (Saturday), Vixie cron 0 or 7
-//!   (Sunday) and 1 (Monday) to 6: "0 9 * * 1-5" handed over as it is would fire Sunday to
-//!   Thursday, and "0 9 * * 0" would be refused; "SAT-SUN" is a backwards range in its numbering;
+//!   (Sunday) and 1 (Monday) to 6: "0 9 * * 1-5" handed over with only a seconds field put
+//!   in front would fire Sunday to Thursday, and "0 9 * * 0" would be refused; "SAT-SUN" is
+//!   a backwards range in its numbering;
 //! - when both day fields are restricted, cron fires on days matching EITHER ("0 9 1 * MON":
 //!   the 1st and every Monday); the crate requires BOTH, so such an expression becomes two
 //!   crate schedules;
 //! - the crate reads fewer names ("thur", "weds", "sept", "mondays" are refused) and accepts
 //!   forms this bot refuses on purpose ("?", "@daily" shortcuts, a year field);
-//! - its errors come from its parser and do not name the field or say how to fix it; people
-//!   get messages naming the field and the value ("hour 24 is out of range (0-23)", "split
-//!   it, e.g. \"17-23,0-9\"") which the tests pin.
+//! - its errors are its parser's: a caret under the expression, at best with a terse line
+//!   ("Hours must be less than 23. ('24' specified.)", though 23 is allowed; nothing at all
+//!   for a 5-field expression) and never an example; people get messages naming the field,
+//!   the value and a fix ("hour 24 is out of range (0-23)", "split it, e.g. \"17-23,0-9\""),
+//!   which the tests pin.
 //!
 //! Another library would not remove this reading either: the messages are this bot's own,
 //! and the daylight-saving rules (see `calendar`) mean any library is only ever asked to
