@@ -370,7 +370,7 @@ fn post_id(message: &Value) -> anyhow::Result<u64> {
 
 /// A London wall time as an instant.
 fn london(date: NaiveDate, hour: u32, minute: u32) -> DateTime<Utc> {
-    crate::schedule::rules::resolve_local(
+    crate::calendar::resolve_local(
         chrono_tz::Europe::London,
         date.and_hms_opt(hour, minute, 0).expect("a time"),
     )

@@ -4,6 +4,7 @@
 //! and write through `store`, the only place with SQL.
 
 pub mod acts;
+pub mod calendar;
 pub mod checkins;
 pub mod clock;
 pub mod demo;

@@ -15,6 +15,10 @@ use serde::Deserialize;
 /// The defaults, compiled in so the binary runs from any directory and in a bare container.
 pub const DEFAULT_TOML: &str = include_str!("../config/default.toml");
 
+/// Fewer pulse answers than this are never shown, whatever the configuration says: with two,
+/// each person could work out the other's answer.
+pub const MIN_PULSE_ANSWERS: u32 = 3;
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Settings {
@@ -416,26 +420,25 @@ impl Settings {
                 ),
             );
         }
-        if self.checkins.pulse_min_answers < crate::checkins::MIN_PULSE_ANSWERS {
+        if self.checkins.pulse_min_answers < MIN_PULSE_ANSWERS {
             problem(
                 "checkins.pulse_min_answers",
                 format!(
                     "{} is below {}: with fewer answers people could work out who said what; use 3 or more",
-                    self.checkins.pulse_min_answers,
-                    crate::checkins::MIN_PULSE_ANSWERS
+                    self.checkins.pulse_min_answers, MIN_PULSE_ANSWERS
                 ),
             );
         }
         if !(1..=72).contains(&self.checkins.pulse_open_hours) {
             problem("checkins.pulse_open_hours", "must be 1 to 72 hours".into());
         }
-        if let Err(error) = crate::checkins::QuietHours::parse(&self.checkins.quiet_hours) {
+        if let Err(error) = crate::calendar::QuietHours::parse(&self.checkins.quiet_hours) {
             problem("checkins.quiet_hours", error.to_string());
         }
         if !(1..=12).contains(&self.checkins.buddy_every_weeks) {
             problem("checkins.buddy_every_weeks", "must be 1 to 12 weeks".into());
         }
-        if let Err(error) = crate::checkins::weekly_round(&self.checkins.buddy_round_time) {
+        if let Err(error) = crate::calendar::weekly_round(&self.checkins.buddy_round_time) {
             problem("checkins.buddy_round_time", error.to_string());
         }
         if tracing_subscriber::EnvFilter::try_new(&self.log.level).is_err() {

@@ -57,7 +57,7 @@ pub async fn all_due_at(
     channels: &std::collections::HashMap<u64, u64>,
     due: chrono::DateTime<chrono::Utc>,
 ) -> anyhow::Result<()> {
-    let schedule = smallacts::schedule::Schedule::daily(&due.format("%H:%M").to_string(), "every")?
+    let schedule = smallacts::calendar::Schedule::daily(&due.format("%H:%M").to_string(), "every")?
         .to_storage();
     for (guild, channel) in channels {
         let change = smallacts::store::DailyChange {

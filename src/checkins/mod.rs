@@ -19,19 +19,16 @@ use rand::seq::IndexedRandom;
 
 pub use content::{ContentError, Prompt, PromptBank, Starter, SupportList, SupportResource};
 pub use pulse::{Feeling, PulseResult, add_up};
-pub use quiet::{QuietHours, ShiftPattern};
+pub use quiet::ShiftPattern;
 
 pub use crate::acts::stable_seed as seed;
+use crate::calendar::{QuietHours, Schedule, ScheduleError, parse_timezone, weekly_round};
 use crate::clock::Clock;
-use crate::schedule::{Schedule, ScheduleError, parse_timezone};
-use crate::settings::Settings;
+use crate::settings::{MIN_PULSE_ANSWERS, Settings};
 use crate::store::{
     BuddySettings, CheckinRecord, NewDm, PulseAnswer, ServerResource, Store, StoreError,
 };
 
-/// Fewer answers than this are never shown, whatever the configuration says: with two, each
-/// person could work out the other's answer.
-pub const MIN_PULSE_ANSWERS: u32 = 3;
 /// How far back buddy history is read when pairing (a year of rounds).
 pub const PAIRING_MEMORY: Duration = Duration::days(366);
 /// Most check-ins one server can have (a few shift handovers a day is plenty).
@@ -839,22 +836,6 @@ impl Checkins {
     }
 }
 
-/// A buddy round's day and time: exactly one day and one time a week ("mon 10:00"), since
-/// rounds then repeat every so many weeks from it.
-pub fn weekly_round(text: &str) -> Result<Schedule, CheckinError> {
-    let schedule = Schedule::when(text)?;
-    match &schedule {
-        Schedule::Daily {
-            days: crate::schedule::rules::Days::Only(days),
-            ..
-        } if days.len() == 1 => Ok(schedule),
-        _ => Err(CheckinError::Invalid(format!(
-            "{} isn't one day and one time: buddy rounds start on one day of the week, every so many weeks. Write one day and one time, e.g. \"mon 10:00\".",
-            crate::echo::quote(text)
-        ))),
-    }
-}
-
 /// The direct message a new buddy group gets.
 pub fn buddy_round_text(server: &str, others: &[i64], every_weeks: i64, starter: &str) -> String {
     let names: Vec<String> = others.iter().map(|m| format!("<@{m}>")).collect();
@@ -916,16 +897,6 @@ mod tests {
         assert!(CheckinStyle::Both.has_thread() && CheckinStyle::Both.has_pulse());
         assert!(!CheckinStyle::Thread.has_pulse());
         assert!(!CheckinStyle::Pulse.has_thread());
-    }
-
-    #[test]
-    fn a_round_is_one_day_and_one_time_a_week() {
-        assert!(weekly_round("mon 10:00").is_ok());
-        assert!(weekly_round("Friday 15:30").is_ok());
-        for not_weekly in ["10:00", "mon,thu 10:00", "mon 10:00,14:00", "0 10 * * 1"] {
-            let error = weekly_round(not_weekly).unwrap_err().to_string();
-            assert!(error.contains("mon 10:00"), "{not_weekly}: {error}");
-        }
     }
 
     #[test]

@@ -10,7 +10,7 @@ use chrono::{DateTime, Datelike, Days, NaiveDate, Utc, Weekday};
 use chrono_tz::Tz;
 
 use crate::acts::{Size, Way};
-use crate::schedule::rules::{local_wall_time, resolve_local};
+use crate::calendar::{local_wall_time, resolve_local};
 use crate::store::{RangeWin, Store, StoreError};
 
 pub use chart::{Chart, DayCounts};

@@ -15,10 +15,10 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 
 use super::plan::{AwarenessWeek, SizePlan};
-use super::rules::{CatchUp, Firing, Schedule, catch_up, parse_timezone, resolve_local};
 use crate::acts::{
     ActFilter, Setting, choose_fresh, current_round, split_tags, stable_seed as seed,
 };
+use crate::calendar::{CatchUp, Firing, Schedule, catch_up, parse_timezone, resolve_local};
 use crate::checkins::{CheckinStyle, Checkins, PulseResult};
 use crate::clock::Clock;
 use crate::ops::Metrics;

@@ -1,10 +1,9 @@
-//! The daily act of connection, without Discord: when it fires (`rules`), which size it is
-//! (`plan`), the dispatcher that posts it exactly once, and the admin operations behind
-//! `/daily`.
+//! The daily act of connection, without Discord: which size it is (`plan`), the dispatcher
+//! that posts it exactly once, and the admin operations behind `/daily`. When it fires is
+//! `calendar`'s business.
 
 mod dispatcher;
 pub mod plan;
-pub mod rules;
 
 use std::sync::Arc;
 
@@ -17,11 +16,8 @@ pub use dispatcher::{
     checkin_thread_name, choose_for_day, confirm_delivery, wins_thread_name,
 };
 pub use plan::{AwarenessWeek, CAMPAIGN_HASHTAG, SizePlan};
-pub use rules::{
-    CatchUp, Firing, Schedule, ScheduleError, catch_up, local_wall_time, parse_time,
-    parse_timezone, resolve_local, timezone_suggestions,
-};
 
+use crate::calendar::{Firing, Schedule, ScheduleError, parse_timezone, resolve_local};
 use crate::clock::Clock;
 use crate::store::{DailyChange, DailyConfig, Store, StoreError, StoredAct};
 
@@ -225,7 +221,7 @@ impl DailyAdmin {
             Some(text) => {
                 let date = NaiveDate::parse_from_str(text, "%Y-%m-%d")
                     .map_err(|_| AdminError::BadDate(text.to_owned()))?;
-                let start = rules::resolve_local(tz, date.and_time(chrono::NaiveTime::MIN));
+                let start = resolve_local(tz, date.and_time(chrono::NaiveTime::MIN));
                 if start <= self.clock.now() {
                     return Err(AdminError::PastDate(text.to_owned()));
                 }

@@ -9,8 +9,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use chrono::Timelike;
+use smallacts::calendar::Schedule;
 use smallacts::sandbox::{HttpPath, Sandbox, SandboxOptions};
-use smallacts::schedule::Schedule;
 use smallacts::store::{DailyChange, Store};
 
 /// How the process is interrupted.
@@ -149,7 +149,7 @@ pub async fn wait_until(deadline: Duration, mut done: impl FnMut() -> bool) -> b
 pub async fn make_all_due_now(store: &Store, guilds: &HashMap<u64, u64>) -> anyhow::Result<()> {
     // Every server due this very minute, local midday.
     let zone = midday_zone();
-    let tz = smallacts::schedule::parse_timezone(&zone)?;
+    let tz = smallacts::calendar::parse_timezone(&zone)?;
     let now = chrono::Utc::now();
     let local = now.with_timezone(&tz);
     let schedule = Schedule::daily(&local.format("%H:%M").to_string(), "every")?.to_storage();

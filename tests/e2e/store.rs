@@ -369,10 +369,11 @@ async fn two_processes_never_post_the_same_slot_twice(db: TestDb) {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
+    use smallacts::calendar::Schedule;
     use smallacts::clock::ManualClock;
     use smallacts::ops::Metrics;
     use smallacts::schedule::{
-        Deliver, Delivered, DeliveryFuture, Dispatcher, DispatcherSettings, Outgoing, Schedule,
+        Deliver, Delivered, DeliveryFuture, Dispatcher, DispatcherSettings, Outgoing,
     };
     use smallacts::store::DailyChange;
 

@@ -6,8 +6,8 @@
 
 use std::time::Duration;
 
+use smallacts::calendar::Schedule;
 use smallacts::sandbox::{LostAnswer, RequestFilter};
-use smallacts::schedule::Schedule;
 use smallacts::store::DailyChange;
 
 use crate::bot::TestBot;

@@ -4,9 +4,9 @@
 use poise::serenity_prelude as serenity;
 
 use super::{ensure_server, private, private_embed};
+use crate::calendar::Schedule;
 use crate::checkins::{BuddyStatus, CheckinError, CheckinStyle, CheckinSummary, ShiftPattern};
 use crate::discord::{Context, Error, checkins::support_embed, fit};
-use crate::schedule::Schedule;
 use crate::store::{ServerResource, snowflake_to_db};
 
 /// How long suggestions wait for the database: Discord allows 3 seconds for them, and none

@@ -3,8 +3,9 @@
 use poise::serenity_prelude as serenity;
 
 use super::{ensure_server, private, private_embed};
+use crate::calendar::timezone_suggestions;
 use crate::discord::{Context, Error};
-use crate::schedule::{AdminError, DailySummary, SizePlan, timezone_suggestions};
+use crate::schedule::{AdminError, DailySummary, SizePlan};
 use crate::store::{DailyChange, snowflake_to_db};
 
 fn guild(ctx: Context<'_>) -> Result<i64, Error> {

@@ -5,9 +5,10 @@ use chrono::{Datelike, Days, NaiveDate};
 use poise::serenity_prelude as serenity;
 
 use super::private;
+use crate::calendar::parse_timezone;
 use crate::discord::{Context, Error, render};
 use crate::recap;
-use crate::schedule::{AdminError, parse_timezone};
+use crate::schedule::AdminError;
 use crate::store::snowflake_to_db;
 
 fn guild(ctx: Context<'_>) -> i64 {
@@ -172,7 +173,7 @@ async fn impact(
         Ok(server) => server,
         Err(why) => return private(ctx, why).await,
     };
-    let today = crate::schedule::rules::local_wall_time(tz, ctx.data().clock.now()).date();
+    let today = crate::calendar::local_wall_time(tz, ctx.data().clock.now()).date();
     let parse = |text: Option<String>, default: NaiveDate| match text {
         None => Ok(default),
         Some(text) => NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")

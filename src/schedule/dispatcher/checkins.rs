@@ -11,12 +11,12 @@ use super::{
     CatchUp, CheckinPost, Dispatcher, MAX_ATTEMPTS, Outgoing, PULSE_RESULTS_JOB, TickReport,
     backoff_ms, checkin_thread_name,
 };
+use crate::calendar::{Schedule, catch_up, local_wall_time, parse_timezone, resolve_local};
 use crate::checkins::{
     CheckinStyle, Checkins, PulseResult, add_up, buddy_round_text, gone_quiet_text, only_one_text,
     seed,
 };
 use crate::ops::Metrics;
-use crate::schedule::rules::{Schedule, catch_up, local_wall_time, parse_timezone, resolve_local};
 use crate::store::{BuddySettings, CheckinRecord, Claim, NewPost, PostRecord, StoreError};
 
 /// Posts of check-in #N have the job "checkin:N".
@@ -169,7 +169,7 @@ impl Dispatcher {
         checkins: &Checkins,
         record: &CheckinRecord,
         tz: chrono_tz::Tz,
-        firing: &crate::schedule::Firing,
+        firing: &crate::calendar::Firing,
         post_id: i64,
         now: DateTime<Utc>,
         report: &mut TickReport,
@@ -220,7 +220,7 @@ impl Dispatcher {
         let tz = checkins
             .timezone(post.guild_id)
             .await
-            .unwrap_or(crate::schedule::rules::DEFAULT_TIME_ZONE);
+            .unwrap_or(crate::calendar::DEFAULT_TIME_ZONE);
         let scheduled = DateTime::from_timestamp_millis(post.scheduled_for).unwrap_or(now);
         let run = match self.store.run_for_post(post.id).await? {
             Some(run) => run,

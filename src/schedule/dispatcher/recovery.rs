@@ -20,8 +20,8 @@ use super::{
     Dispatcher, KICKOFF_JOB, MAX_ATTEMPTS, Outgoing, PULSE_RESULTS_JOB, RECAP_JOB, TickReport,
     awareness_week, backoff_ms, week_bounds_ms,
 };
+use crate::calendar::parse_timezone;
 use crate::ops::Metrics;
-use crate::schedule::rules::parse_timezone;
 use crate::store::{Created, PostRecord, Store, StoreError, Takeover};
 
 /// What a nonce the bot sent stands for.
