@@ -27,10 +27,11 @@ use rand::rngs::StdRng;
 use smallacts::checkins::pairing::{History, MemberId, pair_round};
 use smallacts::checkins::{CheckinConfig, Checkins, PromptBank, SupportList};
 use smallacts::clock::ManualClock;
+use smallacts::ids::{self, GuildId};
 use smallacts::settings::Settings;
 use smallacts::store::{Claim, Lease, NewPost, Store};
 
-const MEMBERS: i64 = 5_000;
+const MEMBERS: u64 = 5_000;
 const ROUNDS: i64 = 26;
 const RUNS: u64 = 20;
 
@@ -150,7 +151,7 @@ async fn with_store(
 ) -> bool {
     let store = Store::connect_url(url).await.expect("the database");
     store.migrate().await.expect("migrations");
-    let guild = 1_234_567_890_i64;
+    let guild = GuildId(1_234_567_890);
     let now: DateTime<Utc> = DateTime::parse_from_rfc3339("2026-11-23T10:00:00Z")
         .expect("a time")
         .to_utc();
@@ -162,7 +163,7 @@ async fn with_store(
     let loading = Instant::now();
     for member in members {
         store
-            .join_buddies(guild, *member, 0)
+            .join_buddies(guild, ids::MemberId(*member), 0)
             .await
             .expect("joining");
     }
@@ -187,10 +188,10 @@ async fn with_store(
         else {
             unreachable!("a fresh database")
         };
-        let groups: Vec<Vec<i64>> = past
+        let groups: Vec<Vec<ids::MemberId>> = past
             .iter()
             .filter(|(r, _)| *r == round)
-            .map(|(_, g)| g.clone())
+            .map(|(_, g)| g.iter().copied().map(ids::MemberId).collect())
             .collect();
         store
             .insert_buddy_groups(round_id, guild, &groups)
@@ -217,15 +218,19 @@ async fn with_store(
     let mut planned = Vec::new();
     for run in 0..RUNS {
         let started = Instant::now();
-        let groups = checkins
+        let typed = checkins
             .plan_round(guild, &format!("next-{run}"), now)
             .await
             .expect("planning a round");
         plan_ms.push(started.elapsed().as_secs_f64() * 1e3);
+        let groups: Vec<Vec<MemberId>> = typed
+            .iter()
+            .map(|g| g.iter().map(|m| m.get()).collect())
+            .collect();
         let mut seen: Vec<MemberId> = groups.concat();
         seen.sort_unstable();
         wrong |= repeats(&history, &groups) > 0 || seen != members;
-        planned = groups;
+        planned = typed;
     }
     let Claim::Won(next_round) = store
         .claim_post(

@@ -37,7 +37,7 @@ async fn main() -> anyhow::Result<()> {
 async fn run(backend: &str, url: &str) -> anyhow::Result<()> {
     let store = Store::connect_url(url).await?;
     store.migrate().await?;
-    let guild = 1_234_567_890_i64;
+    let guild = smallacts::ids::GuildId(1_234_567_890);
     // Friday 16:00 in London: the recap's usual moment.
     let now: DateTime<Utc> = DateTime::parse_from_rfc3339("2026-06-12T15:00:00Z")?.to_utc();
     store
@@ -45,7 +45,7 @@ async fn run(backend: &str, url: &str) -> anyhow::Result<()> {
         .await?;
     let acts = Catalogue::built_in()?.acts;
     store.sync_catalogue(&acts, 0).await?;
-    let act_ids: Vec<i64> = store
+    let act_ids: Vec<smallacts::ids::ActId> = store
         .active_acts(None)
         .await?
         .iter()
@@ -64,7 +64,7 @@ async fn run(backend: &str, url: &str) -> anyhow::Result<()> {
             history_start + (n * 104_729) % (week_start - history_start)
         };
         let act = (n % 5 != 0).then(|| act_ids[(n as usize * 31) % act_ids.len()]);
-        batch.push((n % 400, at, act));
+        batch.push((smallacts::ids::MemberId((n % 400) as u64), at, act));
         if batch.len() == 50_000 {
             store.insert_wins_for_bench(guild, &batch).await?;
             batch.clear();

@@ -63,7 +63,11 @@ async fn run(backend: &str, database_url: &str) -> anyhow::Result<()> {
         .map(|i| sandbox.new_user(&format!("Member {i}")))
         .collect();
     let guild = sandbox.add_guild("Ingest Care Home", users.clone());
-    while store.server(guild.id as i64).await?.is_none() {
+    while store
+        .server(smallacts::ids::GuildId(guild.id))
+        .await?
+        .is_none()
+    {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let admin = Actor {
@@ -79,7 +83,7 @@ async fn run(backend: &str, database_url: &str) -> anyhow::Result<()> {
     ]}]);
     sandbox.slash(&admin, "daily", setup).await?;
     let due = store
-        .daily_config(guild.id as i64)
+        .daily_config(smallacts::ids::GuildId(guild.id))
         .await?
         .and_then(|c| c.next_at)
         .unwrap_or_default();
@@ -102,7 +106,7 @@ async fn run(backend: &str, database_url: &str) -> anyhow::Result<()> {
         .collect();
 
     // Offer replies at a steady rate, remembering when each left.
-    let mut sent_at: HashMap<i64, i64> = HashMap::with_capacity(REPLIES);
+    let mut sent_at: HashMap<smallacts::ids::MessageId, i64> = HashMap::with_capacity(REPLIES);
     let started = Instant::now();
     let interval = Duration::from_secs(1) / OFFERED_PER_SECOND as u32;
     for n in 0..REPLIES {
@@ -115,13 +119,15 @@ async fn run(backend: &str, database_url: &str) -> anyhow::Result<()> {
             &format!("Did today's act, reply {n}"),
             None,
         )?;
-        let id: i64 = message["id"].as_str().unwrap_or("0").parse()?;
+        let id: smallacts::ids::MessageId = message["id"].as_str().unwrap_or("0").parse()?;
         sent_at.insert(id, chrono::Utc::now().timestamp_micros());
     }
     // Wait until every reply is stored.
     let deadline = Instant::now() + Duration::from_secs(120);
     let stored = loop {
-        let wins = store.member_wins_count_for_bench(guild.id as i64).await?;
+        let wins = store
+            .member_wins_count_for_bench(smallacts::ids::GuildId(guild.id))
+            .await?;
         if wins >= REPLIES as i64 || Instant::now() > deadline {
             break wins;
         }
@@ -129,7 +135,7 @@ async fn run(backend: &str, database_url: &str) -> anyhow::Result<()> {
     };
     let elapsed = started.elapsed().as_secs_f64();
     let mut latencies: Vec<f64> = store
-        .win_store_times_for_bench(guild.id as i64)
+        .win_store_times_for_bench(smallacts::ids::GuildId(guild.id))
         .await?
         .into_iter()
         .filter_map(|(message_id, created_ms)| {

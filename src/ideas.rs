@@ -15,6 +15,7 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 
 use crate::acts::{ActFilter, choose_fresh};
+use crate::ids::{ActId, GuildId, MemberId};
 use crate::store::{Store, StoreError, StoredAct};
 
 /// How many of a member's recent ideas are avoided while others are available.
@@ -41,7 +42,7 @@ pub struct Ideas {
     store: Store,
     /// The built-in catalogue as stored (with the ids buttons and history refer to).
     built_in: Vec<StoredAct>,
-    recent: Mutex<HashMap<u64, VecDeque<i64>>>,
+    recent: Mutex<HashMap<MemberId, VecDeque<ActId>>>,
     rng: Mutex<StdRng>,
 }
 
@@ -58,7 +59,7 @@ impl Ideas {
     }
 
     /// A server's own acts when the database answers promptly; none otherwise.
-    async fn own_acts(&self, guild_id: Option<i64>) -> Vec<StoredAct> {
+    async fn own_acts(&self, guild_id: Option<GuildId>) -> Vec<StoredAct> {
         let Some(guild_id) = guild_id else {
             return Vec::new();
         };
@@ -76,8 +77,8 @@ impl Ideas {
     /// matches the filter.
     pub async fn offer(
         &self,
-        guild_id: Option<i64>,
-        member_id: u64,
+        guild_id: Option<GuildId>,
+        member_id: MemberId,
         filter: &ActFilter,
     ) -> Option<StoredAct> {
         let own = self.own_acts(guild_id).await;
@@ -85,7 +86,7 @@ impl Ideas {
             let recent = self.recent.lock().expect("recent ideas");
             let mine = recent.get(&member_id);
             (
-                mine.map(|q| q.iter().copied().collect::<HashSet<i64>>())
+                mine.map(|q| q.iter().copied().collect::<HashSet<ActId>>())
                     .unwrap_or_default(),
                 mine.and_then(|q| q.back().copied()),
             )
@@ -129,9 +130,9 @@ impl Ideas {
     /// One size down from `act_id`, keeping its Way.
     pub async fn smaller(
         &self,
-        guild_id: Option<i64>,
-        member_id: u64,
-        act_id: i64,
+        guild_id: Option<GuildId>,
+        member_id: MemberId,
+        act_id: ActId,
     ) -> Result<Smaller, StoreError> {
         let Some(current) = self.act(act_id).await? else {
             return Ok(Smaller::Gone);
@@ -166,7 +167,7 @@ impl Ideas {
 
     /// An act by id, if it still exists: from memory for the built-in catalogue, else (a
     /// server's own act, or a retired one) from the database, briefly.
-    pub async fn act(&self, act_id: i64) -> Result<Option<StoredAct>, StoreError> {
+    pub async fn act(&self, act_id: ActId) -> Result<Option<StoredAct>, StoreError> {
         if let Some(act) = self.built_in.iter().find(|a| a.id == act_id) {
             return Ok(Some(act.clone()));
         }
@@ -175,7 +176,7 @@ impl Ideas {
             .await
     }
 
-    fn remember(&self, member_id: u64, act_id: i64) {
+    fn remember(&self, member_id: MemberId, act_id: ActId) {
         let mut recent = self.recent.lock().expect("recent ideas");
         if recent.len() >= MEMBERS_REMEMBERED && !recent.contains_key(&member_id) {
             recent.clear();
@@ -188,7 +189,7 @@ impl Ideas {
     }
 
     /// Forgets what a member was offered (for `/privacy forget`).
-    pub fn forget_member(&self, member_id: u64) {
+    pub fn forget_member(&self, member_id: MemberId) {
         self.recent.lock().expect("recent ideas").remove(&member_id);
     }
 }

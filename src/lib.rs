@@ -12,6 +12,7 @@ pub mod discord;
 pub mod echo;
 pub mod fleet;
 pub mod ideas;
+pub mod ids;
 pub mod invite;
 pub mod ops;
 pub mod recap;

@@ -99,9 +99,11 @@ impl Writer {
         for change in batch {
             match change {
                 ServerChange::Joined { guild_id, name, .. } => {
-                    tracing::info!(guild = guild_id, name = %name, "in server");
+                    tracing::info!(guild = guild_id.get(), name = %name, "in server");
                 }
-                ServerChange::Left { guild_id } => tracing::info!(guild = guild_id, "left server"),
+                ServerChange::Left { guild_id } => {
+                    tracing::info!(guild = guild_id.get(), "left server")
+                }
             }
         }
         if let Ok(count) = self.store.active_server_count().await {
@@ -114,6 +116,7 @@ impl Writer {
 mod tests {
     use super::*;
     use crate::clock::SystemClock;
+    use crate::ids::{GuildId, MemberId};
 
     async fn store() -> (tempfile::TempDir, Store) {
         let dir = tempfile::tempdir().unwrap();
@@ -129,11 +132,11 @@ mod tests {
         (dir, store)
     }
 
-    fn joined(guild_id: i64, name: &str) -> ServerChange {
+    fn joined(guild_id: u64, name: &str) -> ServerChange {
         ServerChange::Joined {
-            guild_id,
+            guild_id: GuildId(guild_id),
             name: name.into(),
-            owner_id: Some(7),
+            owner_id: Some(MemberId(7)),
         }
     }
 
@@ -150,15 +153,33 @@ mod tests {
         for id in 1..=1_200 {
             roll.record(joined(id, &format!("Team {id}")));
         }
-        roll.record(ServerChange::Left { guild_id: 5 });
+        roll.record(ServerChange::Left {
+            guild_id: GuildId(5),
+        });
         roll.record(joined(6, "Renamed"));
         drop(roll);
         writer.await.unwrap();
         assert_eq!(store.active_server_count().await.unwrap(), 1_199);
-        assert!(store.server(5).await.unwrap().unwrap().left_at.is_some());
-        assert_eq!(store.server(6).await.unwrap().unwrap().name, "Renamed");
+        assert!(
+            store
+                .server(GuildId(5))
+                .await
+                .unwrap()
+                .unwrap()
+                .left_at
+                .is_some()
+        );
         assert_eq!(
-            store.server(1_200).await.unwrap().unwrap().timezone,
+            store.server(GuildId(6)).await.unwrap().unwrap().name,
+            "Renamed"
+        );
+        assert_eq!(
+            store
+                .server(GuildId(1_200))
+                .await
+                .unwrap()
+                .unwrap()
+                .timezone,
             "Europe/London"
         );
         assert_eq!(metrics.servers.load(Ordering::Relaxed), 1_199);
@@ -187,6 +208,9 @@ mod tests {
         );
         locker.execute("COMMIT").await.unwrap();
         writer.await.unwrap();
-        assert_eq!(store.server(1).await.unwrap().unwrap().name, "Rosewood");
+        assert_eq!(
+            store.server(GuildId(1)).await.unwrap().unwrap().name,
+            "Rosewood"
+        );
     }
 }

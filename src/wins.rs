@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use crate::clock::Clock;
+use crate::ids::{ActId, ChannelId, GuildId, MemberId, MessageId, PostId, WinId};
 use crate::ops::Metrics;
 use crate::store::{MemberPrefs, NewWin, Store, StoreError, WinRecord};
 
@@ -74,7 +75,7 @@ impl Source {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Recorded {
     /// Stored (the win's id).
-    Stored(i64),
+    Stored(WinId),
     /// The member turned collection off: nothing was stored.
     NotCollecting,
     /// Over the hourly limit: nothing was stored.
@@ -84,15 +85,28 @@ pub enum Recorded {
 /// A win to record.
 #[derive(Debug, Clone)]
 pub struct WinInput<'a> {
-    pub guild_id: i64,
-    pub member_id: u64,
-    pub post_id: Option<i64>,
-    pub act_id: Option<i64>,
+    pub guild_id: GuildId,
+    pub member_id: MemberId,
+    pub post_id: Option<PostId>,
+    pub act_id: Option<ActId>,
     pub source: Source,
     /// `None`: the member's default.
     pub visibility: Option<Visibility>,
     pub text: Option<&'a str>,
-    pub message_id: Option<u64>,
+    pub message_id: Option<MessageId>,
+}
+
+/// A member's message in a server: a win if it replies to the day's post or is in its thread.
+#[derive(Debug, Clone, Copy)]
+pub struct Reply<'a> {
+    pub guild_id: GuildId,
+    pub member_id: MemberId,
+    /// Where it was written: a channel, or the day's thread.
+    pub channel_id: ChannelId,
+    pub message_id: MessageId,
+    /// The message it replies to, if any.
+    pub replying_to: Option<MessageId>,
+    pub text: Option<&'a str>,
 }
 
 pub struct Wins {
@@ -117,7 +131,7 @@ impl Wins {
         }
     }
 
-    pub async fn prefs(&self, member_id: u64) -> Result<MemberPrefs, StoreError> {
+    pub async fn prefs(&self, member_id: MemberId) -> Result<MemberPrefs, StoreError> {
         self.store.member_prefs(member_id).await
     }
 
@@ -166,10 +180,10 @@ impl Wins {
     /// "I did it": the member's win on a post (kept once per post), with optional words.
     pub async fn did_it(
         &self,
-        guild_id: i64,
-        member_id: u64,
-        post_id: i64,
-        act_id: Option<i64>,
+        guild_id: GuildId,
+        member_id: MemberId,
+        post_id: PostId,
+        act_id: Option<ActId>,
         text: Option<&str>,
     ) -> Result<Recorded, StoreError> {
         if let Some(existing) = self.store.button_win(post_id, member_id).await? {
@@ -202,39 +216,35 @@ impl Wins {
 
     /// A reply in the day's thread or to the day's post. `None` if the message is not a reply
     /// to a daily post.
-    pub async fn from_reply(
-        &self,
-        guild_id: i64,
-        member_id: u64,
-        channel_id: u64,
-        message_id: u64,
-        referenced_message_id: Option<u64>,
-        text: Option<&str>,
-    ) -> Result<Option<Recorded>, StoreError> {
+    pub async fn from_reply(&self, reply: Reply<'_>) -> Result<Option<Recorded>, StoreError> {
         let Some(post) = self
             .store
-            .post_for_reply(guild_id, channel_id, referenced_message_id)
+            .post_for_reply(reply.guild_id, reply.channel_id, reply.replying_to)
             .await?
         else {
             return Ok(None);
         };
         let recorded = self
             .record(WinInput {
-                guild_id,
-                member_id,
+                guild_id: reply.guild_id,
+                member_id: reply.member_id,
                 post_id: Some(post.id),
                 act_id: post.act_id,
                 source: Source::Reply,
                 visibility: None,
-                text,
-                message_id: Some(message_id),
+                text: reply.text,
+                message_id: Some(reply.message_id),
             })
             .await?;
         Ok(Some(recorded))
     }
 
     /// Follows an edit of a collected message.
-    pub async fn edited(&self, message_id: u64, text: Option<&str>) -> Result<bool, StoreError> {
+    pub async fn edited(
+        &self,
+        message_id: MessageId,
+        text: Option<&str>,
+    ) -> Result<bool, StoreError> {
         let text = text.map(str::trim).filter(|t| !t.is_empty());
         self.store
             .update_win_from_message(message_id, text, self.clock.now_ms())
@@ -242,14 +252,14 @@ impl Wins {
     }
 
     /// Follows a deletion of a collected message.
-    pub async fn deleted(&self, message_id: u64) -> Result<bool, StoreError> {
+    pub async fn deleted(&self, message_id: MessageId) -> Result<bool, StoreError> {
         self.store.delete_win_from_message(message_id).await
     }
 
     pub async fn set_visibility(
         &self,
-        win_id: i64,
-        member_id: u64,
+        win_id: WinId,
+        member_id: MemberId,
         visibility: Visibility,
     ) -> Result<bool, StoreError> {
         self.store
@@ -263,25 +273,37 @@ impl Wins {
             .await
     }
 
-    pub async fn shared(&self, guild_id: i64, limit: i64) -> Result<Vec<WinRecord>, StoreError> {
+    pub async fn shared(
+        &self,
+        guild_id: GuildId,
+        limit: i64,
+    ) -> Result<Vec<WinRecord>, StoreError> {
         self.store.shared_wins(guild_id, limit).await
     }
 
     pub async fn mine(
         &self,
-        guild_id: i64,
-        member_id: u64,
+        guild_id: GuildId,
+        member_id: MemberId,
         limit: i64,
     ) -> Result<Vec<WinRecord>, StoreError> {
         self.store.member_wins(guild_id, member_id, limit).await
     }
 
-    pub async fn delete_mine(&self, win_id: i64, member_id: u64) -> Result<bool, StoreError> {
+    pub async fn delete_mine(
+        &self,
+        win_id: WinId,
+        member_id: MemberId,
+    ) -> Result<bool, StoreError> {
         self.store.delete_member_win(win_id, member_id).await
     }
 
     /// Turns collection of a member's replies off or on.
-    pub async fn set_collecting(&self, member_id: u64, collect: bool) -> Result<(), StoreError> {
+    pub async fn set_collecting(
+        &self,
+        member_id: MemberId,
+        collect: bool,
+    ) -> Result<(), StoreError> {
         let mut prefs = self.store.member_prefs(member_id).await?;
         prefs.collect = collect;
         self.store
@@ -292,7 +314,7 @@ impl Wins {
     /// How a member's replies are shared unless they say otherwise.
     pub async fn set_default_visibility(
         &self,
-        member_id: u64,
+        member_id: MemberId,
         visibility: Visibility,
     ) -> Result<(), StoreError> {
         let mut prefs = self.store.member_prefs(member_id).await?;

@@ -61,14 +61,18 @@ pub async fn all_due_at(
         .to_storage();
     for (guild, channel) in channels {
         let change = smallacts::store::DailyChange {
-            channel_id: Some(*channel),
+            channel_id: Some(smallacts::ids::ChannelId(*channel)),
             schedule: Some(schedule.clone()),
             timezone: Some("UTC".into()),
             next_at: Some(Some(due.timestamp_millis())),
             ..Default::default()
         };
         store
-            .change_daily(*guild as i64, &change, due.timestamp_millis())
+            .change_daily(
+                smallacts::ids::GuildId(*guild),
+                &change,
+                due.timestamp_millis(),
+            )
             .await?;
     }
     Ok(())

@@ -6,6 +6,7 @@ use rand::Rng;
 use rand::seq::IndexedRandom;
 
 use super::{Act, Setting, Size, Way};
+use crate::ids::GuildId;
 
 /// What someone asked for; `None` means any.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -74,9 +75,9 @@ pub fn current_round<'a>(history: &[&'a str], eligible: &HashSet<&str>) -> HashS
 
 /// A stable seed from a server and a slot (FNV-1a: the same on every platform and version),
 /// so a scheduled choice (an act, a prompt, a pairing) is the same when retried or previewed.
-pub fn stable_seed(guild_id: i64, slot: &str) -> u64 {
+pub fn stable_seed(guild_id: GuildId, slot: &str) -> u64 {
     let mut hash: u64 = 0xcbf29ce484222325;
-    for byte in guild_id.to_le_bytes().iter().chain(slot.as_bytes()) {
+    for byte in guild_id.get().to_le_bytes().iter().chain(slot.as_bytes()) {
         hash ^= u64::from(*byte);
         hash = hash.wrapping_mul(0x100000001b3);
     }

@@ -24,9 +24,10 @@ pub use quiet::ShiftPattern;
 pub use crate::acts::stable_seed as seed;
 use crate::calendar::{QuietHours, Schedule, ScheduleError, parse_timezone, weekly_round};
 use crate::clock::Clock;
+use crate::ids::{ChannelId, CheckinId, DmId, GuildId, MemberId, RunId};
 use crate::settings::{MIN_PULSE_ANSWERS, Settings};
 use crate::store::{
-    BuddySettings, CheckinRecord, NewDm, PulseAnswer, ServerResource, Store, StoreError,
+    BuddySettings, CheckinRecord, NewCheckin, NewDm, PulseAnswer, ServerResource, Store, StoreError,
 };
 
 /// How far back buddy history is read when pairing (a year of rounds).
@@ -88,7 +89,7 @@ pub enum CheckinError {
     #[error("{0}")]
     Schedule(#[from] ScheduleError),
     #[error("There is no check-in #{0} on this server. `/checkin list` shows the ones there are.")]
-    NotFound(i64),
+    NotFound(CheckinId),
     #[error(
         "This server already has {MAX_CHECKINS} check-ins, the most it can have. Remove one with `/checkin remove` first."
     )]
@@ -143,8 +144,8 @@ impl CheckinConfig {
 /// A check-in as admins see it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckinSummary {
-    pub id: i64,
-    pub channel_id: u64,
+    pub id: CheckinId,
+    pub channel_id: ChannelId,
     /// "07:30 and 19:30 every day".
     pub when: String,
     pub style: CheckinStyle,
@@ -183,11 +184,25 @@ pub struct BuddyStatus {
     pub joined: bool,
     /// When a pause ends (Unix ms), while paused.
     pub paused_until: Option<i64>,
-    pub buddies: Vec<u64>,
+    pub buddies: Vec<MemberId>,
     pub pairing_on: bool,
     /// The next round (Unix ms).
     pub next_round: Option<i64>,
     pub every_weeks: i64,
+}
+
+/// A direct message for a member, to queue until their quiet hours allow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueueDm<'a> {
+    pub guild_id: GuildId,
+    /// Who it goes to.
+    pub member_id: MemberId,
+    /// Who it is about (a buddy who asked for a chat, or went quiet), so that it goes if they
+    /// ask to be forgotten.
+    pub about_member_id: Option<MemberId>,
+    /// "buddy-round", "buddy-notice", "gone-quiet".
+    pub kind: &'a str,
+    pub body: &'a str,
 }
 
 /// The check-in features.
@@ -199,7 +214,7 @@ pub struct Checkins {
     pub config: CheckinConfig,
     /// The hour each (server, member) was last noted as seen, so a busy channel costs one
     /// database write per member per hour, not one per message.
-    seen_hours: std::sync::Mutex<std::collections::HashMap<(i64, u64), i64>>,
+    seen_hours: std::sync::Mutex<std::collections::HashMap<(GuildId, MemberId), i64>>,
 }
 
 impl Checkins {
@@ -248,7 +263,7 @@ impl Checkins {
     }
 
     /// The server's time zone, or the configured default.
-    pub async fn timezone(&self, guild_id: i64) -> Result<Tz, CheckinError> {
+    pub async fn timezone(&self, guild_id: GuildId) -> Result<Tz, CheckinError> {
         let name = self
             .store
             .daily_config(guild_id)
@@ -264,8 +279,8 @@ impl Checkins {
     /// server's time zone. Nothing is posted for times already past.
     pub async fn add(
         &self,
-        guild_id: i64,
-        channel_id: u64,
+        guild_id: GuildId,
+        channel_id: ChannelId,
         when: &str,
         style: CheckinStyle,
     ) -> Result<CheckinSummary, CheckinError> {
@@ -281,23 +296,29 @@ impl Checkins {
         let id = self
             .store
             .insert_checkin(
-                guild_id,
-                channel_id as i64,
-                &schedule.to_storage(),
-                style.as_str(),
-                next,
+                &NewCheckin {
+                    guild_id,
+                    channel_id,
+                    schedule: &schedule.to_storage(),
+                    style: style.as_str(),
+                    next_at: next,
+                },
                 now.timestamp_millis(),
             )
             .await?;
         self.summary(guild_id, id).await
     }
 
-    pub async fn list(&self, guild_id: i64) -> Result<Vec<CheckinSummary>, CheckinError> {
+    pub async fn list(&self, guild_id: GuildId) -> Result<Vec<CheckinSummary>, CheckinError> {
         let records = self.store.checkins_for(guild_id).await?;
         Ok(records.iter().map(|r| self.summarise(r)).collect())
     }
 
-    pub async fn summary(&self, guild_id: i64, id: i64) -> Result<CheckinSummary, CheckinError> {
+    pub async fn summary(
+        &self,
+        guild_id: GuildId,
+        id: CheckinId,
+    ) -> Result<CheckinSummary, CheckinError> {
         let record = self
             .store
             .checkin(guild_id, id)
@@ -311,7 +332,7 @@ impl Checkins {
         let schedule = Schedule::from_storage(&record.schedule);
         CheckinSummary {
             id: record.id,
-            channel_id: record.channel_id as u64,
+            channel_id: record.channel_id,
             when: schedule
                 .as_ref()
                 .map(Schedule::describe)
@@ -322,7 +343,11 @@ impl Checkins {
         }
     }
 
-    pub async fn remove(&self, guild_id: i64, id: i64) -> Result<CheckinSummary, CheckinError> {
+    pub async fn remove(
+        &self,
+        guild_id: GuildId,
+        id: CheckinId,
+    ) -> Result<CheckinSummary, CheckinError> {
         let summary = self.summary(guild_id, id).await?;
         self.store.delete_checkin(guild_id, id).await?;
         Ok(summary)
@@ -331,8 +356,8 @@ impl Checkins {
     /// Pauses a check-in for some days (its firings in that time are skipped, not saved up).
     pub async fn pause(
         &self,
-        guild_id: i64,
-        id: i64,
+        guild_id: GuildId,
+        id: CheckinId,
         days: u32,
     ) -> Result<CheckinSummary, CheckinError> {
         if !(1..=90).contains(&days) {
@@ -351,7 +376,11 @@ impl Checkins {
         self.summary(guild_id, id).await
     }
 
-    pub async fn resume(&self, guild_id: i64, id: i64) -> Result<CheckinSummary, CheckinError> {
+    pub async fn resume(
+        &self,
+        guild_id: GuildId,
+        id: CheckinId,
+    ) -> Result<CheckinSummary, CheckinError> {
         if !self.store.set_checkin_paused(guild_id, id, None).await? {
             return Err(CheckinError::NotFound(id));
         }
@@ -360,7 +389,7 @@ impl Checkins {
 
     /// The prompt for a check-in firing: none repeats until the whole bank has been used on
     /// this server. Seeded by (server, slot) so a retry picks the same one.
-    pub fn choose_prompt(&self, guild_id: i64, slot: &str, history: &[String]) -> Prompt {
+    pub fn choose_prompt(&self, guild_id: GuildId, slot: &str, history: &[String]) -> Prompt {
         let ids: HashSet<&str> = self.bank.prompts.iter().map(|p| p.id.as_str()).collect();
         let history: Vec<&str> = history.iter().map(String::as_str).collect();
         let used = crate::acts::current_round(&history, &ids);
@@ -382,16 +411,16 @@ impl Checkins {
     /// Records a member's pulse answer (or changes it) while the check-in is open.
     pub async fn answer_pulse(
         &self,
-        guild_id: i64,
-        run_id: i64,
-        member_id: u64,
+        guild_id: GuildId,
+        run_id: RunId,
+        member_id: MemberId,
         feeling: Feeling,
     ) -> Result<PulseAnswered, CheckinError> {
         // Read before writing, so recording the answer is the last thing done.
         let has_buddy = feeling == Feeling::Struggling
             && !self
                 .store
-                .current_buddies(guild_id, member_id as i64, self.clock.now_ms())
+                .current_buddies(guild_id, member_id, self.clock.now_ms())
                 .await?
                 .is_empty();
         let outcome = self
@@ -399,7 +428,7 @@ impl Checkins {
             .record_pulse_answer(
                 guild_id,
                 run_id,
-                member_id as i64,
+                member_id,
                 feeling.score(),
                 self.clock.now_ms(),
             )
@@ -421,7 +450,7 @@ impl Checkins {
     /// The support list, at once: the built-in resources are in memory, and a server's own
     /// (none in direct messages) are added when the database answers within a moment.
     /// Signposting never waits on, or fails with, the database.
-    pub async fn support(&self, guild_id: Option<i64>) -> SupportView {
+    pub async fn support(&self, guild_id: Option<GuildId>) -> SupportView {
         let own = match guild_id {
             Some(guild_id) => {
                 self.store
@@ -454,7 +483,7 @@ impl Checkins {
     /// Adds a server's own resource (an employee assistance line, a named contact).
     pub async fn add_resource(
         &self,
-        guild_id: i64,
+        guild_id: GuildId,
         resource: ServerResource,
     ) -> Result<(), CheckinError> {
         let limit = |what: &str, text: &str, max: usize, example: &str| {
@@ -509,7 +538,7 @@ impl Checkins {
         Ok(())
     }
 
-    pub async fn remove_resource(&self, guild_id: i64, name: &str) -> Result<(), CheckinError> {
+    pub async fn remove_resource(&self, guild_id: GuildId, name: &str) -> Result<(), CheckinError> {
         if self.store.remove_support_resource(guild_id, name).await? {
             Ok(())
         } else {
@@ -526,7 +555,7 @@ impl Checkins {
     /// ("mon 10:00"), and optionally the gone-quiet nudge after `gone_quiet_days`.
     pub async fn set_pairing(
         &self,
-        guild_id: i64,
+        guild_id: GuildId,
         every_weeks: Option<u32>,
         round_time: Option<&str>,
         gone_quiet_days: Option<u32>,
@@ -580,19 +609,23 @@ impl Checkins {
         Ok(settings)
     }
 
-    pub async fn pairing_off(&self, guild_id: i64) -> Result<bool, CheckinError> {
+    pub async fn pairing_off(&self, guild_id: GuildId) -> Result<bool, CheckinError> {
         Ok(self.store.delete_buddy_settings(guild_id).await?)
     }
 
-    pub async fn join(&self, guild_id: i64, member_id: u64) -> Result<BuddyStatus, CheckinError> {
+    pub async fn join(
+        &self,
+        guild_id: GuildId,
+        member_id: MemberId,
+    ) -> Result<BuddyStatus, CheckinError> {
         self.store
-            .join_buddies(guild_id, member_id as i64, self.clock.now_ms())
+            .join_buddies(guild_id, member_id, self.clock.now_ms())
             .await?;
         self.buddy_status(guild_id, member_id).await
     }
 
-    pub async fn leave(&self, guild_id: i64, member_id: u64) -> Result<(), CheckinError> {
-        if self.store.leave_buddies(guild_id, member_id as i64).await? {
+    pub async fn leave(&self, guild_id: GuildId, member_id: MemberId) -> Result<(), CheckinError> {
+        if self.store.leave_buddies(guild_id, member_id).await? {
             Ok(())
         } else {
             Err(CheckinError::NotInPairing)
@@ -602,8 +635,8 @@ impl Checkins {
     /// Skips rounds for `weeks` (0 resumes now).
     pub async fn pause_buddy(
         &self,
-        guild_id: i64,
-        member_id: u64,
+        guild_id: GuildId,
+        member_id: MemberId,
         weeks: u32,
     ) -> Result<BuddyStatus, CheckinError> {
         if weeks > 26 {
@@ -613,11 +646,7 @@ impl Checkins {
         }
         let until = (weeks > 0)
             .then(|| (self.clock.now() + Duration::weeks(i64::from(weeks))).timestamp_millis());
-        if !self
-            .store
-            .pause_buddy(guild_id, member_id as i64, until)
-            .await?
-        {
+        if !self.store.pause_buddy(guild_id, member_id, until).await? {
             return Err(CheckinError::NotInPairing);
         }
         self.buddy_status(guild_id, member_id).await
@@ -625,10 +654,10 @@ impl Checkins {
 
     pub async fn buddy_status(
         &self,
-        guild_id: i64,
-        member_id: u64,
+        guild_id: GuildId,
+        member_id: MemberId,
     ) -> Result<BuddyStatus, CheckinError> {
-        let record = self.store.buddy(guild_id, member_id as i64).await?;
+        let record = self.store.buddy(guild_id, member_id).await?;
         let settings = self.store.buddy_settings(guild_id).await?;
         let now = self.clock.now_ms();
         Ok(BuddyStatus {
@@ -639,11 +668,8 @@ impl Checkins {
                 .filter(|u| *u > now),
             buddies: self
                 .store
-                .current_buddies(guild_id, member_id as i64, self.clock.now_ms())
-                .await?
-                .into_iter()
-                .map(|m| m as u64)
-                .collect(),
+                .current_buddies(guild_id, member_id, self.clock.now_ms())
+                .await?,
             pairing_on: settings.is_some(),
             next_round: settings.as_ref().and_then(|s| s.next_at),
             every_weeks: settings
@@ -657,15 +683,15 @@ impl Checkins {
     /// Returns the buddies told.
     pub async fn tell_buddy(
         &self,
-        guild_id: i64,
-        member_id: u64,
-    ) -> Result<Vec<u64>, CheckinError> {
+        guild_id: GuildId,
+        member_id: MemberId,
+    ) -> Result<Vec<MemberId>, CheckinError> {
         if self.store.buddy_settings(guild_id).await?.is_none() {
             return Err(CheckinError::PairingOff);
         }
         let buddies = self
             .store
-            .current_buddies(guild_id, member_id as i64, self.clock.now_ms())
+            .current_buddies(guild_id, member_id, self.clock.now_ms())
             .await?;
         if buddies.is_empty() {
             return Err(CheckinError::NoBuddy);
@@ -675,25 +701,25 @@ impl Checkins {
             // Pressing the button twice tells them once.
             if self
                 .store
-                .dm_waiting(*buddy, member_id as i64, "buddy-notice")
+                .dm_waiting(*buddy, member_id, "buddy-notice")
                 .await?
             {
                 continue;
             }
             let body = buddy_notice_text(member_id, &server);
-            self.queue_dm(
+            self.queue_dm(QueueDm {
                 guild_id,
-                *buddy,
-                Some(member_id as i64),
-                "buddy-notice",
-                &body,
-            )
+                member_id: *buddy,
+                about_member_id: Some(member_id),
+                kind: "buddy-notice",
+                body: &body,
+            })
             .await?;
         }
-        Ok(buddies.into_iter().map(|b| b as u64).collect())
+        Ok(buddies)
     }
 
-    pub async fn server_name(&self, guild_id: i64) -> Result<String, CheckinError> {
+    pub async fn server_name(&self, guild_id: GuildId) -> Result<String, CheckinError> {
         Ok(self
             .store
             .server(guild_id)
@@ -708,32 +734,39 @@ impl Checkins {
     /// round's slot, so a retry of the same round pairs the same way. Stores nothing.
     pub async fn plan_round(
         &self,
-        guild_id: i64,
+        guild_id: GuildId,
         slot: &str,
         now: DateTime<Utc>,
-    ) -> Result<Vec<Vec<i64>>, StoreError> {
-        let members = self
+    ) -> Result<Vec<Vec<MemberId>>, StoreError> {
+        // Pairing is pure arithmetic on the members' plain numbers.
+        let members: Vec<pairing::MemberId> = self
             .store
             .active_buddies(guild_id, now.timestamp_millis())
-            .await?;
+            .await?
+            .into_iter()
+            .map(MemberId::get)
+            .collect();
         let rows = self
             .store
             .buddy_history(guild_id, (now - PAIRING_MEMORY).timestamp_millis())
             .await?;
         let mut history = pairing::History::new();
         for group in rows.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1)) {
-            let ids: Vec<i64> = group.iter().map(|(_, _, member)| *member).collect();
-            history.record(group[0].0, &ids);
+            let ids: Vec<pairing::MemberId> = group.iter().map(|(_, _, m)| m.get()).collect();
+            history.record(group[0].0.get(), &ids);
         }
         let mut rng = StdRng::seed_from_u64(seed(guild_id, slot));
-        Ok(pairing::pair_round(&members, &history, &mut rng))
+        Ok(pairing::pair_round(&members, &history, &mut rng)
+            .into_iter()
+            .map(|group| group.into_iter().map(MemberId).collect())
+            .collect())
     }
 
     /// Sets a member's shift pattern; `Custom` needs `quiet` ("HH:MM-HH:MM").
     pub async fn set_shift(
         &self,
-        guild_id: i64,
-        member_id: u64,
+        guild_id: GuildId,
+        member_id: MemberId,
         pattern: ShiftPattern,
         custom: Option<&str>,
     ) -> Result<QuietHours, CheckinError> {
@@ -750,7 +783,7 @@ impl Checkins {
         self.store
             .set_member_shift(
                 guild_id,
-                member_id as i64,
+                member_id,
                 pattern.as_str(),
                 (&start, &end),
                 self.clock.now_ms(),
@@ -762,8 +795,8 @@ impl Checkins {
     /// A member's quiet hours in a server: their shift pattern's, else the configured ones.
     pub async fn quiet_hours_for(
         &self,
-        guild_id: i64,
-        member_id: i64,
+        guild_id: GuildId,
+        member_id: MemberId,
     ) -> Result<QuietHours, CheckinError> {
         Ok(match self.store.member_shift(guild_id, member_id).await? {
             Some((_, start, end)) => QuietHours::parse(&format!("{start}-{end}"))?,
@@ -772,28 +805,21 @@ impl Checkins {
     }
 
     /// Queues a direct message to go out as soon as the recipient's quiet hours allow.
-    pub async fn queue_dm(
-        &self,
-        guild_id: i64,
-        member_id: i64,
-        about_member_id: Option<i64>,
-        kind: &str,
-        body: &str,
-    ) -> Result<i64, CheckinError> {
+    pub async fn queue_dm(&self, dm: QueueDm<'_>) -> Result<DmId, CheckinError> {
         let now = self.clock.now();
         let send_after = self
-            .next_allowed(guild_id, member_id, now)
+            .next_allowed(dm.guild_id, dm.member_id, now)
             .await?
             .timestamp_millis();
         Ok(self
             .store
             .queue_dm(
                 &NewDm {
-                    guild_id,
-                    member_id,
-                    about_member_id,
-                    kind,
-                    body,
+                    guild_id: dm.guild_id,
+                    member_id: dm.member_id,
+                    about_member_id: dm.about_member_id,
+                    kind: dm.kind,
+                    body: dm.body,
                     send_after,
                 },
                 now.timestamp_millis(),
@@ -804,8 +830,8 @@ impl Checkins {
     /// The first instant at or after `now` outside the member's quiet hours.
     pub async fn next_allowed(
         &self,
-        guild_id: i64,
-        member_id: i64,
+        guild_id: GuildId,
+        member_id: MemberId,
         now: DateTime<Utc>,
     ) -> Result<DateTime<Utc>, CheckinError> {
         let tz = self.timezone(guild_id).await?;
@@ -817,7 +843,7 @@ impl Checkins {
 
     /// Notes that a member was active in a server (for the gone-quiet nudge), at most once an
     /// hour per member: the store is only asked when the hour has changed.
-    pub async fn seen(&self, guild_id: i64, member_id: u64) -> Result<(), StoreError> {
+    pub async fn seen(&self, guild_id: GuildId, member_id: MemberId) -> Result<(), StoreError> {
         const HOUR_MS: i64 = 3_600_000;
         /// Beyond this many remembered members the memory starts afresh (a few MB at most).
         const MAX_REMEMBERED: usize = 200_000;
@@ -832,12 +858,17 @@ impl Checkins {
             }
             hours.insert((guild_id, member_id), now / HOUR_MS);
         }
-        self.store.buddy_seen(guild_id, member_id as i64, now).await
+        self.store.buddy_seen(guild_id, member_id, now).await
     }
 }
 
 /// The direct message a new buddy group gets.
-pub fn buddy_round_text(server: &str, others: &[i64], every_weeks: i64, starter: &str) -> String {
+pub fn buddy_round_text(
+    server: &str,
+    others: &[MemberId],
+    every_weeks: i64,
+    starter: &str,
+) -> String {
     let names: Vec<String> = others.iter().map(|m| format!("<@{m}>")).collect();
     let with = match names.split_last() {
         Some((last, [])) => last.clone(),
@@ -868,7 +899,7 @@ pub fn only_one_text(server: &str) -> String {
 }
 
 /// The direct message a buddy gets when their partner asks for a chat.
-pub fn buddy_notice_text(member_id: u64, server: &str) -> String {
+pub fn buddy_notice_text(member_id: MemberId, server: &str) -> String {
     format!(
         "💛 Your buddy <@{member_id}> in {server} said they could use a chat. You don't need to \
          fix anything: a friendly hello, a cuppa or a message is plenty. They chose to let you \
@@ -877,7 +908,7 @@ pub fn buddy_notice_text(member_id: u64, server: &str) -> String {
 }
 
 /// The direct message a buddy gets when their partner has not been around for a while.
-pub fn gone_quiet_text(quiet_member: i64, server: &str) -> String {
+pub fn gone_quiet_text(quiet_member: MemberId, server: &str) -> String {
     format!(
         "🌱 It's been a little while since your buddy <@{quiet_member}> was around in {server}. \
          If you'd like to, a friendly hello might be welcome. No pressure, and no need to \
@@ -901,10 +932,15 @@ mod tests {
 
     #[test]
     fn buddy_messages_name_everyone_in_the_group() {
-        let trio = buddy_round_text("Rose Court", &[11, 12], 2, "Best biscuit?");
+        let trio = buddy_round_text(
+            "Rose Court",
+            &[MemberId(11), MemberId(12)],
+            2,
+            "Best biscuit?",
+        );
         assert!(trio.contains("<@11> and <@12>"), "{trio}");
         assert!(trio.contains("2 weeks") && trio.contains("Best biscuit?"));
-        let pair = buddy_round_text("Rose Court", &[11], 1, "Tea or coffee?");
+        let pair = buddy_round_text("Rose Court", &[MemberId(11)], 1, "Tea or coffee?");
         assert!(
             pair.contains("next week you're paired with <@11>"),
             "{pair}"

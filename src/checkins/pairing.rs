@@ -53,7 +53,8 @@ use std::hash::{BuildHasherDefault, Hasher};
 use rand::Rng;
 use rand::seq::SliceRandom;
 
-pub type MemberId = i64;
+/// A member, as the plain number of their id (`ids::MemberId::get`): pairing needs nothing more.
+pub type MemberId = u64;
 
 /// Largest round solved exactly (dynamic programming over all groupings).
 pub const EXACT_MAX: usize = 16;
@@ -815,10 +816,6 @@ impl Hasher for IdHasher {
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
         self.0 = z ^ (z >> 31);
     }
-
-    fn write_i64(&mut self, n: i64) {
-        self.write_u64(n as u64);
-    }
 }
 
 #[cfg(test)]
@@ -832,7 +829,7 @@ mod tests {
 
     fn ids(n: usize) -> Vec<MemberId> {
         // Spread-out ids, not 0..n, so nothing leans on small or dense ids.
-        (0..n as i64).map(|i| 900_000_000_000 + i * 7_919).collect()
+        (0..n as u64).map(|i| 900_000_000_000 + i * 7_919).collect()
     }
 
     fn record_all(history: &mut History, round: i64, groups: &Grouping) {

@@ -6,23 +6,16 @@ use std::time::Duration;
 use poise::serenity_prelude as serenity;
 
 use super::answer::Answer;
+use super::component_id::ComponentId;
 use super::render::{notice, truncate};
 use super::{Data, Error, no_mentions};
 use crate::checkins::{CheckinError, Feeling, PulseAnswered, PulseResult, SupportView};
+use crate::ids::{GuildId, MemberId, RunId};
 use crate::ops::Metrics;
 use crate::schedule::CheckinPost;
-use crate::store::snowflake_to_db;
 
 /// A warm, neutral colour: nothing about a check-in should look like an alert.
 const CHECKIN_COLOUR: serenity::Colour = serenity::Colour::new(0x7BA7BC);
-
-/// The pulse button for one answer in one check-in.
-pub fn pulse_id(run_id: i64, feeling: Feeling) -> String {
-    format!("pulse:{run_id}:{}", feeling.score())
-}
-
-/// The button a member who said they are struggling may press to tell their buddy.
-pub const TELL_BUDDY_ID: &str = "buddy:tell";
 
 /// A check-in post: the prompt, and the pulse buttons when it has a pulse.
 pub fn checkin_message(post: &CheckinPost, nonce: Option<String>) -> serenity::CreateMessage {
@@ -54,10 +47,16 @@ pub fn checkin_message(post: &CheckinPost, nonce: Option<String>) -> serenity::C
         let buttons = Feeling::ALL
             .into_iter()
             .map(|f| {
-                serenity::CreateButton::new(pulse_id(post.run_id, f))
-                    .label(f.label())
-                    .emoji(serenity::ReactionType::Unicode(f.emoji().into()))
-                    .style(serenity::ButtonStyle::Secondary)
+                serenity::CreateButton::new(
+                    ComponentId::Pulse {
+                        run: post.run_id,
+                        feeling: f,
+                    }
+                    .render(),
+                )
+                .label(f.label())
+                .emoji(serenity::ReactionType::Unicode(f.emoji().into()))
+                .style(serenity::ButtonStyle::Secondary)
             })
             .collect();
         message = message.components(vec![serenity::CreateActionRow::Buttons(buttons)]);
@@ -216,7 +215,7 @@ pub fn pulse_reply(
             .embed(support_embed(support));
         if answer.has_buddy {
             message = message.components(vec![serenity::CreateActionRow::Buttons(vec![
-                serenity::CreateButton::new(TELL_BUDDY_ID)
+                serenity::CreateButton::new(ComponentId::TellBuddy.render())
                     .label("Let my buddy know I could use a chat")
                     .style(serenity::ButtonStyle::Primary),
             ])]);
@@ -227,88 +226,88 @@ pub fn pulse_reply(
     message
 }
 
-/// Handles the pulse and buddy buttons; `false` if the button is not one of them.
-pub async fn handle_button(
+/// A pulse answer: recorded (or changed) while the check-in is open, answered privately.
+pub async fn pulse_button(
     ctx: &serenity::Context,
     data: &Data,
     interaction: &serenity::ComponentInteraction,
-) -> Result<bool, Error> {
-    let parts: Vec<&str> = interaction.data.custom_id.split(':').collect();
-    let guild_id = interaction.guild_id.map(|g| snowflake_to_db(g.get()));
-    let member_id = interaction.user.id.get();
-    // The "tell my buddy" answer replaces the message it was on, so the button goes away.
-    let mut replace = false;
-    let response = match (parts.as_slice(), guild_id) {
-        (["pulse", run, score], Some(guild_id)) => {
-            let (Ok(run_id), Some(feeling)) = (
-                run.parse::<i64>(),
-                score.parse::<i64>().ok().and_then(Feeling::from_score),
-            ) else {
-                return Ok(false);
+    guild_id: GuildId,
+    run_id: RunId,
+    feeling: Feeling,
+) -> Result<(), Error> {
+    let member_id = MemberId::from(interaction.user.id);
+    // Bounded well inside the interaction's own deadline, so that someone who is
+    // struggling is shown the support list even when their answer can't be saved.
+    let wait = Duration::from_millis(data.settings.discord.give_up_after_ms / 2);
+    let recorded = data
+        .store
+        .within(wait, async {
+            Ok(data
+                .checkins
+                .answer_pulse(guild_id, run_id, member_id, feeling)
+                .await)
+        })
+        .await
+        .unwrap_or_else(|e| Err(CheckinError::Store(e)));
+    let response = match recorded {
+        Ok(answer) => {
+            Metrics::incr(&data.metrics.pulse_answers);
+            // The support list is only shown with "struggling": read it only then.
+            let support = match answer.feeling {
+                Feeling::Struggling => Some(data.checkins.support(Some(guild_id)).await),
+                _ => None,
             };
-            // Bounded well inside the interaction's own deadline, so that someone who is
-            // struggling is shown the support list even when their answer can't be saved.
-            let wait = Duration::from_millis(data.settings.discord.give_up_after_ms / 2);
-            let recorded = data
-                .store
-                .within(wait, async {
-                    Ok(data
-                        .checkins
-                        .answer_pulse(guild_id, run_id, member_id, feeling)
-                        .await)
-                })
-                .await
-                .unwrap_or_else(|e| Err(CheckinError::Store(e)));
-            match recorded {
-                Ok(answer) => {
-                    Metrics::incr(&data.metrics.pulse_answers);
-                    // The support list is only shown with "struggling": read it only then.
-                    let support = match answer.feeling {
-                        Feeling::Struggling => Some(data.checkins.support(Some(guild_id)).await),
-                        _ => None,
-                    };
-                    pulse_reply(&answer, support.as_ref())
-                }
-                Err(CheckinError::Store(e)) if feeling == Feeling::Struggling => {
-                    tracing::warn!(error = %e, "a pulse answer could not be saved; signposting anyway");
-                    let support = data.checkins.support(Some(guild_id)).await;
-                    notice(PULSE_NOT_SAVED).embed(support_embed(&support))
-                }
-                Err(CheckinError::Store(e)) => return Err(e.into()),
-                Err(other) => notice(&other.to_string()),
-            }
+            pulse_reply(&answer, support.as_ref())
         }
-        ([TELL_BUDDY_ID_PREFIX, "tell"], Some(guild_id)) => {
-            replace = true;
-            match data.checkins.tell_buddy(guild_id, member_id).await {
-                Ok(buddies) => {
-                    let names: Vec<String> = buddies.iter().map(|b| format!("<@{b}>")).collect();
-                    notice(&format!(
-                        "I'll let {} know you could use a chat (by direct message, outside their quiet hours). Nothing else about you, or your answer, is shared.",
-                        names.join(" and ")
-                    ))
-                }
-                Err(CheckinError::Store(e)) => return Err(e.into()),
-                Err(other) => notice(&other.to_string()),
-            }
+        Err(CheckinError::Store(e)) if feeling == Feeling::Struggling => {
+            tracing::warn!(error = %e, "a pulse answer could not be saved; signposting anyway");
+            let support = data.checkins.support(Some(guild_id)).await;
+            notice(PULSE_NOT_SAVED).embed(support_embed(&support))
         }
-        _ => return Ok(false),
+        Err(CheckinError::Store(e)) => return Err(e.into()),
+        Err(other) => notice(&other.to_string()),
     };
     Metrics::incr(&data.metrics.commands);
-    let response = if replace {
-        serenity::CreateInteractionResponse::UpdateMessage(response)
-    } else {
-        serenity::CreateInteractionResponse::Message(response)
-    };
     Answer::for_button(interaction)
-        .respond(&ctx.http, response)
+        .respond(
+            &ctx.http,
+            serenity::CreateInteractionResponse::Message(response),
+        )
         .await?;
-    Ok(true)
+    Ok(())
+}
+
+/// "Let my buddy know": queues a message to each buddy. The answer replaces the message it
+/// was on, so the button goes away.
+pub async fn tell_buddy_button(
+    ctx: &serenity::Context,
+    data: &Data,
+    interaction: &serenity::ComponentInteraction,
+    guild_id: GuildId,
+) -> Result<(), Error> {
+    let member_id = MemberId::from(interaction.user.id);
+    let response = match data.checkins.tell_buddy(guild_id, member_id).await {
+        Ok(buddies) => {
+            let names: Vec<String> = buddies.iter().map(|b| format!("<@{b}>")).collect();
+            notice(&format!(
+                "I'll let {} know you could use a chat (by direct message, outside their quiet hours). Nothing else about you, or your answer, is shared.",
+                names.join(" and ")
+            ))
+        }
+        Err(CheckinError::Store(e)) => return Err(e.into()),
+        Err(other) => notice(&other.to_string()),
+    };
+    Metrics::incr(&data.metrics.commands);
+    Answer::for_button(interaction)
+        .respond(
+            &ctx.http,
+            serenity::CreateInteractionResponse::UpdateMessage(response),
+        )
+        .await?;
+    Ok(())
 }
 
 /// For someone who is struggling, when their answer can't be saved: signposting never waits.
 const PULSE_NOT_SAVED: &str = "I couldn't save your answer just now (my database isn't \
      answering), so please tap it again later if you'd like it counted. It matters more that \
      you know who you can talk to, any time:";
-
-const TELL_BUDDY_ID_PREFIX: &str = "buddy";

@@ -1,149 +1,117 @@
-//! Buttons, and what their custom ids carry. Ids hold all the state a click needs, so a
-//! button keeps working after a restart (nothing waits in memory for it).
+//! What the bot's buttons and forms do: one match routes every click, another every form,
+//! by their [`ComponentId`]. Ids hold all the state a click needs, so a button keeps working
+//! after a restart (nothing waits in memory for it).
 
 use poise::serenity_prelude as serenity;
 
 use super::answer::Answer;
+use super::component_id::ComponentId;
 use super::render;
 use super::{Data, Error};
 use crate::acts::ActFilter;
 use crate::ideas::Smaller;
+use crate::ids::{GuildId, MemberId};
 use crate::ops::Metrics;
-use crate::store::snowflake_to_db;
-use crate::wins::{Recorded, Visibility};
+use crate::wins::Recorded;
 
-/// A button on an `/idea` answer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum IdeaButton {
-    /// "Another idea" with the same filters.
-    Another { current: i64, filter: ActFilter },
-    /// "Make it smaller": same Way, one size down.
-    Smaller { current: i64 },
-    /// "Share with the channel".
-    Share { act: i64 },
-}
-
-impl IdeaButton {
-    pub fn custom_id(&self) -> String {
-        match self {
-            IdeaButton::Another { current, filter } => format!(
-                "idea:more:{current}:{}.{}.{}",
-                word(filter.size),
-                word(filter.way),
-                word(filter.setting)
-            ),
-            IdeaButton::Smaller { current } => format!("idea:smaller:{current}"),
-            IdeaButton::Share { act } => format!("idea:share:{act}"),
-        }
-    }
-
-    pub fn parse(custom_id: &str) -> Option<IdeaButton> {
-        let mut parts = custom_id.split(':');
-        if parts.next()? != "idea" {
-            return None;
-        }
-        let kind = parts.next()?;
-        let id: i64 = parts.next()?.parse().ok()?;
-        match kind {
-            "more" => {
-                let mut tags = parts.next()?.split('.');
-                let filter = ActFilter {
-                    size: tag(tags.next()?)?,
-                    way: tag(tags.next()?)?,
-                    setting: tag(tags.next()?)?,
-                };
-                Some(IdeaButton::Another {
-                    current: id,
-                    filter,
-                })
-            }
-            "smaller" => Some(IdeaButton::Smaller { current: id }),
-            "share" => Some(IdeaButton::Share { act: id }),
-            _ => None,
-        }
-    }
-}
-
-/// A button on the daily post. Its answers are new private messages: the post itself is shared.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DailyButton {
-    /// "I did it".
-    Done { post_id: i64 },
-    /// "Give me a smaller one".
-    Smaller { act_id: i64 },
-    /// "Another idea".
-    Idea,
-}
-
-impl DailyButton {
-    pub fn custom_id(&self) -> String {
-        match self {
-            DailyButton::Done { post_id } => format!("daily:done:{post_id}"),
-            DailyButton::Smaller { act_id } => format!("daily:smaller:{act_id}"),
-            DailyButton::Idea => "daily:idea".to_owned(),
-        }
-    }
-
-    pub fn parse(custom_id: &str) -> Option<DailyButton> {
-        let mut parts = custom_id.split(':');
-        if parts.next()? != "daily" {
-            return None;
-        }
-        let kind = parts.next()?;
-        if kind == "idea" {
-            return parts.next().is_none().then_some(DailyButton::Idea);
-        }
-        let id: i64 = parts.next()?.parse().ok()?;
-        match kind {
-            "done" => Some(DailyButton::Done { post_id: id }),
-            "smaller" => Some(DailyButton::Smaller { act_id: id }),
-            _ => None,
-        }
-    }
-}
-
-fn word<T: std::fmt::Display>(tag: Option<T>) -> String {
-    tag.map_or_else(|| "-".to_owned(), |t| t.to_string())
-}
-
-/// "-" is "any"; an unknown word makes the whole id invalid.
-fn tag<T: std::str::FromStr>(word: &str) -> Option<Option<T>> {
-    if word == "-" {
-        Some(None)
-    } else {
-        word.parse().ok().map(Some)
-    }
-}
-
-/// Handles a button click; ignores buttons that are not ours.
-pub async fn handle(
+/// Routes a button click to what it does; buttons that are not ours (or from an older
+/// version) are left unanswered, and `InTime` says so. The check-in and review buttons only
+/// work in the server they were posted in.
+pub async fn route_button(
     ctx: &serenity::Context,
     data: &Data,
     interaction: &serenity::ComponentInteraction,
 ) -> Result<(), Error> {
-    let answer = Answer::for_button(interaction);
-    if let Some(button) = DailyButton::parse(&interaction.data.custom_id) {
-        Metrics::incr(&data.metrics.commands);
-        let response = daily_button(data, interaction, button).await?;
-        answer.respond(&ctx.http, response).await?;
-        return Ok(());
-    }
-    // Not one of ours (or from an older version): `InTime` says so.
-    let Some(button) = IdeaButton::parse(&interaction.data.custom_id) else {
+    let Some(button) = ComponentId::parse(&interaction.data.custom_id) else {
         return Ok(());
     };
+    let guild_id = interaction.guild_id.map(GuildId::from);
+    match (button, guild_id) {
+        (
+            ComponentId::DailyDone { .. }
+            | ComponentId::DailySmaller { .. }
+            | ComponentId::DailyIdea,
+            _,
+        ) => {
+            Metrics::incr(&data.metrics.commands);
+            let response = daily_button(data, interaction, button).await?;
+            Answer::for_button(interaction)
+                .respond(&ctx.http, response)
+                .await?;
+            Ok(())
+        }
+        (
+            ComponentId::IdeaAnother { .. }
+            | ComponentId::IdeaSmaller { .. }
+            | ComponentId::IdeaShare { .. },
+            _,
+        ) => idea_button(ctx, data, interaction, button).await,
+        (
+            ComponentId::WinVisibility { .. }
+            | ComponentId::WinDelete { .. }
+            | ComponentId::PrivacyForget { .. }
+            | ComponentId::PrivacyKeep,
+            _,
+        ) => wins_button(ctx, data, interaction, button).await,
+        (
+            ComponentId::Review {
+                suggestion,
+                approve,
+            },
+            Some(guild_id),
+        ) => {
+            super::commands::acts::review_button(
+                ctx,
+                data,
+                interaction,
+                guild_id,
+                suggestion,
+                approve,
+            )
+            .await
+        }
+        (ComponentId::Pulse { run, feeling }, Some(guild_id)) => {
+            super::checkins::pulse_button(ctx, data, interaction, guild_id, run, feeling).await
+        }
+        (ComponentId::TellBuddy, Some(guild_id)) => {
+            super::checkins::tell_buddy_button(ctx, data, interaction, guild_id).await
+        }
+        (ComponentId::Review { .. } | ComponentId::Pulse { .. } | ComponentId::TellBuddy, None)
+        | (ComponentId::DidItForm { .. }, _) => Ok(()),
+    }
+}
+
+/// Routes a form sent back to what it does; forms that are not ours are left unanswered.
+pub async fn route_form(
+    ctx: &serenity::Context,
+    data: &Data,
+    modal: &serenity::ModalInteraction,
+) -> Result<(), Error> {
+    match ComponentId::parse(&modal.data.custom_id) {
+        Some(ComponentId::DidItForm { post }) => did_it_form(ctx, data, modal, post).await,
+        _ => Ok(()),
+    }
+}
+
+/// Answers an `/idea` button by replacing the idea with the next one.
+async fn idea_button(
+    ctx: &serenity::Context,
+    data: &Data,
+    interaction: &serenity::ComponentInteraction,
+    button: ComponentId,
+) -> Result<(), Error> {
     Metrics::incr(&data.metrics.commands);
-    let guild_id = interaction.guild_id.map(|g| snowflake_to_db(g.get()));
-    let member_id = interaction.user.id.get();
-    let in_guild = interaction.guild_id.is_some();
+    let guild_id = interaction.guild_id.map(GuildId::from);
+    let member_id = MemberId::from(interaction.user.id);
+    let in_guild = guild_id.is_some();
     let response = match button {
-        IdeaButton::Another { filter, .. } => {
+        ComponentId::IdeaAnother { filter, .. } => {
             match data.ideas.offer(guild_id, member_id, &filter).await {
                 Some(act) => render::update(render::idea_message(&act, &filter, in_guild, None)),
                 None => render::update(render::notice(render::NOTHING_MATCHES)),
             }
         }
-        IdeaButton::Smaller { current } => {
+        ComponentId::IdeaSmaller { current } => {
             match data.ideas.smaller(guild_id, member_id, current).await? {
                 Smaller::Offer(act) => render::update(render::idea_message(
                     &act,
@@ -160,7 +128,7 @@ pub async fn handle(
                 Smaller::Gone => render::update(render::notice(render::ACT_GONE)),
             }
         }
-        IdeaButton::Share { act } => match data.ideas.act(act).await? {
+        ComponentId::IdeaShare { act } => match data.ideas.act(act).await? {
             Some(act) => {
                 let name = interaction
                     .member
@@ -172,29 +140,25 @@ pub async fn handle(
             }
             None => render::update(render::notice(render::ACT_GONE)),
         },
+        _ => return Ok(()),
     };
-    answer.respond(&ctx.http, response).await?;
+    Answer::for_button(interaction)
+        .respond(&ctx.http, response)
+        .await?;
     Ok(())
 }
 
-/// Handles the buttons about wins and privacy; `false` if the button is not one of them.
-pub async fn handle_wins(
+/// Answers the buttons about wins and privacy.
+async fn wins_button(
     ctx: &serenity::Context,
     data: &Data,
     interaction: &serenity::ComponentInteraction,
-) -> Result<bool, Error> {
-    let member_id = interaction.user.id.get();
-    let parts: Vec<&str> = interaction.data.custom_id.split(':').collect();
-    let response = match parts.as_slice() {
-        ["win", "vis", id, visibility] => {
-            let (Ok(win_id), Some(visibility)) = (id.parse::<i64>(), Visibility::parse(visibility))
-            else {
-                return Ok(false);
-            };
-            let saved = data
-                .wins
-                .set_visibility(win_id, member_id, visibility)
-                .await?;
+    button: ComponentId,
+) -> Result<(), Error> {
+    let member_id = MemberId::from(interaction.user.id);
+    let response = match button {
+        ComponentId::WinVisibility { win, visibility } => {
+            let saved = data.wins.set_visibility(win, member_id, visibility).await?;
             let text = if saved {
                 format!(
                     "Saved: it will be {}. You can change it any time with `/wins mine`.",
@@ -205,19 +169,16 @@ pub async fn handle_wins(
             };
             render::update(render::notice(&text))
         }
-        ["win", "delete", id] => {
-            let Ok(win_id) = id.parse::<i64>() else {
-                return Ok(false);
-            };
-            let guild_id = interaction
-                .guild_id
-                .map(|g| snowflake_to_db(g.get()))
-                .unwrap_or_default();
+        ComponentId::WinDelete { win } => {
             // Read first, so deleting is the last thing done: if the database stops
-            // answering, either the win is gone or nothing changed.
-            let mut wins = data.wins.mine(guild_id, member_id, 6).await?;
-            data.wins.delete_mine(win_id, member_id).await?;
-            wins.retain(|w| w.id != win_id);
+            // answering, either the win is gone or nothing changed. (Outside a server there
+            // are none of theirs to list.)
+            let mut wins = match interaction.guild_id {
+                Some(guild) => data.wins.mine(guild.into(), member_id, 6).await?,
+                None => Vec::new(),
+            };
+            data.wins.delete_mine(win, member_id).await?;
+            wins.retain(|w| w.id != win);
             wins.truncate(5);
             let (embed, rows) = render::my_wins(&wins);
             render::update(
@@ -228,9 +189,9 @@ pub async fn handle_wins(
                     .allowed_mentions(super::no_mentions()),
             )
         }
-        ["privacy", "forget", id] => {
+        ComponentId::PrivacyForget { member } => {
             // Only the member themselves can erase their data, whoever got hold of the button.
-            if id.parse::<u64>().ok() != Some(member_id) {
+            if member != member_id {
                 serenity::CreateInteractionResponse::Message(render::notice(
                     "Only the person who asked can confirm this.",
                 ))
@@ -243,30 +204,23 @@ pub async fn handle_wins(
                 )))
             }
         }
-        ["privacy", "keep"] => render::update(render::notice("Nothing was erased.")),
-        _ => return Ok(false),
+        ComponentId::PrivacyKeep => render::update(render::notice("Nothing was erased.")),
+        _ => return Ok(()),
     };
     Metrics::incr(&data.metrics.commands);
     Answer::for_button(interaction)
         .respond(&ctx.http, response)
         .await?;
-    Ok(true)
+    Ok(())
 }
 
-/// Handles the "I did it" modal: counts the win with its words, then asks who may see them.
-pub async fn handle_modal(
+/// The "I did it" form: counts the win with its words, then asks who may see them.
+async fn did_it_form(
     ctx: &serenity::Context,
     data: &Data,
     modal: &serenity::ModalInteraction,
+    post_id: crate::ids::PostId,
 ) -> Result<(), Error> {
-    let Some(post_id) = modal
-        .data
-        .custom_id
-        .strip_prefix("win:modal:")
-        .and_then(|id| id.parse::<i64>().ok())
-    else {
-        return Ok(());
-    };
     Metrics::incr(&data.metrics.commands);
     let text: Option<String> = modal
         .data
@@ -279,7 +233,7 @@ pub async fn handle_modal(
             }
             _ => None,
         });
-    let guild_id = modal.guild_id.map(|g| snowflake_to_db(g.get()));
+    let guild_id = modal.guild_id.map(GuildId::from);
     let post = data
         .store
         .post_by_id(post_id)
@@ -292,7 +246,7 @@ pub async fn handle_modal(
                 .wins
                 .did_it(
                     post.guild_id,
-                    modal.user.id.get(),
+                    modal.user.id.into(),
                     post.id,
                     post.act_id,
                     text.as_deref(),
@@ -326,20 +280,20 @@ pub async fn handle_modal(
 async fn daily_button(
     data: &Data,
     interaction: &serenity::ComponentInteraction,
-    button: DailyButton,
+    button: ComponentId,
 ) -> Result<serenity::CreateInteractionResponse, Error> {
-    let guild_id = interaction.guild_id.map(|g| snowflake_to_db(g.get()));
-    let member_id = interaction.user.id.get();
+    let guild_id = interaction.guild_id.map(GuildId::from);
+    let member_id = MemberId::from(interaction.user.id);
     let message = match button {
         // Ask how it went (optional) before counting it. A form can only be the first
         // answer, so it opens at once: the post is looked up when the form comes back.
-        DailyButton::Done { post_id } => {
+        ComponentId::DailyDone { post } => {
             return Ok(serenity::CreateInteractionResponse::Modal(
-                render::did_it_modal(post_id),
+                render::did_it_modal(post),
             ));
         }
-        DailyButton::Smaller { act_id } => {
-            match data.ideas.smaller(guild_id, member_id, act_id).await? {
+        ComponentId::DailySmaller { act } => {
+            match data.ideas.smaller(guild_id, member_id, act).await? {
                 Smaller::Offer(act) => {
                     render::idea_message(&act, &ActFilter::default(), guild_id.is_some(), None)
                 }
@@ -352,7 +306,8 @@ async fn daily_button(
                 Smaller::Gone => render::notice(render::ACT_GONE),
             }
         }
-        DailyButton::Idea => match data
+        // "Another idea" (`DailyIdea`: the router sends only the daily post's buttons here).
+        _ => match data
             .ideas
             .offer(guild_id, member_id, &ActFilter::default())
             .await
@@ -364,70 +319,4 @@ async fn daily_button(
         },
     };
     Ok(serenity::CreateInteractionResponse::Message(message))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::acts::{Setting, Size, Way};
-
-    #[test]
-    fn custom_ids_round_trip_and_fit_discords_limit() {
-        let buttons = [
-            IdeaButton::Another {
-                current: i64::MAX,
-                filter: ActFilter {
-                    size: Some(Size::Smallest),
-                    way: Some(Way::KeepLearning),
-                    setting: Some(Setting::Community),
-                },
-            },
-            IdeaButton::Another {
-                current: 3,
-                filter: ActFilter::default(),
-            },
-            IdeaButton::Smaller { current: 9 },
-            IdeaButton::Share { act: 12 },
-        ];
-        for button in buttons {
-            let id = button.custom_id();
-            assert!(id.len() <= 100, "{id}");
-            assert_eq!(IdeaButton::parse(&id), Some(button), "{id}");
-        }
-    }
-
-    #[test]
-    fn daily_buttons_round_trip() {
-        for button in [
-            DailyButton::Done { post_id: 7 },
-            DailyButton::Smaller { act_id: 9 },
-            DailyButton::Idea,
-        ] {
-            assert_eq!(DailyButton::parse(&button.custom_id()), Some(button));
-        }
-        for id in [
-            "daily",
-            "daily:done",
-            "daily:done:x",
-            "daily:idea:1",
-            "idea:more:1:-.-.-",
-        ] {
-            assert_eq!(DailyButton::parse(id), None, "{id}");
-        }
-    }
-
-    #[test]
-    fn foreign_or_broken_ids_are_ignored() {
-        for id in [
-            "",
-            "idea",
-            "idea:more:1",
-            "idea:more:x:-.-.-",
-            "idea:more:1:huge.-.-",
-            "other:share:1",
-            "idea:zap:1",
-        ] {
-            assert_eq!(IdeaButton::parse(id), None, "{id}");
-        }
-    }
 }

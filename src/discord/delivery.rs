@@ -10,6 +10,7 @@ use tokio::sync::Mutex;
 use tokio::time::Instant;
 
 use super::render;
+use crate::ids::{ChannelId, MessageId};
 use crate::ops::Metrics;
 use crate::schedule::{Deliver, Delivered, DeliveryError, DeliveryFuture, Outgoing};
 
@@ -162,7 +163,7 @@ impl DiscordDelivery {
             .await
             .map_err(classify)?;
         Ok(Delivered {
-            message_id: sent.id.get(),
+            message_id: sent.id.into(),
             thread_id: None,
         })
     }
@@ -172,10 +173,10 @@ impl DiscordDelivery {
     async fn open_thread(
         &self,
         channel: serenity::ChannelId,
-        message_id: u64,
+        message_id: MessageId,
         name: String,
-    ) -> Option<u64> {
-        let message_id = serenity::MessageId::new(message_id);
+    ) -> Option<ChannelId> {
+        let message_id = serenity::MessageId::from(message_id);
         let thread = self
             .paced(|| {
                 channel.create_thread_from_message(
@@ -187,7 +188,7 @@ impl DiscordDelivery {
             })
             .await;
         match thread {
-            Ok(thread) => Some(thread.id.get()),
+            Ok(thread) => Some(thread.id.into()),
             Err(error) => {
                 tracing::info!(channel = channel.get(), error = %error, "no thread for the post");
                 None
@@ -201,7 +202,7 @@ impl DiscordDelivery {
             // (see the dispatcher's deferred threads).
             Outgoing::Daily(post) => {
                 self.post(
-                    serenity::ChannelId::new(post.channel_id),
+                    serenity::ChannelId::from(post.channel_id),
                     render::daily_post(post, outgoing.nonce()),
                 )
                 .await
@@ -210,7 +211,7 @@ impl DiscordDelivery {
                 channel_id, week, ..
             } => {
                 let message = render::awareness_kickoff(*week, outgoing.nonce());
-                self.post(serenity::ChannelId::new(*channel_id), message)
+                self.post(serenity::ChannelId::from(*channel_id), message)
                     .await
             }
             Outgoing::AwarenessClosing {
@@ -220,7 +221,7 @@ impl DiscordDelivery {
                 ..
             } => {
                 let message = render::awareness_closing(*week, *acts_done, outgoing.nonce());
-                self.post(serenity::ChannelId::new(*channel_id), message)
+                self.post(serenity::ChannelId::from(*channel_id), message)
                     .await
             }
             Outgoing::Recap {
@@ -230,12 +231,12 @@ impl DiscordDelivery {
                 ..
             } => {
                 let message = render::recap_message(recap, server, outgoing.nonce());
-                self.post(serenity::ChannelId::new(*channel_id), message)
+                self.post(serenity::ChannelId::from(*channel_id), message)
                     .await
             }
             Outgoing::Checkin(post) => {
                 self.post(
-                    serenity::ChannelId::new(post.channel_id),
+                    serenity::ChannelId::from(post.channel_id),
                     super::checkins::checkin_message(post, outgoing.nonce()),
                 )
                 .await
@@ -251,7 +252,7 @@ impl DiscordDelivery {
                     super::checkins::pulse_results_message(title, result, *min_answers),
                     outgoing.nonce(),
                 );
-                self.post(serenity::ChannelId::new(*channel_id), message)
+                self.post(serenity::ChannelId::from(*channel_id), message)
                     .await
             }
             Outgoing::Thread {
@@ -261,7 +262,7 @@ impl DiscordDelivery {
             } => {
                 let thread_id = self
                     .open_thread(
-                        serenity::ChannelId::new(*channel_id),
+                        serenity::ChannelId::from(*channel_id),
                         *message_id,
                         name.clone(),
                     )
@@ -275,7 +276,7 @@ impl DiscordDelivery {
                 member_id, text, ..
             } => {
                 let channel = self
-                    .paced(|| serenity::UserId::new(*member_id).create_dm_channel(&self.http))
+                    .paced(|| serenity::UserId::from(*member_id).create_dm_channel(&self.http))
                     .await
                     .map_err(classify)?
                     .id;
@@ -293,9 +294,9 @@ impl DiscordDelivery {
                 text,
             } => {
                 let channel = match (admin_channel_id, owner_id) {
-                    (Some(channel), _) => serenity::ChannelId::new(*channel),
+                    (Some(channel), _) => serenity::ChannelId::from(*channel),
                     (None, Some(owner)) => {
-                        self.paced(|| serenity::UserId::new(*owner).create_dm_channel(&self.http))
+                        self.paced(|| serenity::UserId::from(*owner).create_dm_channel(&self.http))
                             .await
                             .map_err(classify)?
                             .id

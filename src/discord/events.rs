@@ -7,8 +7,8 @@ use poise::serenity_prelude as serenity;
 
 use super::answer::Answer;
 use super::{Data, Error, components};
-use crate::store::{ServerChange, snowflake_to_db};
-use crate::wins::Recorded;
+use crate::store::ServerChange;
+use crate::wins::{Recorded, Reply};
 
 pub async fn handle(
     framework: poise::FrameworkContext<'_, Data, Error>,
@@ -19,14 +19,14 @@ pub async fn handle(
     match event {
         serenity::FullEvent::GuildCreate { guild, .. } => {
             data.servers.record(ServerChange::Joined {
-                guild_id: snowflake_to_db(guild.id.get()),
+                guild_id: guild.id.into(),
                 name: guild.name.clone(),
-                owner_id: Some(snowflake_to_db(guild.owner_id.get())),
+                owner_id: Some(guild.owner_id.into()),
             });
         }
         serenity::FullEvent::GuildDelete { incomplete, .. } if !incomplete.unavailable => {
             data.servers.record(ServerChange::Left {
-                guild_id: snowflake_to_db(incomplete.id.get()),
+                guild_id: incomplete.id.into(),
             });
         }
         serenity::FullEvent::Resume { .. } => {
@@ -49,17 +49,7 @@ pub async fn handle(
         serenity::FullEvent::InteractionCreate {
             interaction: serenity::Interaction::Component(component),
         } => {
-            let handled = async {
-                if super::commands::acts::handle_review(ctx, data, component).await?
-                    || components::handle_wins(ctx, data, component).await?
-                    || super::checkins::handle_button(ctx, data, component).await?
-                {
-                    return Ok(());
-                }
-                components::handle(ctx, data, component).await
-            }
-            .await;
-            if let Err(error) = handled {
+            if let Err(error) = components::route_button(ctx, data, component).await {
                 // Only the button's kind: a pulse button's id carries the answer.
                 let kind = component
                     .data
@@ -80,7 +70,7 @@ pub async fn handle(
         serenity::FullEvent::InteractionCreate {
             interaction: serenity::Interaction::Modal(modal),
         } => {
-            if let Err(error) = components::handle_modal(ctx, data, modal).await {
+            if let Err(error) = components::route_form(ctx, data, modal).await {
                 tracing::error!(custom_id = %modal.data.custom_id, error = format!("{error:#}"), "form failed");
                 let typed = super::answer::typed_in_form(modal);
                 let sentence = super::commands::user_message(&error, typed.as_deref());
@@ -103,10 +93,7 @@ pub async fn handle(
                 // here must not stop the reply being collected as a win.
                 if let Err(error) = data
                     .checkins
-                    .seen(
-                        crate::store::snowflake_to_db(guild_id.get()),
-                        new_message.author.id.get(),
-                    )
+                    .seen(guild_id.into(), new_message.author.id.into())
                     .await
                 {
                     tracing::warn!(error = %error, "could not note a buddy as seen");
@@ -119,7 +106,7 @@ pub async fn handle(
             let edited = match &event.content {
                 Some(content) if data.settings.discord.message_content_intent => data
                     .wins
-                    .edited(event.id.get(), Some(content))
+                    .edited(event.id.into(), Some(content))
                     .await
                     .map(|_| ()),
                 _ => Ok(()),
@@ -131,7 +118,7 @@ pub async fn handle(
         } => {
             let deleted = data
                 .wins
-                .deleted(deleted_message_id.get())
+                .deleted((*deleted_message_id).into())
                 .await
                 .map(|_| ());
             seen(data, deleted.map_err(Error::from))?;
@@ -151,7 +138,7 @@ async fn confirm_own_message(data: &Data, message: &serenity::Message) {
     match crate::schedule::confirm_delivery(
         &data.store,
         nonce,
-        message.id.get(),
+        message.id.into(),
         data.clock.now_ms(),
     )
     .await
@@ -197,18 +184,18 @@ async fn collect_reply(
         .message_reference
         .as_ref()
         .and_then(|r| r.message_id)
-        .map(|m| m.get());
+        .map(crate::ids::MessageId::from);
     let text = Some(message.content.as_str()).filter(|t| !t.trim().is_empty());
     let recorded = data
         .wins
-        .from_reply(
-            snowflake_to_db(guild_id.get()),
-            message.author.id.get(),
-            message.channel_id.get(),
-            message.id.get(),
-            referenced,
+        .from_reply(Reply {
+            guild_id: guild_id.into(),
+            member_id: message.author.id.into(),
+            channel_id: message.channel_id.into(),
+            message_id: message.id.into(),
+            replying_to: referenced,
             text,
-        )
+        })
         .await?;
     if !matches!(recorded, Some(Recorded::Stored(_))) {
         return Ok(());

@@ -4,11 +4,13 @@
 pub mod answer;
 mod checkins;
 mod commands;
+pub mod component_id;
 mod components;
 pub mod delivery;
 mod events;
 pub mod fit;
 pub mod gateway;
+mod ids;
 pub mod relay;
 pub mod render;
 

@@ -3,9 +3,10 @@
 
 use poise::serenity_prelude as serenity;
 
-use super::components::{DailyButton, IdeaButton};
+use super::component_id::ComponentId;
 use super::no_mentions;
 use crate::acts::{ActFilter, Size};
+use crate::ids::{PostId, WinId};
 use crate::recap::Recap;
 use crate::schedule::{AwarenessWeek, CAMPAIGN_HASHTAG, DailyPost};
 use crate::store::{StoredAct, WinRecord};
@@ -61,21 +62,21 @@ pub fn idea_message(
 ) -> serenity::CreateInteractionResponseMessage {
     let mut buttons = vec![
         serenity::CreateButton::new(
-            IdeaButton::Another {
+            ComponentId::IdeaAnother {
                 current: act.id,
                 filter: *filter,
             }
-            .custom_id(),
+            .render(),
         )
         .label("Another idea")
         .style(serenity::ButtonStyle::Primary),
-        serenity::CreateButton::new(IdeaButton::Smaller { current: act.id }.custom_id())
+        serenity::CreateButton::new(ComponentId::IdeaSmaller { current: act.id }.render())
             .label("Make it smaller")
             .style(serenity::ButtonStyle::Secondary),
     ];
     if in_guild {
         buttons.push(
-            serenity::CreateButton::new(IdeaButton::Share { act: act.id }.custom_id())
+            serenity::CreateButton::new(ComponentId::IdeaShare { act: act.id }.render())
                 .label("Share with the channel")
                 .style(serenity::ButtonStyle::Success),
         );
@@ -141,18 +142,13 @@ pub fn daily_post(post: &DailyPost, nonce: Option<String>) -> serenity::CreateMe
              shared only as you choose. What the bot keeps and how to change it: /privacy.",
         ));
     let buttons = vec![
-        serenity::CreateButton::new(
-            DailyButton::Done {
-                post_id: post.post_id,
-            }
-            .custom_id(),
-        )
-        .label("I did it")
-        .style(serenity::ButtonStyle::Success),
-        serenity::CreateButton::new(DailyButton::Smaller { act_id: act.id }.custom_id())
+        serenity::CreateButton::new(ComponentId::DailyDone { post: post.post_id }.render())
+            .label("I did it")
+            .style(serenity::ButtonStyle::Success),
+        serenity::CreateButton::new(ComponentId::DailySmaller { act: act.id }.render())
             .label("Give me a smaller one")
             .style(serenity::ButtonStyle::Secondary),
-        serenity::CreateButton::new(DailyButton::Idea.custom_id())
+        serenity::CreateButton::new(ComponentId::DailyIdea.render())
             .label("Another idea")
             .style(serenity::ButtonStyle::Secondary),
     ];
@@ -258,7 +254,7 @@ pub fn safe_user_text(text: &str, max: usize) -> String {
 }
 
 /// The modal "I did it" opens: optional words about how it went.
-pub fn did_it_modal(post_id: i64) -> serenity::CreateModal {
+pub fn did_it_modal(post_id: PostId) -> serenity::CreateModal {
     let input = serenity::CreateInputText::new(
         serenity::InputTextStyle::Paragraph,
         "How did it go? (optional)",
@@ -268,24 +264,30 @@ pub fn did_it_modal(post_id: i64) -> serenity::CreateModal {
     .required(false)
     .max_length(1000);
     serenity::CreateModal::new(
-        format!("win:modal:{post_id}"),
+        ComponentId::DidItForm { post: post_id }.render(),
         "Nice one! You did today's act",
     )
     .components(vec![serenity::CreateActionRow::InputText(input)])
 }
 
 /// Buttons to choose who may see a win.
-pub fn visibility_buttons(win_id: i64) -> Vec<serenity::CreateActionRow> {
+pub fn visibility_buttons(win_id: WinId) -> Vec<serenity::CreateActionRow> {
     let buttons = Visibility::ALL
         .into_iter()
         .map(|v| {
-            serenity::CreateButton::new(format!("win:vis:{win_id}:{}", v.as_str()))
-                .label(v.label())
-                .style(if v == Visibility::Count {
-                    serenity::ButtonStyle::Secondary
-                } else {
-                    serenity::ButtonStyle::Primary
-                })
+            serenity::CreateButton::new(
+                ComponentId::WinVisibility {
+                    win: win_id,
+                    visibility: v,
+                }
+                .render(),
+            )
+            .label(v.label())
+            .style(if v == Visibility::Count {
+                serenity::ButtonStyle::Secondary
+            } else {
+                serenity::ButtonStyle::Primary
+            })
         })
         .collect();
     vec![serenity::CreateActionRow::Buttons(buttons)]
@@ -297,7 +299,7 @@ pub fn shared_wins(wins: &[WinRecord]) -> serenity::CreateEmbed {
     let mut used = 0;
     for win in wins {
         let who = if win.visibility == "named" {
-            format!("<@{}>", win.member_id as u64)
+            format!("<@{}>", win.member_id)
         } else {
             "Someone".to_owned()
         };
@@ -345,7 +347,7 @@ pub fn my_wins(wins: &[WinRecord]) -> (serenity::CreateEmbed, Vec<serenity::Crea
             false,
         );
         rows.push(serenity::CreateActionRow::Buttons(vec![
-            serenity::CreateButton::new(format!("win:delete:{}", win.id))
+            serenity::CreateButton::new(ComponentId::WinDelete { win: win.id }.render())
                 .label(format!("Delete {}", n + 1))
                 .style(serenity::ButtonStyle::Danger),
         ]));

@@ -11,6 +11,7 @@ use chrono_tz::Tz;
 
 use crate::acts::{Size, Way};
 use crate::calendar::{local_wall_time, resolve_local};
+use crate::ids::{GuildId, MemberId};
 use crate::store::{RangeWin, Store, StoreError};
 
 pub use chart::{Chart, DayCounts};
@@ -24,7 +25,7 @@ const MAX_STREAK_WEEKS: u32 = 52;
 /// A quoted win: the words, and the member only if they chose to be named.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Quote {
-    pub member_id: Option<u64>,
+    pub member_id: Option<MemberId>,
     pub text: String,
 }
 
@@ -134,7 +135,7 @@ pub fn summarise(
         .filter_map(|w| {
             let text = w.text.as_deref()?.trim();
             (!text.is_empty()).then(|| Quote {
-                member_id: (w.visibility == "named").then_some(w.member_id as u64),
+                member_id: (w.visibility == "named").then_some(w.member_id),
                 text: text.to_owned(),
             })
         })
@@ -160,7 +161,7 @@ pub fn summarise(
 /// Computes a server's recap for the week containing `now`.
 pub async fn compute(
     store: &Store,
-    guild_id: i64,
+    guild_id: GuildId,
     tz: Tz,
     now: DateTime<Utc>,
 ) -> Result<Recap, StoreError> {
@@ -239,7 +240,7 @@ pub const IMPACT_HEADER: &str = "week_start,wins,members_taking_part,smallest,sm
 /// `from`) as CSV: no names and no words.
 pub async fn impact_csv(
     store: &Store,
-    guild_id: i64,
+    guild_id: GuildId,
     tz: Tz,
     from: NaiveDate,
     to: NaiveDate,
@@ -311,13 +312,13 @@ pub async fn impact_csv(
 mod tests {
     use super::*;
 
-    fn win(at: &str, member: i64, visibility: &str, text: Option<&str>, size: &str) -> RangeWin {
+    fn win(at: &str, member: u64, visibility: &str, text: Option<&str>, size: &str) -> RangeWin {
         RangeWin {
-            member_id: member,
+            member_id: MemberId(member),
             created_at: DateTime::parse_from_rfc3339(at).unwrap().timestamp_millis(),
             visibility: visibility.into(),
             text: text.map(str::to_owned),
-            act_id: Some(1),
+            act_id: Some(crate::ids::ActId(1)),
             act_text: Some(format!("act {size}")),
             size: Some(size.into()),
             way: Some("connect".into()),
@@ -406,7 +407,7 @@ mod tests {
         assert_eq!(
             recap.quotes[1],
             Quote {
-                member_id: Some(1),
+                member_id: Some(MemberId(1)),
                 text: "Asked about her garden".into()
             }
         );

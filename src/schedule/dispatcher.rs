@@ -21,6 +21,7 @@ use crate::acts::{
 use crate::calendar::{CatchUp, Firing, Schedule, catch_up, parse_timezone, resolve_local};
 use crate::checkins::{CheckinStyle, Checkins, PulseResult};
 use crate::clock::Clock;
+use crate::ids::{ChannelId, DmId, GuildId, MemberId, MessageId, PostId, RunId};
 use crate::ops::Metrics;
 use crate::store::{Claim, DailyConfig, Lease, NewPost, RecapConfig, Store, StoreError, StoredAct};
 
@@ -45,9 +46,9 @@ pub const MAX_ATTEMPTS: i64 = 4;
 /// The day's act, ready to post.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DailyPost {
-    pub post_id: i64,
-    pub guild_id: i64,
-    pub channel_id: u64,
+    pub post_id: PostId,
+    pub guild_id: GuildId,
+    pub channel_id: ChannelId,
     pub act: StoredAct,
     pub local_date: NaiveDate,
     /// 0 (Monday) to 6 (Sunday) during Loneliness Awareness Week.
@@ -60,21 +61,21 @@ pub enum Outgoing {
     Daily(DailyPost),
     /// Monday of Loneliness Awareness Week: what the week is and how to take part.
     AwarenessKickoff {
-        post_id: i64,
-        channel_id: u64,
+        post_id: PostId,
+        channel_id: ChannelId,
         week: AwarenessWeek,
     },
     /// Sunday of the week: how many acts the team did.
     AwarenessClosing {
-        post_id: i64,
-        channel_id: u64,
+        post_id: PostId,
+        channel_id: ChannelId,
         week: AwarenessWeek,
         acts_done: i64,
     },
     /// The weekly recap.
     Recap {
-        post_id: i64,
-        channel_id: u64,
+        post_id: PostId,
+        channel_id: ChannelId,
         server: String,
         recap: Box<crate::recap::Recap>,
     },
@@ -82,8 +83,8 @@ pub enum Outgoing {
     Checkin(CheckinPost),
     /// A closed pulse, added up: posted in the check-in's thread (or channel).
     PulseResults {
-        post_id: i64,
-        channel_id: u64,
+        post_id: PostId,
+        channel_id: ChannelId,
         /// What it was for: "Monday's 14:00 check-in".
         title: String,
         result: PulseResult,
@@ -92,21 +93,21 @@ pub enum Outgoing {
     /// A direct message to one member (buddy pairing), sent outside their quiet hours.
     DirectMessage {
         /// Its row in the queue (the nonce).
-        dm_id: i64,
-        member_id: u64,
+        dm_id: DmId,
+        member_id: MemberId,
         text: String,
     },
     /// The thread a post opens, opened after the fact: the post was confirmed by its own
     /// MESSAGE_CREATE after its REST answer was lost.
     Thread {
-        channel_id: u64,
-        message_id: u64,
+        channel_id: ChannelId,
+        message_id: MessageId,
         name: String,
     },
     /// A post could not be delivered: tell the server's admins.
     AdminAlert {
-        admin_channel_id: Option<u64>,
-        owner_id: Option<u64>,
+        admin_channel_id: Option<ChannelId>,
+        owner_id: Option<MemberId>,
         text: String,
     },
 }
@@ -149,7 +150,7 @@ impl Outgoing {
         }
     }
 
-    fn channel_id(&self) -> Option<u64> {
+    fn channel_id(&self) -> Option<ChannelId> {
         match self {
             Outgoing::Daily(p) => Some(p.channel_id),
             Outgoing::Checkin(c) => Some(c.channel_id),
@@ -176,9 +177,9 @@ pub fn checkin_thread_name(title: &str) -> String {
 /// A check-in, ready to post.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckinPost {
-    pub post_id: i64,
-    pub run_id: i64,
-    pub channel_id: u64,
+    pub post_id: PostId,
+    pub run_id: RunId,
+    pub channel_id: ChannelId,
     pub prompt: String,
     pub style: CheckinStyle,
     /// "Monday 14:00 check-in".
@@ -211,8 +212,8 @@ impl DeliveryError {
 /// What a delivery produced.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Delivered {
-    pub message_id: u64,
-    pub thread_id: Option<u64>,
+    pub message_id: MessageId,
+    pub thread_id: Option<ChannelId>,
 }
 
 pub type DeliveryFuture<'a> =
@@ -407,7 +408,7 @@ impl Dispatcher {
                 if !self.stopping()
                     && let Err(error) = self.handle_server(&config, now, &mut handled).await
                 {
-                    tracing::error!(guild = config.guild_id, error = %error, "daily post failed");
+                    tracing::error!(guild = config.guild_id.get(), error = %error, "daily post failed");
                 }
                 handled
             })
@@ -429,7 +430,7 @@ impl Dispatcher {
                 return Ok(report);
             }
             if let Err(error) = self.handle_recap(&config, now, &mut report).await {
-                tracing::error!(guild = config.guild_id, error = %error, "weekly recap failed");
+                tracing::error!(guild = config.guild_id.get(), error = %error, "weekly recap failed");
             }
         }
         if let Some(checkins) = self.checkins.clone() {
@@ -507,8 +508,8 @@ impl Dispatcher {
     async fn recap_outgoing(
         &self,
         config: &RecapConfig,
-        post_id: i64,
-        channel_id: u64,
+        post_id: PostId,
+        channel_id: ChannelId,
         now: DateTime<Utc>,
     ) -> anyhow::Result<Outgoing> {
         let tz = parse_timezone(&config.timezone)?;
@@ -532,10 +533,10 @@ impl Dispatcher {
     /// is never posted late.
     async fn skip_late(
         &self,
-        guild_id: i64,
+        guild_id: GuildId,
         job: &str,
         firing: &Firing,
-        channel_id: u64,
+        channel_id: ChannelId,
         now: DateTime<Utc>,
         report: &mut TickReport,
     ) -> Result<(), StoreError> {
@@ -548,7 +549,7 @@ impl Dispatcher {
                 firing.at, now
             );
             self.store.mark_post_skipped(post_id, &reason).await?;
-            tracing::warn!(guild = guild_id, job, slot = %firing.slot, "{reason}");
+            tracing::warn!(guild = guild_id.get(), job, slot = %firing.slot, "{reason}");
             report.skipped_late += 1;
         }
         Ok(())
@@ -654,7 +655,7 @@ impl Dispatcher {
             .is_some_and(|until| until > now.timestamp_millis());
         match catch_up(&schedule, tz, done_through, now, self.settings.grace) {
             CatchUp::Nothing => {}
-            _ if paused => tracing::info!(guild = config.guild_id, "daily post paused"),
+            _ if paused => tracing::info!(guild = config.guild_id.get(), "daily post paused"),
             CatchUp::TooLate(firing) => {
                 self.skip_late(config.guild_id, DAILY_JOB, &firing, channel_id, now, report)
                     .await?
@@ -672,7 +673,7 @@ impl Dispatcher {
         &self,
         config: &DailyConfig,
         tz: Tz,
-        channel_id: u64,
+        channel_id: ChannelId,
         firing: &Firing,
         now: DateTime<Utc>,
         report: &mut TickReport,
@@ -685,7 +686,10 @@ impl Dispatcher {
             .posted_act_slugs(config.guild_id, DAILY_JOB)
             .await?;
         let Some(act) = choose_for_day(&acts, config, date, week, &firing.slot, &history) else {
-            tracing::warn!(guild = config.guild_id, "no act fits this server's filters");
+            tracing::warn!(
+                guild = config.guild_id.get(),
+                "no act fits this server's filters"
+            );
             return Ok(());
         };
         let claim = self
@@ -695,7 +699,7 @@ impl Dispatcher {
                     job: DAILY_JOB,
                     slot: &firing.slot,
                     act_id: Some(act.id),
-                    channel_id: Some(channel_id as i64),
+                    channel_id: Some(channel_id),
                     scheduled_for: firing.at.timestamp_millis(),
                     thread_name: Some(&wins_thread_name(date)),
                 },
@@ -768,9 +772,9 @@ impl Dispatcher {
         config: &DailyConfig,
         job: &str,
         slot: &str,
-        channel_id: u64,
+        channel_id: ChannelId,
         now: DateTime<Utc>,
-        build: impl FnOnce(i64) -> Outgoing,
+        build: impl FnOnce(PostId) -> Outgoing,
     ) -> anyhow::Result<()> {
         if let Claim::Won(post_id) = self
             .claim(
@@ -779,7 +783,7 @@ impl Dispatcher {
                     job,
                     slot,
                     act_id: None,
-                    channel_id: Some(channel_id as i64),
+                    channel_id: Some(channel_id),
                     scheduled_for: now.timestamp_millis(),
                     thread_name: None,
                 },
@@ -797,7 +801,7 @@ impl Dispatcher {
     async fn send(
         &self,
         config: &DailyConfig,
-        post_id: i64,
+        post_id: PostId,
         outgoing: &Outgoing,
     ) -> anyhow::Result<bool> {
         match self.settle(post_id, 0, outgoing).await? {
@@ -837,7 +841,7 @@ impl Dispatcher {
             ),
         };
         if let Err(e) = self.deliver.deliver(&alert).await {
-            tracing::warn!(guild = config.guild_id, error = %e, "could not alert the server's admins either");
+            tracing::warn!(guild = config.guild_id.get(), error = %e, "could not alert the server's admins either");
         }
     }
 }
@@ -905,17 +909,17 @@ fn week_bounds_ms(week: AwarenessWeek, tz: Tz) -> (i64, i64) {
 /// The post a firing claims for a job without an act or thread of its own (a recap, a
 /// skipped slot).
 fn firing_post<'a>(
-    guild_id: i64,
+    guild_id: GuildId,
     job: &'a str,
     firing: &'a Firing,
-    channel_id: u64,
+    channel_id: ChannelId,
 ) -> NewPost<'a> {
     NewPost {
         guild_id,
         job,
         slot: &firing.slot,
         act_id: None,
-        channel_id: Some(channel_id as i64),
+        channel_id: Some(channel_id),
         scheduled_for: firing.at.timestamp_millis(),
         thread_name: None,
     }
@@ -940,8 +944,9 @@ mod tests {
 
     #[test]
     fn seeds_are_stable_and_differ_by_slot() {
-        assert_eq!(seed(1, "2026-06-08"), seed(1, "2026-06-08"));
-        assert_ne!(seed(1, "2026-06-08"), seed(1, "2026-06-09"));
-        assert_ne!(seed(1, "2026-06-08"), seed(2, "2026-06-08"));
+        let (one, two) = (GuildId(1), GuildId(2));
+        assert_eq!(seed(one, "2026-06-08"), seed(one, "2026-06-08"));
+        assert_ne!(seed(one, "2026-06-08"), seed(one, "2026-06-09"));
+        assert_ne!(seed(one, "2026-06-08"), seed(two, "2026-06-08"));
     }
 }

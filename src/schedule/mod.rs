@@ -19,6 +19,7 @@ pub use plan::{AwarenessWeek, CAMPAIGN_HASHTAG, SizePlan};
 
 use crate::calendar::{Firing, Schedule, ScheduleError, parse_timezone, resolve_local};
 use crate::clock::Clock;
+use crate::ids::{ChannelId, GuildId};
 use crate::store::{DailyChange, DailyConfig, Store, StoreError, StoredAct};
 
 /// Why an admin's change could not be made; each says what to do instead.
@@ -70,8 +71,8 @@ impl DailyAdmin {
     /// Where and when the daily act is posted.
     pub async fn setup(
         &self,
-        guild_id: i64,
-        channel_id: u64,
+        guild_id: GuildId,
+        channel_id: ChannelId,
         time: &str,
         timezone: Option<&str>,
         days: Option<&str>,
@@ -91,7 +92,7 @@ impl DailyAdmin {
     /// A cron expression instead of a daily time (the channel must be set up already).
     pub async fn set_cron(
         &self,
-        guild_id: i64,
+        guild_id: GuildId,
         expression: &str,
     ) -> Result<DailySummary, AdminError> {
         let schedule = Schedule::cron(expression)?;
@@ -103,7 +104,7 @@ impl DailyAdmin {
     }
 
     /// Gives the weekly recap its first due time once the server has a channel.
-    async fn ensure_recap_scheduled(&self, guild_id: i64) -> Result<(), AdminError> {
+    async fn ensure_recap_scheduled(&self, guild_id: GuildId) -> Result<(), AdminError> {
         let Some(recap) = self.store.recap_config(guild_id).await? else {
             return Ok(());
         };
@@ -117,8 +118,8 @@ impl DailyAdmin {
     /// Friday, 16:00 and the daily channel), and works out when it is next due.
     pub async fn set_recap(
         &self,
-        guild_id: i64,
-        channel_id: Option<u64>,
+        guild_id: GuildId,
+        channel_id: Option<ChannelId>,
         day: Option<&str>,
         time: Option<&str>,
     ) -> Result<Schedule, AdminError> {
@@ -147,7 +148,7 @@ impl DailyAdmin {
     }
 
     /// Turns the weekly recap off.
-    pub async fn recap_off(&self, guild_id: i64) -> Result<(), AdminError> {
+    pub async fn recap_off(&self, guild_id: GuildId) -> Result<(), AdminError> {
         let change = crate::store::RecapChange {
             enabled: Some(false),
             next_at: Some(None),
@@ -159,8 +160,8 @@ impl DailyAdmin {
 
     async fn save_schedule(
         &self,
-        guild_id: i64,
-        channel_id: Option<u64>,
+        guild_id: GuildId,
+        channel_id: Option<ChannelId>,
         schedule: Schedule,
         timezone: Option<String>,
     ) -> Result<DailySummary, AdminError> {
@@ -194,7 +195,7 @@ impl DailyAdmin {
     /// worked out again, so none fires at the old zone's wall time.
     async fn reschedule_checkins(
         &self,
-        guild_id: i64,
+        guild_id: GuildId,
         tz: chrono_tz::Tz,
     ) -> Result<(), AdminError> {
         for checkin in self.store.checkins_for(guild_id).await? {
@@ -211,7 +212,7 @@ impl DailyAdmin {
     /// Pauses until a local date (`YYYY-MM-DD`), or until resumed.
     pub async fn pause(
         &self,
-        guild_id: i64,
+        guild_id: GuildId,
         until: Option<&str>,
     ) -> Result<DailySummary, AdminError> {
         let config = self.config(guild_id).await?.ok_or(AdminError::NotSetUp)?;
@@ -236,7 +237,7 @@ impl DailyAdmin {
     }
 
     /// Ends a pause; the next post is the next firing from now (nothing missed is replayed).
-    pub async fn resume(&self, guild_id: i64) -> Result<DailySummary, AdminError> {
+    pub async fn resume(&self, guild_id: GuildId) -> Result<DailySummary, AdminError> {
         let (_, schedule, tz) = self.parsed(guild_id).await?;
         let next = schedule
             .and_then(|s| s.next_after(tz, self.clock.now()))
@@ -252,7 +253,7 @@ impl DailyAdmin {
     /// Size plan, setting filter, campaign week and admin channel.
     pub async fn set_options(
         &self,
-        guild_id: i64,
+        guild_id: GuildId,
         mut change: DailyChange,
     ) -> Result<DailySummary, AdminError> {
         if let Some(plan) = &change.size_plan {
@@ -267,21 +268,25 @@ impl DailyAdmin {
     }
 
     /// Saves a change and answers with the settings as they now stand.
-    async fn apply(&self, guild_id: i64, change: &DailyChange) -> Result<DailySummary, AdminError> {
+    async fn apply(
+        &self,
+        guild_id: GuildId,
+        change: &DailyChange,
+    ) -> Result<DailySummary, AdminError> {
         self.store
             .change_daily(guild_id, change, self.clock.now_ms())
             .await?;
         self.summary(guild_id).await
     }
 
-    pub async fn config(&self, guild_id: i64) -> Result<Option<DailyConfig>, StoreError> {
+    pub async fn config(&self, guild_id: GuildId) -> Result<Option<DailyConfig>, StoreError> {
         self.store.daily_config(guild_id).await
     }
 
     /// The settings, with the schedule and the zone parsed.
     async fn parsed(
         &self,
-        guild_id: i64,
+        guild_id: GuildId,
     ) -> Result<(DailyConfig, Option<Schedule>, chrono_tz::Tz), AdminError> {
         let config = self.config(guild_id).await?.ok_or(AdminError::NotSetUp)?;
         let schedule = config
@@ -294,7 +299,7 @@ impl DailyAdmin {
     }
 
     /// The settings with the schedule parsed and the next firing worked out.
-    pub async fn summary(&self, guild_id: i64) -> Result<DailySummary, AdminError> {
+    pub async fn summary(&self, guild_id: GuildId) -> Result<DailySummary, AdminError> {
         let (config, schedule, tz) = self.parsed(guild_id).await?;
         let paused_until = config
             .paused_until
@@ -320,7 +325,7 @@ impl DailyAdmin {
     /// The next `n` posts as they will go out: the same seeded choice the dispatcher makes.
     pub async fn preview(
         &self,
-        guild_id: i64,
+        guild_id: GuildId,
         n: usize,
     ) -> Result<Vec<(Firing, Option<StoredAct>)>, AdminError> {
         let summary = self.summary(guild_id).await?;

@@ -5,13 +5,14 @@ use std::collections::HashMap;
 
 use super::{Store, StoreError};
 use crate::acts::{Act, join_tags, split_tags};
+use crate::ids::{ActId, GuildId};
 
 /// An act with its database identity.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredAct {
-    pub id: i64,
+    pub id: ActId,
     /// `None` for the built-in catalogue.
-    pub guild_id: Option<i64>,
+    pub guild_id: Option<GuildId>,
     pub act: Act,
 }
 
@@ -26,8 +27,8 @@ pub struct SyncReport {
 
 #[derive(sqlx::FromRow)]
 struct ActRow {
-    id: i64,
-    guild_id: Option<i64>,
+    id: ActId,
+    guild_id: Option<GuildId>,
     slug: String,
     text: String,
     size: String,
@@ -119,7 +120,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
-        let mut retiring: Vec<i64> = existing
+        let mut retiring: Vec<ActId> = existing
             .into_values()
             .filter(|r| r.retired_at.is_none())
             .map(|r| r.id)
@@ -143,11 +144,11 @@ impl Store {
     /// Adds an act of a server's own. Its slug must be unique within the server.
     pub async fn add_server_act(
         &self,
-        guild_id: i64,
+        guild_id: GuildId,
         act: &Act,
         origin: &str,
         now_ms: i64,
-    ) -> Result<i64, StoreError> {
+    ) -> Result<ActId, StoreError> {
         let mut tx = self.begin_write().await?;
         let id = insert_act(&mut tx, Some(guild_id), act, origin, now_ms).await?;
         tx.commit().await?;
@@ -156,7 +157,10 @@ impl Store {
 
     /// The acts a server can be offered: the built-in catalogue plus its own, none retired.
     /// With `guild_id` = `None`, only the built-in catalogue (e.g. in DMs).
-    pub async fn active_acts(&self, guild_id: Option<i64>) -> Result<Vec<StoredAct>, StoreError> {
+    pub async fn active_acts(
+        &self,
+        guild_id: Option<GuildId>,
+    ) -> Result<Vec<StoredAct>, StoreError> {
         let rows: Vec<ActRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {ACT_COLUMNS} FROM acts \
              WHERE retired_at IS NULL AND (guild_id IS NULL OR guild_id = $1) ORDER BY id"
@@ -168,7 +172,7 @@ impl Store {
     }
 
     /// A server's own acts, none retired (the built-in catalogue is read once, at start).
-    pub async fn server_acts(&self, guild_id: i64) -> Result<Vec<StoredAct>, StoreError> {
+    pub async fn server_acts(&self, guild_id: GuildId) -> Result<Vec<StoredAct>, StoreError> {
         let rows: Vec<ActRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {ACT_COLUMNS} FROM acts WHERE retired_at IS NULL AND guild_id = $1 ORDER BY id"
         )))
@@ -179,7 +183,7 @@ impl Store {
     }
 
     /// One act by id, retired or not (history still needs to show it).
-    pub async fn act_by_id(&self, id: i64) -> Result<Option<StoredAct>, StoreError> {
+    pub async fn act_by_id(&self, id: ActId) -> Result<Option<StoredAct>, StoreError> {
         let row: Option<ActRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {ACT_COLUMNS} FROM acts WHERE id = $1"
         )))
@@ -202,12 +206,12 @@ impl Store {
 
 pub(super) async fn insert_act(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
-    guild_id: Option<i64>,
+    guild_id: Option<GuildId>,
     act: &Act,
     origin: &str,
     now_ms: i64,
-) -> Result<i64, StoreError> {
-    let (id,): (i64,) = sqlx::query_as(
+) -> Result<ActId, StoreError> {
+    let (id,): (ActId,) = sqlx::query_as(
         "INSERT INTO acts (slug, guild_id, text, size, way, settings, needs, origin, \
          created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id",
     )

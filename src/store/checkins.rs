@@ -1,14 +1,16 @@
 //! Check-ins, their runs and the anonymous pulse, support resources, buddy pairing, shift
 //! patterns and the queue of direct messages that wait for quiet hours.
 
+use super::ids::StoredId;
 use super::{Store, StoreError};
+use crate::ids::{ChannelId, CheckinId, DmId, GuildId, MemberId, MessageId, PostId, RunId};
 
 /// A scheduled check-in.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct CheckinRecord {
-    pub id: i64,
-    pub guild_id: i64,
-    pub channel_id: i64,
+    pub id: CheckinId,
+    pub guild_id: GuildId,
+    pub channel_id: ChannelId,
     /// `schedule::Schedule` in its storage form.
     pub schedule: String,
     pub style: String,
@@ -18,16 +20,27 @@ pub struct CheckinRecord {
     pub timezone: Option<String>,
 }
 
+/// A check-in to add.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NewCheckin<'a> {
+    pub guild_id: GuildId,
+    pub channel_id: ChannelId,
+    /// `schedule::Schedule` in its storage form.
+    pub schedule: &'a str,
+    pub style: &'a str,
+    pub next_at: Option<i64>,
+}
+
 const CHECKIN_SELECT: &str = "SELECT c.id, c.guild_id, c.channel_id, c.schedule, c.style, c.next_at, \
      c.paused_until, s.timezone FROM checkins c LEFT JOIN server_settings s ON s.guild_id = c.guild_id";
 
 /// One posted check-in.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct RunRecord {
-    pub id: i64,
-    pub guild_id: i64,
-    pub checkin_id: Option<i64>,
-    pub post_id: i64,
+    pub id: RunId,
+    pub guild_id: GuildId,
+    pub checkin_id: Option<CheckinId>,
+    pub post_id: PostId,
     pub prompt_id: String,
     pub style: String,
     pub opened_at: i64,
@@ -40,9 +53,9 @@ pub struct RunRecord {
     pub good: Option<i64>,
     pub great: Option<i64>,
     /// From the run's post: where it went.
-    pub channel_id: Option<i64>,
-    pub message_id: Option<i64>,
-    pub thread_id: Option<i64>,
+    pub channel_id: Option<ChannelId>,
+    pub message_id: Option<MessageId>,
+    pub thread_id: Option<ChannelId>,
 }
 
 impl RunRecord {
@@ -61,6 +74,19 @@ impl RunRecord {
 const RUN_SELECT: &str = "SELECT r.id, r.guild_id, r.checkin_id, r.post_id, r.prompt_id, r.style, \
      r.opened_at, r.closes_at, r.closed_at, r.answers, r.struggling, r.not_great, r.okay, r.good, \
      r.great, p.channel_id, p.message_id, p.thread_id FROM checkin_runs r JOIN posts p ON p.id = r.post_id";
+
+/// A run to open: a check-in's post going out, with its prompt and when its pulse closes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NewRun<'a> {
+    pub guild_id: GuildId,
+    pub checkin_id: CheckinId,
+    pub post_id: PostId,
+    pub prompt_id: &'a str,
+    pub style: &'a str,
+    /// Unix ms.
+    pub opened_at: i64,
+    pub closes_at: i64,
+}
 
 /// What recording a pulse answer did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,7 +109,7 @@ pub struct ServerResource {
 /// A server's buddy pairing settings.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct BuddySettings {
-    pub guild_id: i64,
+    pub guild_id: GuildId,
     pub every_weeks: i64,
     pub round_schedule: String,
     pub next_at: Option<i64>,
@@ -106,18 +132,19 @@ pub struct BuddyRecord {
 /// A buddy whose partner should get a gone-quiet nudge.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct QuietBuddy {
-    pub round_id: i64,
+    /// The round's post.
+    pub round_id: PostId,
     pub group_no: i64,
-    pub member_id: i64,
+    pub member_id: MemberId,
 }
 
 /// A direct message waiting to go out.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct QueuedDm {
-    pub id: i64,
-    pub guild_id: i64,
-    pub member_id: i64,
-    pub about_member_id: Option<i64>,
+    pub id: DmId,
+    pub guild_id: GuildId,
+    pub member_id: MemberId,
+    pub about_member_id: Option<MemberId>,
     pub kind: String,
     pub body: String,
     pub send_after: i64,
@@ -127,9 +154,9 @@ pub struct QueuedDm {
 /// A direct message to queue.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewDm<'a> {
-    pub guild_id: i64,
-    pub member_id: i64,
-    pub about_member_id: Option<i64>,
+    pub guild_id: GuildId,
+    pub member_id: MemberId,
+    pub about_member_id: Option<MemberId>,
     pub kind: &'a str,
     pub body: &'a str,
     pub send_after: i64,
@@ -160,29 +187,25 @@ impl Store {
 
     pub async fn insert_checkin(
         &self,
-        guild_id: i64,
-        channel_id: i64,
-        schedule: &str,
-        style: &str,
-        next_at: Option<i64>,
+        checkin: &NewCheckin<'_>,
         now_ms: i64,
-    ) -> Result<i64, StoreError> {
-        let (id,): (i64,) = sqlx::query_as(
+    ) -> Result<CheckinId, StoreError> {
+        let (id,): (CheckinId,) = sqlx::query_as(
             "INSERT INTO checkins (guild_id, channel_id, schedule, style, next_at, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
-        .bind(guild_id)
-        .bind(channel_id)
-        .bind(schedule)
-        .bind(style)
-        .bind(next_at)
+        .bind(checkin.guild_id)
+        .bind(checkin.channel_id)
+        .bind(checkin.schedule)
+        .bind(checkin.style)
+        .bind(checkin.next_at)
         .bind(now_ms)
         .fetch_one(&self.pool)
         .await?;
         Ok(id)
     }
 
-    pub async fn checkins_for(&self, guild_id: i64) -> Result<Vec<CheckinRecord>, StoreError> {
+    pub async fn checkins_for(&self, guild_id: GuildId) -> Result<Vec<CheckinRecord>, StoreError> {
         Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "{CHECKIN_SELECT} WHERE c.guild_id = $1 ORDER BY c.id"
         )))
@@ -193,8 +216,8 @@ impl Store {
 
     pub async fn checkin(
         &self,
-        guild_id: i64,
-        id: i64,
+        guild_id: GuildId,
+        id: CheckinId,
     ) -> Result<Option<CheckinRecord>, StoreError> {
         Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "{CHECKIN_SELECT} WHERE c.guild_id = $1 AND c.id = $2"
@@ -206,7 +229,11 @@ impl Store {
     }
 
     /// Deletes a check-in; its past runs stay (for the impact export), unlinked.
-    pub async fn delete_checkin(&self, guild_id: i64, id: i64) -> Result<bool, StoreError> {
+    pub async fn delete_checkin(
+        &self,
+        guild_id: GuildId,
+        id: CheckinId,
+    ) -> Result<bool, StoreError> {
         let done = sqlx::query("DELETE FROM checkins WHERE guild_id = $1 AND id = $2")
             .bind(guild_id)
             .bind(id)
@@ -217,8 +244,8 @@ impl Store {
 
     pub async fn set_checkin_paused(
         &self,
-        guild_id: i64,
-        id: i64,
+        guild_id: GuildId,
+        id: CheckinId,
         until: Option<i64>,
     ) -> Result<bool, StoreError> {
         let done =
@@ -249,7 +276,7 @@ impl Store {
 
     pub async fn set_checkin_next_at(
         &self,
-        id: i64,
+        id: CheckinId,
         next_at: Option<i64>,
     ) -> Result<(), StoreError> {
         sqlx::query("UPDATE checkins SET next_at = $2 WHERE id = $1")
@@ -262,35 +289,25 @@ impl Store {
 
     // ----- runs and the pulse -----------------------------------------------------------
 
-    #[allow(clippy::too_many_arguments)]
-    pub async fn insert_run(
-        &self,
-        guild_id: i64,
-        checkin_id: i64,
-        post_id: i64,
-        prompt_id: &str,
-        style: &str,
-        opened_at: i64,
-        closes_at: i64,
-    ) -> Result<i64, StoreError> {
-        let (id,): (i64,) = sqlx::query_as(
+    pub async fn insert_run(&self, run: &NewRun<'_>) -> Result<RunId, StoreError> {
+        let (id,): (RunId,) = sqlx::query_as(
             "INSERT INTO checkin_runs (guild_id, checkin_id, post_id, prompt_id, style, opened_at, closes_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         )
-        .bind(guild_id)
-        .bind(checkin_id)
-        .bind(post_id)
-        .bind(prompt_id)
-        .bind(style)
-        .bind(opened_at)
-        .bind(closes_at)
+        .bind(run.guild_id)
+        .bind(run.checkin_id)
+        .bind(run.post_id)
+        .bind(run.prompt_id)
+        .bind(run.style)
+        .bind(run.opened_at)
+        .bind(run.closes_at)
         .fetch_one(&self.pool)
         .await?;
         Ok(id)
     }
 
     /// The prompts a server's check-ins used, oldest first.
-    pub async fn prompt_history(&self, guild_id: i64) -> Result<Vec<String>, StoreError> {
+    pub async fn prompt_history(&self, guild_id: GuildId) -> Result<Vec<String>, StoreError> {
         let rows: Vec<(String,)> =
             sqlx::query_as("SELECT prompt_id FROM checkin_runs WHERE guild_id = $1 ORDER BY id")
                 .bind(guild_id)
@@ -299,7 +316,7 @@ impl Store {
         Ok(rows.into_iter().map(|(p,)| p).collect())
     }
 
-    pub async fn run(&self, run_id: i64) -> Result<Option<RunRecord>, StoreError> {
+    pub async fn run(&self, run_id: RunId) -> Result<Option<RunRecord>, StoreError> {
         Ok(
             sqlx::query_as(sqlx::AssertSqlSafe(format!("{RUN_SELECT} WHERE r.id = $1")))
                 .bind(run_id)
@@ -308,7 +325,7 @@ impl Store {
         )
     }
 
-    pub async fn run_for_post(&self, post_id: i64) -> Result<Option<RunRecord>, StoreError> {
+    pub async fn run_for_post(&self, post_id: PostId) -> Result<Option<RunRecord>, StoreError> {
         Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "{RUN_SELECT} WHERE r.post_id = $1"
         )))
@@ -317,7 +334,7 @@ impl Store {
         .await?)
     }
 
-    pub async fn runs_for(&self, guild_id: i64) -> Result<Vec<RunRecord>, StoreError> {
+    pub async fn runs_for(&self, guild_id: GuildId) -> Result<Vec<RunRecord>, StoreError> {
         Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "{RUN_SELECT} WHERE r.guild_id = $1 ORDER BY r.id"
         )))
@@ -329,9 +346,9 @@ impl Store {
     /// Records (or changes) a member's pulse answer while the check-in is open.
     pub async fn record_pulse_answer(
         &self,
-        guild_id: i64,
-        run_id: i64,
-        member_id: i64,
+        guild_id: GuildId,
+        run_id: RunId,
+        member_id: MemberId,
         answer: i64,
         now_ms: i64,
     ) -> Result<PulseAnswer, StoreError> {
@@ -343,7 +360,7 @@ impl Store {
             super::Backend::Postgres => " FOR SHARE",
             super::Backend::Sqlite => "",
         };
-        let open: Option<(i64,)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        let open: Option<(RunId,)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT id FROM checkin_runs WHERE id = $1 AND guild_id = $2 AND closed_at IS NULL \
              AND closes_at > $3{lock}"
         )))
@@ -383,8 +400,8 @@ impl Store {
     }
 
     /// Open runs whose time is up.
-    pub async fn runs_to_close(&self, now_ms: i64) -> Result<Vec<i64>, StoreError> {
-        let rows: Vec<(i64,)> = sqlx::query_as(
+    pub async fn runs_to_close(&self, now_ms: i64) -> Result<Vec<RunId>, StoreError> {
+        let rows: Vec<(RunId,)> = sqlx::query_as(
             "SELECT id FROM checkin_runs WHERE closed_at IS NULL AND closes_at <= $1 ORDER BY closes_at",
         )
         .bind(now_ms)
@@ -398,7 +415,7 @@ impl Store {
     /// it was already closed.
     pub async fn close_run(
         &self,
-        run_id: i64,
+        run_id: RunId,
         now_ms: i64,
         add_up: impl FnOnce(Vec<i64>) -> (i64, Option<[i64; 5]>),
     ) -> Result<Option<RunRecord>, StoreError> {
@@ -414,11 +431,11 @@ impl Store {
     /// the results post's id.
     pub async fn close_run_claiming_results(
         &self,
-        run_id: i64,
+        run_id: RunId,
         now_ms: i64,
         results: Option<(&super::NewPost<'_>, &super::Lease)>,
         add_up: impl FnOnce(Vec<i64>) -> (i64, Option<[i64; 5]>),
-    ) -> Result<Option<(RunRecord, Option<i64>)>, StoreError> {
+    ) -> Result<Option<(RunRecord, Option<PostId>)>, StoreError> {
         let mut tx = self.begin_write().await?;
         let claimed = sqlx::query(
             "UPDATE checkin_runs SET closed_at = $2 WHERE id = $1 AND closed_at IS NULL",
@@ -478,7 +495,7 @@ impl Store {
     }
 
     /// Rows in pulse_answers for a run (tests and /doctor: none once it closed).
-    pub async fn pulse_answer_rows(&self, run_id: i64) -> Result<i64, StoreError> {
+    pub async fn pulse_answer_rows(&self, run_id: RunId) -> Result<i64, StoreError> {
         let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM pulse_answers WHERE run_id = $1")
             .bind(run_id)
             .fetch_one(&self.pool)
@@ -489,7 +506,7 @@ impl Store {
     /// Check-ins held and pulse totals between two instants (posted runs only).
     pub async fn checkin_totals_between(
         &self,
-        guild_id: i64,
+        guild_id: GuildId,
         from_ms: i64,
         to_ms: i64,
     ) -> Result<CheckinTotals, StoreError> {
@@ -523,7 +540,7 @@ impl Store {
     /// Adds a resource; `false` if the server already has one by that name.
     pub async fn add_support_resource(
         &self,
-        guild_id: i64,
+        guild_id: GuildId,
         resource: &ServerResource,
         now_ms: i64,
     ) -> Result<bool, StoreError> {
@@ -544,7 +561,7 @@ impl Store {
 
     pub async fn support_resources(
         &self,
-        guild_id: i64,
+        guild_id: GuildId,
     ) -> Result<Vec<ServerResource>, StoreError> {
         Ok(sqlx::query_as(
             "SELECT name, contact, details, url FROM support_resources WHERE guild_id = $1 ORDER BY id",
@@ -556,7 +573,7 @@ impl Store {
 
     pub async fn remove_support_resource(
         &self,
-        guild_id: i64,
+        guild_id: GuildId,
         name: &str,
     ) -> Result<bool, StoreError> {
         let done = sqlx::query("DELETE FROM support_resources WHERE guild_id = $1 AND name = $2")
@@ -569,7 +586,10 @@ impl Store {
 
     // ----- buddy pairing ----------------------------------------------------------------
 
-    pub async fn buddy_settings(&self, guild_id: i64) -> Result<Option<BuddySettings>, StoreError> {
+    pub async fn buddy_settings(
+        &self,
+        guild_id: GuildId,
+    ) -> Result<Option<BuddySettings>, StoreError> {
         Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "{BUDDY_SETTINGS_SELECT} WHERE b.guild_id = $1"
         )))
@@ -601,7 +621,7 @@ impl Store {
         Ok(())
     }
 
-    pub async fn delete_buddy_settings(&self, guild_id: i64) -> Result<bool, StoreError> {
+    pub async fn delete_buddy_settings(&self, guild_id: GuildId) -> Result<bool, StoreError> {
         let done = sqlx::query("DELETE FROM buddy_settings WHERE guild_id = $1")
             .bind(guild_id)
             .execute(&self.pool)
@@ -631,7 +651,7 @@ impl Store {
 
     pub async fn set_buddy_next_at(
         &self,
-        guild_id: i64,
+        guild_id: GuildId,
         next_at: Option<i64>,
     ) -> Result<(), StoreError> {
         sqlx::query("UPDATE buddy_settings SET next_at = $2 WHERE guild_id = $1")
@@ -645,8 +665,8 @@ impl Store {
     /// Adds a member to pairing (or un-pauses them). `true` when they were not in it before.
     pub async fn join_buddies(
         &self,
-        guild_id: i64,
-        member_id: i64,
+        guild_id: GuildId,
+        member_id: MemberId,
         now_ms: i64,
     ) -> Result<bool, StoreError> {
         let existing = self.buddy(guild_id, member_id).await?;
@@ -663,7 +683,11 @@ impl Store {
     }
 
     /// Takes a member out of pairing, with the pairing messages still waiting to go to them.
-    pub async fn leave_buddies(&self, guild_id: i64, member_id: i64) -> Result<bool, StoreError> {
+    pub async fn leave_buddies(
+        &self,
+        guild_id: GuildId,
+        member_id: MemberId,
+    ) -> Result<bool, StoreError> {
         let mut tx = self.begin_write().await?;
         let done = sqlx::query("DELETE FROM buddies WHERE guild_id = $1 AND member_id = $2")
             .bind(guild_id)
@@ -681,8 +705,8 @@ impl Store {
 
     pub async fn pause_buddy(
         &self,
-        guild_id: i64,
-        member_id: i64,
+        guild_id: GuildId,
+        member_id: MemberId,
         until: Option<i64>,
     ) -> Result<bool, StoreError> {
         let done = sqlx::query(
@@ -698,8 +722,8 @@ impl Store {
 
     pub async fn buddy(
         &self,
-        guild_id: i64,
-        member_id: i64,
+        guild_id: GuildId,
+        member_id: MemberId,
     ) -> Result<Option<BuddyRecord>, StoreError> {
         Ok(sqlx::query_as(
             "SELECT joined_at, paused_until, last_seen_at FROM buddies WHERE guild_id = $1 AND member_id = $2",
@@ -711,8 +735,12 @@ impl Store {
     }
 
     /// Members in pairing and not paused at `now_ms`.
-    pub async fn active_buddies(&self, guild_id: i64, now_ms: i64) -> Result<Vec<i64>, StoreError> {
-        let rows: Vec<(i64,)> = sqlx::query_as(
+    pub async fn active_buddies(
+        &self,
+        guild_id: GuildId,
+        now_ms: i64,
+    ) -> Result<Vec<MemberId>, StoreError> {
+        let rows: Vec<(MemberId,)> = sqlx::query_as(
             "SELECT member_id FROM buddies WHERE guild_id = $1 \
              AND (paused_until IS NULL OR paused_until <= $2) ORDER BY member_id",
         )
@@ -730,10 +758,10 @@ impl Store {
     /// which is several times faster than a row per membership.
     pub async fn buddy_history(
         &self,
-        guild_id: i64,
+        guild_id: GuildId,
         since_ms: i64,
-    ) -> Result<Vec<(i64, i64, i64)>, StoreError> {
-        let rounds: Vec<(i64, String)> = sqlx::query_as(
+    ) -> Result<Vec<(PostId, i64, MemberId)>, StoreError> {
+        let rounds: Vec<(PostId, String)> = sqlx::query_as(
             "SELECT g.round_id, string_agg(CAST(g.group_no AS TEXT) || ':' || \
              CAST(g.member_id AS TEXT), ',') FROM buddy_groups g \
              WHERE g.guild_id = $1 AND g.round_id IN (SELECT id FROM posts \
@@ -750,7 +778,7 @@ impl Store {
             for membership in memberships.split(',') {
                 let parsed = membership
                     .split_once(':')
-                    .and_then(|(g, m)| Some((g.parse().ok()?, m.parse().ok()?)));
+                    .and_then(|(g, m)| Some((g.parse().ok()?, MemberId::from_db(m.parse().ok()?))));
                 if let Some((group, member)) = parsed {
                     rows.push((round, group, member));
                 }
@@ -776,11 +804,11 @@ impl Store {
     /// Stores a round's groups in one transaction.
     pub async fn insert_buddy_groups(
         &self,
-        round_id: i64,
-        guild_id: i64,
-        groups: &[Vec<i64>],
+        round_id: PostId,
+        guild_id: GuildId,
+        groups: &[Vec<MemberId>],
     ) -> Result<(), StoreError> {
-        let rows: Vec<(i64, i64)> = groups
+        let rows: Vec<(i64, MemberId)> = groups
             .iter()
             .enumerate()
             .flat_map(|(no, group)| group.iter().map(move |m| (no as i64, *m)))
@@ -812,11 +840,11 @@ impl Store {
     /// pairing and not paused at `now_ms` (empty if the member was not in that round).
     pub async fn current_buddies(
         &self,
-        guild_id: i64,
-        member_id: i64,
+        guild_id: GuildId,
+        member_id: MemberId,
         now_ms: i64,
-    ) -> Result<Vec<i64>, StoreError> {
-        let rows: Vec<(i64,)> = sqlx::query_as(
+    ) -> Result<Vec<MemberId>, StoreError> {
+        let rows: Vec<(MemberId,)> = sqlx::query_as(
             "SELECT o.member_id FROM buddy_groups me JOIN buddy_groups o \
              ON o.round_id = me.round_id AND o.group_no = me.group_no AND o.member_id <> me.member_id \
              JOIN buddies b ON b.guild_id = o.guild_id AND b.member_id = o.member_id \
@@ -836,8 +864,8 @@ impl Store {
     /// touches nothing for people not in pairing).
     pub async fn buddy_seen(
         &self,
-        guild_id: i64,
-        member_id: i64,
+        guild_id: GuildId,
+        member_id: MemberId,
         now_ms: i64,
     ) -> Result<(), StoreError> {
         sqlx::query(
@@ -857,7 +885,7 @@ impl Store {
     /// Members who paused pairing are left alone.
     pub async fn quiet_buddies(
         &self,
-        guild_id: i64,
+        guild_id: GuildId,
         cutoff_ms: i64,
         now_ms: i64,
     ) -> Result<Vec<QuietBuddy>, StoreError> {
@@ -879,11 +907,11 @@ impl Store {
     /// A round's group: those still in pairing and not paused at `now_ms`.
     pub async fn group_members(
         &self,
-        round_id: i64,
+        round_id: PostId,
         group_no: i64,
         now_ms: i64,
-    ) -> Result<Vec<i64>, StoreError> {
-        let rows: Vec<(i64,)> = sqlx::query_as(
+    ) -> Result<Vec<MemberId>, StoreError> {
+        let rows: Vec<(MemberId,)> = sqlx::query_as(
             "SELECT g.member_id FROM buddy_groups g JOIN buddies b \
              ON b.guild_id = g.guild_id AND b.member_id = g.member_id \
              WHERE g.round_id = $1 AND g.group_no = $2 \
@@ -901,8 +929,8 @@ impl Store {
     /// however many processes look at once.
     pub async fn claim_nudge(
         &self,
-        round_id: i64,
-        member_id: i64,
+        round_id: PostId,
+        member_id: MemberId,
         now_ms: i64,
     ) -> Result<bool, StoreError> {
         let done = sqlx::query(
@@ -921,8 +949,8 @@ impl Store {
 
     pub async fn set_member_shift(
         &self,
-        guild_id: i64,
-        member_id: i64,
+        guild_id: GuildId,
+        member_id: MemberId,
         pattern: &str,
         quiet: (&str, &str),
         now_ms: i64,
@@ -947,8 +975,8 @@ impl Store {
     /// A member's (pattern, quiet start, quiet end) in a server, if they set one.
     pub async fn member_shift(
         &self,
-        guild_id: i64,
-        member_id: i64,
+        guild_id: GuildId,
+        member_id: MemberId,
     ) -> Result<Option<(String, String, String)>, StoreError> {
         Ok(sqlx::query_as(
             "SELECT pattern, quiet_start, quiet_end FROM member_shifts WHERE guild_id = $1 AND member_id = $2",
@@ -961,8 +989,8 @@ impl Store {
 
     // ----- direct messages waiting to go out --------------------------------------------
 
-    pub async fn queue_dm(&self, dm: &NewDm<'_>, now_ms: i64) -> Result<i64, StoreError> {
-        let (id,): (i64,) = sqlx::query_as(
+    pub async fn queue_dm(&self, dm: &NewDm<'_>, now_ms: i64) -> Result<DmId, StoreError> {
+        let (id,): (DmId,) = sqlx::query_as(
             "INSERT INTO dm_queue (guild_id, member_id, about_member_id, kind, body, send_after, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         )
@@ -1005,8 +1033,8 @@ impl Store {
     /// Whether a message of this kind, to this member about that one, is already waiting.
     pub async fn dm_waiting(
         &self,
-        member_id: i64,
-        about_member_id: i64,
+        member_id: MemberId,
+        about_member_id: MemberId,
         kind: &str,
     ) -> Result<bool, StoreError> {
         let row: Option<(i64,)> = sqlx::query_as(
@@ -1021,7 +1049,7 @@ impl Store {
     }
 
     /// Everything waiting for one member (tests and /buddy status).
-    pub async fn queued_dms_for(&self, member_id: i64) -> Result<Vec<QueuedDm>, StoreError> {
+    pub async fn queued_dms_for(&self, member_id: MemberId) -> Result<Vec<QueuedDm>, StoreError> {
         Ok(sqlx::query_as(
             "SELECT id, guild_id, member_id, about_member_id, kind, body, send_after, attempts \
              FROM dm_queue WHERE member_id = $1 ORDER BY send_after, id",
@@ -1033,7 +1061,7 @@ impl Store {
 
     /// A queued direct message came back over the gateway with its nonce: it was sent,
     /// whatever its REST answer said. True if it was still queued.
-    pub async fn confirm_dm_sent(&self, id: i64) -> Result<bool, StoreError> {
+    pub async fn confirm_dm_sent(&self, id: DmId) -> Result<bool, StoreError> {
         let done = sqlx::query("DELETE FROM dm_queue WHERE id = $1")
             .bind(id)
             .execute(&self.pool)
@@ -1042,7 +1070,7 @@ impl Store {
     }
 
     /// Whether a buddy round (its post id) stored its groups before its process stopped.
-    pub async fn round_has_groups(&self, round_id: i64) -> Result<bool, StoreError> {
+    pub async fn round_has_groups(&self, round_id: PostId) -> Result<bool, StoreError> {
         let row: Option<(i64,)> =
             sqlx::query_as("SELECT round_id FROM buddy_groups WHERE round_id = $1 LIMIT 1")
                 .bind(round_id)
@@ -1051,7 +1079,7 @@ impl Store {
         Ok(row.is_some())
     }
 
-    pub async fn delete_dm(&self, id: i64) -> Result<(), StoreError> {
+    pub async fn delete_dm(&self, id: DmId) -> Result<(), StoreError> {
         sqlx::query("DELETE FROM dm_queue WHERE id = $1")
             .bind(id)
             .execute(&self.pool)
@@ -1061,7 +1089,7 @@ impl Store {
 
     pub async fn postpone_dm(
         &self,
-        id: i64,
+        id: DmId,
         send_after: i64,
         attempts: i64,
     ) -> Result<(), StoreError> {

@@ -3,13 +3,14 @@
 
 use super::{Lease, Store, StoreError};
 use crate::acts::{Act, join_tags, split_tags};
+use crate::ids::{ChannelId, GuildId, MemberId, SuggestionId};
 
 /// Everything the dispatcher and the admin commands need about one server's daily post.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DailyConfig {
-    pub guild_id: i64,
+    pub guild_id: GuildId,
     pub timezone: String,
-    pub channel_id: Option<u64>,
+    pub channel_id: Option<ChannelId>,
     /// `schedule::Schedule` in its storage form.
     pub schedule: Option<String>,
     /// When the post is next due (Unix ms); earlier firings were handled.
@@ -18,44 +19,43 @@ pub struct DailyConfig {
     pub size_plan: String,
     /// Settings acts must fit, comma-separated ("" = any).
     pub setting_filter: String,
-    pub admin_channel_id: Option<u64>,
+    pub admin_channel_id: Option<ChannelId>,
     pub awareness_week: bool,
     pub awareness_start: Option<String>,
-    pub owner_id: Option<u64>,
+    pub owner_id: Option<MemberId>,
 }
 
 #[derive(sqlx::FromRow)]
 struct DailyRow {
-    guild_id: i64,
+    guild_id: GuildId,
     timezone: String,
-    daily_channel_id: Option<i64>,
+    daily_channel_id: Option<ChannelId>,
     daily_schedule: Option<String>,
     daily_next_at: Option<i64>,
     paused_until: Option<i64>,
     size_plan: String,
     setting_filter: String,
-    admin_channel_id: Option<i64>,
+    admin_channel_id: Option<ChannelId>,
     awareness_week: i64,
     awareness_start: Option<String>,
-    owner_id: Option<i64>,
+    owner_id: Option<MemberId>,
 }
 
 impl From<DailyRow> for DailyConfig {
     fn from(row: DailyRow) -> DailyConfig {
-        let id = |v: Option<i64>| v.map(|v| v as u64);
         DailyConfig {
             guild_id: row.guild_id,
             timezone: row.timezone,
-            channel_id: id(row.daily_channel_id),
+            channel_id: row.daily_channel_id,
             schedule: row.daily_schedule,
             next_at: row.daily_next_at,
             paused_until: row.paused_until,
             size_plan: row.size_plan,
             setting_filter: row.setting_filter,
-            admin_channel_id: id(row.admin_channel_id),
+            admin_channel_id: row.admin_channel_id,
             awareness_week: row.awareness_week != 0,
             awareness_start: row.awareness_start,
-            owner_id: id(row.owner_id),
+            owner_id: row.owner_id,
         }
     }
 }
@@ -68,7 +68,7 @@ const DAILY_SELECT: &str = "SELECT c.guild_id, c.timezone, c.daily_channel_id, c
 /// A change to a server's daily-post settings; `None` leaves a value as it is.
 #[derive(Debug, Clone, Default)]
 pub struct DailyChange {
-    pub channel_id: Option<u64>,
+    pub channel_id: Option<ChannelId>,
     pub schedule: Option<String>,
     pub timezone: Option<String>,
     /// `Some(None)` clears the pause.
@@ -76,7 +76,7 @@ pub struct DailyChange {
     pub size_plan: Option<String>,
     pub setting_filter: Option<String>,
     /// `Some(None)` clears it.
-    pub admin_channel_id: Option<Option<u64>>,
+    pub admin_channel_id: Option<Option<ChannelId>>,
     pub awareness_week: Option<bool>,
     /// `Some(None)` goes back to the second Monday of June.
     pub awareness_start: Option<Option<String>>,
@@ -87,18 +87,18 @@ pub struct DailyChange {
 /// A member's suggestion for the catalogue.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Suggestion {
-    pub id: i64,
-    pub guild_id: i64,
-    pub member_id: u64,
+    pub id: SuggestionId,
+    pub guild_id: GuildId,
+    pub member_id: MemberId,
     pub act: Act,
     pub status: String,
 }
 
 #[derive(sqlx::FromRow)]
 struct SuggestionRow {
-    id: i64,
-    guild_id: i64,
-    member_id: i64,
+    id: SuggestionId,
+    guild_id: GuildId,
+    member_id: MemberId,
     text: String,
     size: String,
     way: String,
@@ -111,7 +111,7 @@ impl SuggestionRow {
         Some(Suggestion {
             id: self.id,
             guild_id: self.guild_id,
-            member_id: self.member_id as u64,
+            member_id: self.member_id,
             act: Act {
                 slug: format!("suggestion-{}", self.id),
                 text: self.text,
@@ -128,7 +128,7 @@ impl SuggestionRow {
 const SUGGESTION_COLUMNS: &str = "id, guild_id, member_id, text, size, way, settings, status";
 
 impl Store {
-    pub async fn daily_config(&self, guild_id: i64) -> Result<Option<DailyConfig>, StoreError> {
+    pub async fn daily_config(&self, guild_id: GuildId) -> Result<Option<DailyConfig>, StoreError> {
         let row: Option<DailyRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "{DAILY_SELECT} WHERE c.guild_id = $1"
         )))
@@ -193,7 +193,7 @@ impl Store {
     /// Moves a server's next daily post on, and lets go of it ([`Store::take_due_daily`]).
     pub async fn set_daily_next_at(
         &self,
-        guild_id: i64,
+        guild_id: GuildId,
         next_at: Option<i64>,
     ) -> Result<(), StoreError> {
         sqlx::query(
@@ -210,7 +210,7 @@ impl Store {
     /// Applies a change to a server's settings in one transaction.
     pub async fn change_daily(
         &self,
-        guild_id: i64,
+        guild_id: GuildId,
         change: &DailyChange,
         now_ms: i64,
     ) -> Result<(), StoreError> {
@@ -227,7 +227,7 @@ impl Store {
             };
         }
         update!(
-            change.channel_id.map(|c| c as i64),
+            change.channel_id,
             "UPDATE server_settings SET daily_channel_id = $1 WHERE guild_id = $2"
         );
         update!(
@@ -251,7 +251,7 @@ impl Store {
             "UPDATE server_settings SET setting_filter = $1 WHERE guild_id = $2"
         );
         update!(
-            change.admin_channel_id.map(|c| c.map(|c| c as i64)),
+            change.admin_channel_id,
             "UPDATE server_settings SET admin_channel_id = $1 WHERE guild_id = $2"
         );
         update!(
@@ -278,7 +278,7 @@ impl Store {
     /// Acts done in a server between two instants (Unix ms, end exclusive).
     pub async fn count_done_between(
         &self,
-        guild_id: i64,
+        guild_id: GuildId,
         from_ms: i64,
         to_ms: i64,
     ) -> Result<i64, StoreError> {
@@ -296,17 +296,17 @@ impl Store {
     /// Stores a member's suggestion as pending.
     pub async fn add_suggestion(
         &self,
-        guild_id: i64,
-        member_id: u64,
+        guild_id: GuildId,
+        member_id: MemberId,
         act: &Act,
         now_ms: i64,
-    ) -> Result<i64, StoreError> {
-        let (id,): (i64,) = sqlx::query_as(
+    ) -> Result<SuggestionId, StoreError> {
+        let (id,): (SuggestionId,) = sqlx::query_as(
             "INSERT INTO suggestions (guild_id, member_id, text, size, way, settings, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         )
         .bind(guild_id)
-        .bind(member_id as i64)
+        .bind(member_id)
         .bind(&act.text)
         .bind(act.size.as_str())
         .bind(act.way.as_str())
@@ -319,21 +319,24 @@ impl Store {
 
     pub async fn pending_suggestions_by(
         &self,
-        guild_id: i64,
-        member_id: u64,
+        guild_id: GuildId,
+        member_id: MemberId,
     ) -> Result<i64, StoreError> {
         let (n,): (i64,) = sqlx::query_as(
             "SELECT COUNT(*) FROM suggestions WHERE guild_id = $1 AND member_id = $2 AND status = 'pending'",
         )
         .bind(guild_id)
-        .bind(member_id as i64)
+        .bind(member_id)
         .fetch_one(&self.pool)
         .await?;
         Ok(n)
     }
 
     /// Pending suggestions in a server, oldest first.
-    pub async fn pending_suggestions(&self, guild_id: i64) -> Result<Vec<Suggestion>, StoreError> {
+    pub async fn pending_suggestions(
+        &self,
+        guild_id: GuildId,
+    ) -> Result<Vec<Suggestion>, StoreError> {
         let rows: Vec<SuggestionRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {SUGGESTION_COLUMNS} FROM suggestions WHERE guild_id = $1 AND status = 'pending' ORDER BY id"
         )))
@@ -350,10 +353,10 @@ impl Store {
     /// `None` if it was not pending in that server (already decided, or not theirs).
     pub async fn decide_suggestion(
         &self,
-        guild_id: i64,
-        suggestion_id: i64,
+        guild_id: GuildId,
+        suggestion_id: SuggestionId,
         approve: bool,
-        decided_by: u64,
+        decided_by: MemberId,
         now_ms: i64,
     ) -> Result<Option<Suggestion>, StoreError> {
         let mut tx = self.begin_write().await?;
@@ -388,7 +391,7 @@ impl Store {
         .bind(status)
         .bind(act_id)
         .bind(now_ms)
-        .bind(decided_by as i64)
+        .bind(decided_by)
         .bind(suggestion_id)
         .execute(&mut *tx)
         .await?;

@@ -10,6 +10,7 @@ mod acts;
 mod checkins;
 mod daily;
 mod fleet;
+mod ids;
 mod posts;
 mod recap;
 mod schema;
@@ -28,8 +29,8 @@ use crate::settings::{DatabaseSettings, DatabaseUrl};
 
 pub use acts::{StoredAct, SyncReport};
 pub use checkins::{
-    BuddyRecord, BuddySettings, CheckinRecord, CheckinTotals, NewDm, PulseAnswer, QueuedDm,
-    QuietBuddy, RunRecord, ServerResource,
+    BuddyRecord, BuddySettings, CheckinRecord, CheckinTotals, NewCheckin, NewDm, NewRun,
+    PulseAnswer, QueuedDm, QuietBuddy, RunRecord, ServerResource,
 };
 pub use daily::{DailyChange, DailyConfig, Suggestion};
 pub use fleet::ProcessRow;
@@ -512,16 +513,6 @@ fn sqlite_url_creating_folder(url: &str) -> Result<String, StoreError> {
 /// "1.5 s", for messages.
 fn seconds(duration: Duration) -> String {
     format!("{:.1} s", duration.as_secs_f64())
-}
-
-/// Converts a Discord snowflake (u64) for storage. Snowflakes stay below 2^63 until the
-/// year 2084, so the conversion is lossless in practice; the cast keeps it total.
-pub fn snowflake_to_db(id: u64) -> i64 {
-    id as i64
-}
-
-pub fn snowflake_from_db(id: i64) -> u64 {
-    id as u64
 }
 
 #[cfg(test)]

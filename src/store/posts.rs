@@ -2,6 +2,7 @@
 //! is sent, so no post can go out twice.
 
 use super::{Store, StoreError};
+use crate::ids::{ActId, ChannelId, GuildId, MessageId, PostId};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PostStatus {
@@ -26,7 +27,7 @@ impl PostStatus {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Claim {
     /// This caller owns the slot and must send (post id).
-    Won(i64),
+    Won(PostId),
     /// Someone already claimed it: send nothing.
     AlreadyClaimed,
 }
@@ -44,13 +45,13 @@ pub struct Lease {
 /// A post to claim.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NewPost<'a> {
-    pub guild_id: i64,
+    pub guild_id: GuildId,
     /// 'daily', 'recap', 'checkin:<id>', ...
     pub job: &'a str,
     /// The local date or slot: '2026-06-08' or '2026-06-08T07:30'.
     pub slot: &'a str,
-    pub act_id: Option<i64>,
-    pub channel_id: Option<i64>,
+    pub act_id: Option<ActId>,
+    pub channel_id: Option<ChannelId>,
     /// The instant it was due (Unix ms).
     pub scheduled_for: i64,
     /// The thread it opens once posted, if any.
@@ -98,17 +99,17 @@ impl Takeover {
 /// A post as stored.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct PostRecord {
-    pub id: i64,
-    pub guild_id: i64,
+    pub id: PostId,
+    pub guild_id: GuildId,
     pub job: String,
     pub slot: String,
-    pub act_id: Option<i64>,
-    pub channel_id: Option<i64>,
-    pub message_id: Option<i64>,
+    pub act_id: Option<ActId>,
+    pub channel_id: Option<ChannelId>,
+    pub message_id: Option<MessageId>,
     pub status: String,
     pub failure: Option<String>,
     pub attempts: i64,
-    pub thread_id: Option<i64>,
+    pub thread_id: Option<ChannelId>,
     pub scheduled_for: i64,
     pub claimed_at: i64,
     pub sent_at: Option<i64>,
@@ -125,7 +126,7 @@ pub(super) fn claim_query<'q>(
     post: &'q NewPost<'q>,
     lease: &'q Lease,
     now_ms: i64,
-) -> sqlx::query::QueryAs<'q, sqlx::Any, (i64,), <sqlx::Any as sqlx::Database>::Arguments> {
+) -> sqlx::query::QueryAs<'q, sqlx::Any, (PostId,), <sqlx::Any as sqlx::Database>::Arguments> {
     sqlx::query_as(
         "INSERT INTO posts (guild_id, job, slot, act_id, channel_id, status, scheduled_for, \
          claimed_at, lease_owner, lease_until, thread_name) \
@@ -199,9 +200,9 @@ impl Store {
     /// open yet stays wanted (`thread_name`): threads wait behind the day's messages.
     pub async fn mark_post_sent(
         &self,
-        post_id: i64,
-        message_id: i64,
-        thread_id: Option<i64>,
+        post_id: PostId,
+        message_id: MessageId,
+        thread_id: Option<ChannelId>,
         now_ms: i64,
     ) -> Result<(), StoreError> {
         sqlx::query(sqlx::AssertSqlSafe(format!(
@@ -225,8 +226,8 @@ impl Store {
     /// runs out ([`Takeover::MissingThreads`]).
     pub async fn confirm_post_created(
         &self,
-        post_id: i64,
-        message_id: i64,
+        post_id: PostId,
+        message_id: MessageId,
         now_ms: i64,
     ) -> Result<Created, StoreError> {
         // One statement, not one per status: the holder may mark the post failed at any moment,
@@ -264,8 +265,8 @@ impl Store {
     /// Records the thread opened for a post after the fact (or that none could be).
     pub async fn set_post_thread(
         &self,
-        post_id: i64,
-        thread_id: Option<i64>,
+        post_id: PostId,
+        thread_id: Option<ChannelId>,
     ) -> Result<(), StoreError> {
         sqlx::query(sqlx::AssertSqlSafe(format!(
             "UPDATE posts SET thread_id = COALESCE($2, thread_id), thread_name = NULL, {END_LEASE} \
@@ -283,7 +284,7 @@ impl Store {
     /// failed) stays sent: only the lease is ended, and false is returned.
     pub async fn mark_post_failed(
         &self,
-        post_id: i64,
+        post_id: PostId,
         reason: &str,
         retry_at: Option<i64>,
     ) -> Result<bool, StoreError> {
@@ -309,7 +310,7 @@ impl Store {
     }
 
     /// Records that a claimed job without a message of its own (a buddy round) was done.
-    pub async fn mark_post_done(&self, post_id: i64, now_ms: i64) -> Result<(), StoreError> {
+    pub async fn mark_post_done(&self, post_id: PostId, now_ms: i64) -> Result<(), StoreError> {
         sqlx::query(sqlx::AssertSqlSafe(format!(
             "UPDATE posts SET status = 'sent', sent_at = $2, {END_LEASE} WHERE id = $1"
         )))
@@ -321,7 +322,7 @@ impl Store {
     }
 
     /// Records that a claimed slot was deliberately not posted (too late after downtime).
-    pub async fn mark_post_skipped(&self, post_id: i64, reason: &str) -> Result<(), StoreError> {
+    pub async fn mark_post_skipped(&self, post_id: PostId, reason: &str) -> Result<(), StoreError> {
         sqlx::query(sqlx::AssertSqlSafe(format!(
             "UPDATE posts SET status = 'skipped', failure = $1, thread_name = NULL, {END_LEASE} \
              WHERE id = $2"
@@ -361,7 +362,7 @@ impl Store {
         Ok(n)
     }
 
-    pub async fn post_by_id(&self, post_id: i64) -> Result<Option<PostRecord>, StoreError> {
+    pub async fn post_by_id(&self, post_id: PostId) -> Result<Option<PostRecord>, StoreError> {
         let row = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {POST_COLUMNS} FROM posts WHERE id = $1"
         )))
@@ -375,7 +376,7 @@ impl Store {
     /// catalogue has come round").
     pub async fn posted_act_slugs(
         &self,
-        guild_id: i64,
+        guild_id: GuildId,
         job: &str,
     ) -> Result<Vec<String>, StoreError> {
         let rows: Vec<(String,)> = sqlx::query_as(
@@ -390,7 +391,7 @@ impl Store {
         Ok(rows.into_iter().map(|(s,)| s).collect())
     }
 
-    pub async fn posts_for(&self, guild_id: i64) -> Result<Vec<PostRecord>, StoreError> {
+    pub async fn posts_for(&self, guild_id: GuildId) -> Result<Vec<PostRecord>, StoreError> {
         let rows = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {POST_COLUMNS} FROM posts WHERE guild_id = $1 ORDER BY id"
         )))

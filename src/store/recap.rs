@@ -2,29 +2,30 @@
 //! over a time range, with each win's act.
 
 use super::{Store, StoreError};
+use crate::ids::{ActId, ChannelId, GuildId, MemberId};
 
 /// A server's weekly recap settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecapConfig {
-    pub guild_id: i64,
+    pub guild_id: GuildId,
     pub name: String,
     pub timezone: String,
     pub enabled: bool,
     /// `schedule::Schedule` in its storage form.
     pub schedule: String,
     /// The recap's own channel, else the daily one.
-    pub channel_id: Option<u64>,
+    pub channel_id: Option<ChannelId>,
     pub next_at: Option<i64>,
 }
 
 #[derive(sqlx::FromRow)]
 struct RecapRow {
-    guild_id: i64,
+    guild_id: GuildId,
     name: String,
     timezone: String,
     recap_enabled: i64,
     recap_schedule: String,
-    channel_id: Option<i64>,
+    channel_id: Option<ChannelId>,
     recap_next_at: Option<i64>,
 }
 
@@ -36,7 +37,7 @@ impl From<RecapRow> for RecapConfig {
             timezone: row.timezone,
             enabled: row.recap_enabled != 0,
             schedule: row.recap_schedule,
-            channel_id: row.channel_id.map(|c| c as u64),
+            channel_id: row.channel_id,
             next_at: row.recap_next_at,
         }
     }
@@ -49,11 +50,11 @@ const RECAP_SELECT: &str = "SELECT c.guild_id, s.name, c.timezone, c.recap_enabl
 /// One win as the recap needs it: when, by whom, shared how, and its act's tags.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct RangeWin {
-    pub member_id: i64,
+    pub member_id: MemberId,
     pub created_at: i64,
     pub visibility: String,
     pub text: Option<String>,
-    pub act_id: Option<i64>,
+    pub act_id: Option<ActId>,
     pub act_text: Option<String>,
     pub size: Option<String>,
     pub way: Option<String>,
@@ -65,12 +66,12 @@ pub struct RecapChange {
     pub enabled: Option<bool>,
     pub schedule: Option<String>,
     /// `Some(None)` goes back to the daily channel.
-    pub channel_id: Option<Option<u64>>,
+    pub channel_id: Option<Option<ChannelId>>,
     pub next_at: Option<Option<i64>>,
 }
 
 impl Store {
-    pub async fn recap_config(&self, guild_id: i64) -> Result<Option<RecapConfig>, StoreError> {
+    pub async fn recap_config(&self, guild_id: GuildId) -> Result<Option<RecapConfig>, StoreError> {
         let row: Option<RecapRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "{RECAP_SELECT} WHERE c.guild_id = $1"
         )))
@@ -100,7 +101,7 @@ impl Store {
 
     pub async fn change_recap(
         &self,
-        guild_id: i64,
+        guild_id: GuildId,
         change: &RecapChange,
     ) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
@@ -124,7 +125,7 @@ impl Store {
             "UPDATE server_settings SET recap_schedule = $1 WHERE guild_id = $2"
         );
         update!(
-            change.channel_id.map(|c| c.map(|c| c as i64)),
+            change.channel_id,
             "UPDATE server_settings SET recap_channel_id = $1 WHERE guild_id = $2"
         );
         update!(
@@ -138,7 +139,7 @@ impl Store {
     /// A server's wins in [from, to) with their acts, oldest first.
     pub async fn wins_between(
         &self,
-        guild_id: i64,
+        guild_id: GuildId,
         from_ms: i64,
         to_ms: i64,
     ) -> Result<Vec<RangeWin>, StoreError> {
@@ -158,7 +159,7 @@ impl Store {
     /// Whether a server has any win in [from, to) (an index probe, for streaks).
     pub async fn any_win_between(
         &self,
-        guild_id: i64,
+        guild_id: GuildId,
         from_ms: i64,
         to_ms: i64,
     ) -> Result<bool, StoreError> {

@@ -1,11 +1,12 @@
 //! Servers the bot is in, and their settings.
 
 use super::{Store, StoreError};
+use crate::ids::{GuildId, MemberId};
 
 /// A server as stored.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct ServerRecord {
-    pub guild_id: i64,
+    pub guild_id: GuildId,
     pub name: String,
     pub joined_at: i64,
     pub left_at: Option<i64>,
@@ -18,12 +19,12 @@ const MARK_LEFT: &str = "UPDATE servers SET left_at = $1 WHERE guild_id = $2 AND
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ServerChange {
     Joined {
-        guild_id: i64,
+        guild_id: GuildId,
         name: String,
-        owner_id: Option<i64>,
+        owner_id: Option<MemberId>,
     },
     Left {
-        guild_id: i64,
+        guild_id: GuildId,
     },
 }
 
@@ -32,9 +33,9 @@ impl Store {
     /// settings row with defaults the first time. A server that had been left is active again.
     pub async fn upsert_server(
         &self,
-        guild_id: i64,
+        guild_id: GuildId,
         name: &str,
-        owner_id: Option<i64>,
+        owner_id: Option<MemberId>,
         default_timezone: &str,
         now_ms: i64,
     ) -> Result<(), StoreError> {
@@ -100,7 +101,7 @@ impl Store {
     }
 
     /// Records that the bot left a server; its data is kept until the retention job runs.
-    pub async fn mark_server_left(&self, guild_id: i64, now_ms: i64) -> Result<(), StoreError> {
+    pub async fn mark_server_left(&self, guild_id: GuildId, now_ms: i64) -> Result<(), StoreError> {
         sqlx::query(MARK_LEFT)
             .bind(now_ms)
             .bind(guild_id)
@@ -109,7 +110,7 @@ impl Store {
         Ok(())
     }
 
-    pub async fn server(&self, guild_id: i64) -> Result<Option<ServerRecord>, StoreError> {
+    pub async fn server(&self, guild_id: GuildId) -> Result<Option<ServerRecord>, StoreError> {
         let row = sqlx::query_as(
             "SELECT s.guild_id, s.name, s.joined_at, s.left_at, c.timezone \
              FROM servers s JOIN server_settings c ON c.guild_id = s.guild_id \

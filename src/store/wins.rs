@@ -3,20 +3,24 @@
 
 use serde::Serialize;
 
+use super::ids::StoredId;
 use super::{PostRecord, Store, StoreError};
+use crate::ids::{
+    ActId, ChannelId, GuildId, MemberId, MessageId, PostId, RunId, SuggestionId, WinId,
+};
 
 /// A win as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct WinRecord {
-    pub id: i64,
-    pub guild_id: i64,
-    pub member_id: i64,
-    pub post_id: Option<i64>,
-    pub act_id: Option<i64>,
+    pub id: WinId,
+    pub guild_id: GuildId,
+    pub member_id: MemberId,
+    pub post_id: Option<PostId>,
+    pub act_id: Option<ActId>,
     pub source: String,
     pub visibility: String,
     pub text: Option<String>,
-    pub message_id: Option<i64>,
+    pub message_id: Option<MessageId>,
     pub created_at: i64,
     pub updated_at: Option<i64>,
 }
@@ -27,14 +31,14 @@ const WIN_COLUMNS: &str = "id, guild_id, member_id, post_id, act_id, source, vis
 /// A new win.
 #[derive(Debug, Clone)]
 pub struct NewWin<'a> {
-    pub guild_id: i64,
-    pub member_id: u64,
-    pub post_id: Option<i64>,
-    pub act_id: Option<i64>,
+    pub guild_id: GuildId,
+    pub member_id: MemberId,
+    pub post_id: Option<PostId>,
+    pub act_id: Option<ActId>,
     pub source: &'a str,
     pub visibility: &'a str,
     pub text: Option<&'a str>,
-    pub message_id: Option<u64>,
+    pub message_id: Option<MessageId>,
 }
 
 /// A member's own choices.
@@ -103,7 +107,7 @@ impl ForgetReport {
 /// A member's place in one server's buddy pairing, for their export.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct BuddyExport {
-    pub guild_id: i64,
+    pub guild_id: GuildId,
     pub joined_at: i64,
     pub paused_until: Option<i64>,
     pub last_seen_at: Option<i64>,
@@ -112,7 +116,7 @@ pub struct BuddyExport {
 /// A member's shift pattern in one server, for their export.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct ShiftExport {
-    pub guild_id: i64,
+    pub guild_id: GuildId,
     pub pattern: String,
     pub quiet_start: String,
     pub quiet_end: String,
@@ -120,8 +124,8 @@ pub struct ShiftExport {
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct SuggestionExport {
-    pub id: i64,
-    pub guild_id: i64,
+    pub id: SuggestionId,
+    pub guild_id: GuildId,
     pub text: String,
     pub size: String,
     pub way: String,
@@ -138,34 +142,34 @@ pub struct MemberExport {
     pub wins: Vec<WinRecord>,
     pub suggestions: Vec<SuggestionExport>,
     /// Suggestions this member decided on as an admin (ids only).
-    pub suggestions_decided: Vec<i64>,
+    pub suggestions_decided: Vec<SuggestionId>,
     /// Servers this member owns (ids), kept so problems can be reported to them.
     pub servers_owned: Vec<String>,
     /// Their answers in pulses that are still open, as (check-in run, answer 1-5). Closed
     /// pulses keep only totals, with nothing that ties an answer to anyone.
-    pub open_pulse_answers: Vec<(i64, i64)>,
+    pub open_pulse_answers: Vec<(RunId, i64)>,
     pub buddy_pairing: Vec<BuddyExport>,
     /// The buddy rounds they were in, as (round, group number).
-    pub buddy_rounds: Vec<(i64, i64)>,
+    pub buddy_rounds: Vec<(PostId, i64)>,
     pub shift_patterns: Vec<ShiftExport>,
     /// Direct messages waiting to be sent to them.
     pub queued_messages: Vec<String>,
 }
 
 impl Store {
-    pub async fn insert_win(&self, win: &NewWin<'_>, now_ms: i64) -> Result<i64, StoreError> {
-        let (id,): (i64,) = sqlx::query_as(
+    pub async fn insert_win(&self, win: &NewWin<'_>, now_ms: i64) -> Result<WinId, StoreError> {
+        let (id,): (WinId,) = sqlx::query_as(
             "INSERT INTO wins (guild_id, member_id, post_id, act_id, source, visibility, text, \
              message_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
         )
         .bind(win.guild_id)
-        .bind(win.member_id as i64)
+        .bind(win.member_id)
         .bind(win.post_id)
         .bind(win.act_id)
         .bind(win.source)
         .bind(win.visibility)
         .bind(win.text)
-        .bind(win.message_id.map(|m| m as i64))
+        .bind(win.message_id)
         .bind(now_ms)
         .fetch_one(&self.pool)
         .await?;
@@ -175,20 +179,20 @@ impl Store {
     /// The member's "I did it" win on a post, if any.
     pub async fn button_win(
         &self,
-        post_id: i64,
-        member_id: u64,
+        post_id: PostId,
+        member_id: MemberId,
     ) -> Result<Option<WinRecord>, StoreError> {
         let row = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {WIN_COLUMNS} FROM wins WHERE post_id = $1 AND member_id = $2 AND source = 'button'"
         )))
         .bind(post_id)
-        .bind(member_id as i64)
+        .bind(member_id)
         .fetch_optional(&self.pool)
         .await?;
         Ok(row)
     }
 
-    pub async fn win_by_id(&self, win_id: i64) -> Result<Option<WinRecord>, StoreError> {
+    pub async fn win_by_id(&self, win_id: WinId) -> Result<Option<WinRecord>, StoreError> {
         let row = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {WIN_COLUMNS} FROM wins WHERE id = $1"
         )))
@@ -202,8 +206,8 @@ impl Store {
     /// `false` if it is not theirs or is gone.
     pub async fn update_member_win(
         &self,
-        win_id: i64,
-        member_id: u64,
+        win_id: WinId,
+        member_id: MemberId,
         text: Option<Option<&str>>,
         visibility: Option<&str>,
         now_ms: i64,
@@ -220,7 +224,7 @@ impl Store {
         .bind(visibility)
         .bind(now_ms)
         .bind(win_id)
-        .bind(member_id as i64)
+        .bind(member_id)
         .execute(&self.pool)
         .await?;
         Ok(result.rows_affected() > 0)
@@ -229,7 +233,7 @@ impl Store {
     /// Follows an edit of a collected message. `false` if no win came from it.
     pub async fn update_win_from_message(
         &self,
-        message_id: u64,
+        message_id: MessageId,
         text: Option<&str>,
         now_ms: i64,
     ) -> Result<bool, StoreError> {
@@ -237,36 +241,43 @@ impl Store {
             sqlx::query("UPDATE wins SET text = $1, updated_at = $2 WHERE message_id = $3")
                 .bind(text)
                 .bind(now_ms)
-                .bind(message_id as i64)
+                .bind(message_id)
                 .execute(&self.pool)
                 .await?;
         Ok(result.rows_affected() > 0)
     }
 
     /// Follows a deletion of a collected message.
-    pub async fn delete_win_from_message(&self, message_id: u64) -> Result<bool, StoreError> {
+    pub async fn delete_win_from_message(&self, message_id: MessageId) -> Result<bool, StoreError> {
         let result = sqlx::query("DELETE FROM wins WHERE message_id = $1")
-            .bind(message_id as i64)
+            .bind(message_id)
             .execute(&self.pool)
             .await?;
         Ok(result.rows_affected() > 0)
     }
 
-    pub async fn win_from_message(&self, message_id: u64) -> Result<Option<WinRecord>, StoreError> {
+    pub async fn win_from_message(
+        &self,
+        message_id: MessageId,
+    ) -> Result<Option<WinRecord>, StoreError> {
         let row = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {WIN_COLUMNS} FROM wins WHERE message_id = $1"
         )))
-        .bind(message_id as i64)
+        .bind(message_id)
         .fetch_optional(&self.pool)
         .await?;
         Ok(row)
     }
 
     /// Deletes one of a member's own wins.
-    pub async fn delete_member_win(&self, win_id: i64, member_id: u64) -> Result<bool, StoreError> {
+    pub async fn delete_member_win(
+        &self,
+        win_id: WinId,
+        member_id: MemberId,
+    ) -> Result<bool, StoreError> {
         let result = sqlx::query("DELETE FROM wins WHERE id = $1 AND member_id = $2")
             .bind(win_id)
-            .bind(member_id as i64)
+            .bind(member_id)
             .execute(&self.pool)
             .await?;
         Ok(result.rows_affected() > 0)
@@ -275,12 +286,12 @@ impl Store {
     /// Wins a member recorded since an instant (for the hourly limit).
     pub async fn member_wins_since(
         &self,
-        member_id: u64,
+        member_id: MemberId,
         since_ms: i64,
     ) -> Result<i64, StoreError> {
         let (n,): (i64,) =
             sqlx::query_as("SELECT COUNT(*) FROM wins WHERE member_id = $1 AND created_at >= $2")
-                .bind(member_id as i64)
+                .bind(member_id)
                 .bind(since_ms)
                 .fetch_one(&self.pool)
                 .await?;
@@ -291,7 +302,7 @@ impl Store {
     /// and that have words.
     pub async fn shared_wins(
         &self,
-        guild_id: i64,
+        guild_id: GuildId,
         limit: i64,
     ) -> Result<Vec<WinRecord>, StoreError> {
         let rows = sqlx::query_as(sqlx::AssertSqlSafe(format!(
@@ -308,8 +319,8 @@ impl Store {
     /// A member's own wins in a server, newest first.
     pub async fn member_wins(
         &self,
-        guild_id: i64,
-        member_id: u64,
+        guild_id: GuildId,
+        member_id: MemberId,
         limit: i64,
     ) -> Result<Vec<WinRecord>, StoreError> {
         let rows = sqlx::query_as(sqlx::AssertSqlSafe(format!(
@@ -317,7 +328,7 @@ impl Store {
              ORDER BY created_at DESC, id DESC LIMIT $3"
         )))
         .bind(guild_id)
-        .bind(member_id as i64)
+        .bind(member_id)
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
@@ -327,9 +338,9 @@ impl Store {
     /// The daily post a message replies to: in the post's thread, or a reply to the post.
     pub async fn post_for_reply(
         &self,
-        guild_id: i64,
-        channel_id: u64,
-        referenced_message_id: Option<u64>,
+        guild_id: GuildId,
+        channel_id: ChannelId,
+        referenced_message_id: Option<MessageId>,
     ) -> Result<Option<PostRecord>, StoreError> {
         let row = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {} FROM posts WHERE guild_id = $1 AND job = 'daily' AND status = 'sent' \
@@ -337,18 +348,19 @@ impl Store {
             super::posts::POST_COLUMNS
         )))
         .bind(guild_id)
-        .bind(channel_id as i64)
-        .bind(referenced_message_id.map(|m| m as i64).unwrap_or(-1))
+        .bind(channel_id)
+        // No message has the id -1: a message that replies to nothing matches no post.
+        .bind(referenced_message_id.map_or(-1, MessageId::to_db))
         .fetch_optional(&self.pool)
         .await?;
         Ok(row)
     }
 
-    pub async fn member_prefs(&self, member_id: u64) -> Result<MemberPrefs, StoreError> {
+    pub async fn member_prefs(&self, member_id: MemberId) -> Result<MemberPrefs, StoreError> {
         let row: Option<(i64, String)> = sqlx::query_as(
             "SELECT collect, default_visibility FROM member_prefs WHERE member_id = $1",
         )
-        .bind(member_id as i64)
+        .bind(member_id)
         .fetch_optional(&self.pool)
         .await?;
         Ok(row
@@ -361,7 +373,7 @@ impl Store {
 
     pub async fn set_member_prefs(
         &self,
-        member_id: u64,
+        member_id: MemberId,
         prefs: &MemberPrefs,
         now_ms: i64,
     ) -> Result<(), StoreError> {
@@ -370,7 +382,7 @@ impl Store {
              ON CONFLICT (member_id) DO UPDATE SET collect = excluded.collect, \
              default_visibility = excluded.default_visibility, updated_at = excluded.updated_at",
         )
-        .bind(member_id as i64)
+        .bind(member_id)
         .bind(i64::from(prefs.collect))
         .bind(&prefs.default_visibility)
         .bind(now_ms)
@@ -380,8 +392,8 @@ impl Store {
     }
 
     /// Everything stored about a member, for `/privacy export`.
-    pub async fn export_member(&self, member_id: u64) -> Result<MemberExport, StoreError> {
-        let id = member_id as i64;
+    pub async fn export_member(&self, member_id: MemberId) -> Result<MemberExport, StoreError> {
+        let id = member_id;
         let has_prefs: Option<(i64,)> =
             sqlx::query_as("SELECT 1 FROM member_prefs WHERE member_id = $1")
                 .bind(id)
@@ -404,12 +416,12 @@ impl Store {
         .bind(id)
         .fetch_all(&self.pool)
         .await?;
-        let decided: Vec<(i64,)> =
+        let decided: Vec<(SuggestionId,)> =
             sqlx::query_as("SELECT id FROM suggestions WHERE decided_by = $1 ORDER BY id")
                 .bind(id)
                 .fetch_all(&self.pool)
                 .await?;
-        let owned: Vec<(i64,)> =
+        let owned: Vec<(GuildId,)> =
             sqlx::query_as("SELECT guild_id FROM servers WHERE owner_id = $1 ORDER BY guild_id")
                 .bind(id)
                 .fetch_all(&self.pool)
@@ -422,7 +434,7 @@ impl Store {
             suggestions_decided: decided.into_iter().map(|(i,)| i).collect(),
             servers_owned: owned
                 .into_iter()
-                .map(|(g,)| (g as u64).to_string())
+                .map(|(g,)| g.to_string())
                 .collect(),
             open_pulse_answers: sqlx::query_as(
                 "SELECT run_id, answer FROM pulse_answers WHERE member_id = $1 ORDER BY run_id",
@@ -465,8 +477,8 @@ impl Store {
     /// Erases every row about a member in one transaction: their wins, suggestions and
     /// preferences are deleted; where their id only marks who decided or owns something, it
     /// is removed.
-    pub async fn forget_member(&self, member_id: u64) -> Result<ForgetReport, StoreError> {
-        let id = member_id as i64;
+    pub async fn forget_member(&self, member_id: MemberId) -> Result<ForgetReport, StoreError> {
+        let id = member_id;
         let mut tx = self.begin_write().await?;
         let mut run = async |sql: &'static str| -> Result<u64, StoreError> {
             Ok(sqlx::query(sql)
@@ -502,14 +514,14 @@ impl Store {
     /// How many rows name a member, per (table, column) of [`MEMBER_COLUMNS`].
     pub async fn rows_naming_member(
         &self,
-        member_id: u64,
+        member_id: MemberId,
     ) -> Result<Vec<(String, i64)>, StoreError> {
         let mut out = Vec::new();
         for (table, column) in MEMBER_COLUMNS {
             let (n,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "SELECT COUNT(*) FROM {table} WHERE {column} = $1"
             )))
-            .bind(member_id as i64)
+            .bind(member_id)
             .fetch_one(&self.pool)
             .await?;
             out.push((format!("{table}.{column}"), n));
@@ -521,8 +533,8 @@ impl Store {
     /// transaction of multi-row inserts.
     pub async fn insert_wins_for_bench(
         &self,
-        guild_id: i64,
-        wins: &[(i64, i64, Option<i64>)],
+        guild_id: GuildId,
+        wins: &[(MemberId, i64, Option<ActId>)],
     ) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
         for chunk in wins.chunks(400) {
@@ -553,7 +565,7 @@ impl Store {
     }
 
     /// For the ingest benchmark: how many wins a server has.
-    pub async fn member_wins_count_for_bench(&self, guild_id: i64) -> Result<i64, StoreError> {
+    pub async fn member_wins_count_for_bench(&self, guild_id: GuildId) -> Result<i64, StoreError> {
         let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM wins WHERE guild_id = $1")
             .bind(guild_id)
             .fetch_one(&self.pool)
@@ -564,8 +576,8 @@ impl Store {
     /// For the ingest benchmark: (message id, stored at) of every collected reply.
     pub async fn win_store_times_for_bench(
         &self,
-        guild_id: i64,
-    ) -> Result<Vec<(i64, i64)>, StoreError> {
+        guild_id: GuildId,
+    ) -> Result<Vec<(MessageId, i64)>, StoreError> {
         let rows = sqlx::query_as(
             "SELECT message_id, created_at FROM wins WHERE guild_id = $1 AND message_id IS NOT NULL",
         )

@@ -3,6 +3,7 @@
 
 use chrono::Duration;
 use serde_json::{Value, json};
+use smallacts::ids::{ChannelId, GuildId, MemberId};
 use smallacts::sandbox::{Actor, FakeGuild, buttons_of};
 
 use crate::bot::TestBot;
@@ -288,7 +289,7 @@ async fn the_pulse_is_anonymous_shows_nothing_below_three_and_keeps_no_trace() {
     let run = bot
         .db
         .store
-        .runs_for(team.guild.id as i64)
+        .runs_for(GuildId(team.guild.id))
         .await
         .unwrap()
         .pop()
@@ -351,7 +352,7 @@ async fn the_pulse_is_anonymous_shows_nothing_below_three_and_keeps_no_trace() {
             assert!(!message.to_string().contains(&id), "{message}");
         }
     }
-    let runs = bot.db.store.runs_for(team.guild.id as i64).await.unwrap();
+    let runs = bot.db.store.runs_for(GuildId(team.guild.id)).await.unwrap();
     assert_eq!(runs[1].counts(), Some([0, 1, 0, 2, 0]));
     for run in &runs {
         assert_eq!(bot.db.store.pulse_answer_rows(run.id).await.unwrap(), 0);
@@ -523,7 +524,7 @@ async fn buddy_rounds_pair_everyone_with_one_trio_when_odd_and_respect_pauses() 
 
     let mut past_pairs = std::collections::HashSet::new();
     let mut group_sizes = Vec::new();
-    let guild = team.guild.id as i64;
+    let guild = GuildId(team.guild.id);
     for (round, at) in [
         "2026-11-23T10:00:00Z",
         "2026-12-07T10:00:00Z",
@@ -540,7 +541,7 @@ async fn buddy_rounds_pair_everyone_with_one_trio_when_odd_and_respect_pauses() 
             );
         }
         assert_eq!(bot.tick_at(utc(at)).await.buddy_rounds, 1, "round {round}");
-        let mut groups: std::collections::BTreeMap<i64, Vec<i64>> = Default::default();
+        let mut groups: std::collections::BTreeMap<i64, Vec<MemberId>> = Default::default();
         let rows = bot.db.store.buddy_history(guild, 0).await.unwrap();
         let latest = rows.iter().map(|r| r.0).max().unwrap();
         for (round_id, group, member) in rows {
@@ -548,12 +549,12 @@ async fn buddy_rounds_pair_everyone_with_one_trio_when_odd_and_respect_pauses() 
                 groups.entry(group).or_default().push(member);
             }
         }
-        let everyone: Vec<i64> = groups.values().flatten().copied().collect();
+        let everyone: Vec<MemberId> = groups.values().flatten().copied().collect();
         let expected = if round == 0 { 4 } else { 5 };
         assert_eq!(everyone.len(), expected, "everyone once: {groups:?}");
         if round == 0 {
             assert!(
-                !everyone.contains(&(femi.user.id as i64)),
+                !everyone.contains(&MemberId(femi.user.id)),
                 "paused members sit out"
             );
         }
@@ -582,10 +583,10 @@ async fn buddy_rounds_pair_everyone_with_one_trio_when_odd_and_respect_pauses() 
         // Everyone paired this round hears who with, by direct message, with a starter.
         bot.tick().await;
         for member in &everyone {
-            let dms = bot.sandbox.dms_to(*member as u64);
+            let dms = bot.sandbox.dms_to(member.get());
             assert_eq!(
                 dms.len(),
-                round + 1 - usize::from(round > 0 && *member == femi.user.id as i64),
+                round + 1 - usize::from(round > 0 && *member == MemberId(femi.user.id)),
                 "{member}"
             );
             let last = dms.last().unwrap()["content"].as_str().unwrap();
@@ -746,7 +747,7 @@ async fn the_gone_quiet_nudge_is_off_by_default_and_only_ever_reaches_the_buddy(
             let seen = bot
                 .db
                 .store
-                .buddy(team.guild.id as i64, ben.user.id as i64)
+                .buddy(GuildId(team.guild.id), MemberId(ben.user.id))
                 .await
                 .unwrap()
                 .unwrap();
@@ -802,7 +803,7 @@ async fn totals_of_a_pulse_closed_by_a_process_that_then_died_are_posted_once_by
     }
     let store = &bot.db.store;
     let run = store
-        .runs_for(team.guild.id as i64)
+        .runs_for(GuildId(team.guild.id))
         .await
         .unwrap()
         .pop()
@@ -812,11 +813,11 @@ async fn totals_of_a_pulse_closed_by_a_process_that_then_died_are_posted_once_by
     let closing = utc("2026-11-23T16:00:00Z");
     let slot = run.id.to_string();
     let results = NewPost {
-        guild_id: team.guild.id as i64,
+        guild_id: GuildId(team.guild.id),
         job: "pulse-results",
         slot: &slot,
         act_id: None,
-        channel_id: Some(team.channel as i64),
+        channel_id: Some(ChannelId(team.channel)),
         scheduled_for: closing.timestamp_millis(),
         thread_name: None,
     };

@@ -162,7 +162,7 @@ fn migrate_creates_a_working_sqlite_file_under_data() {
             .await
             .unwrap();
         store
-            .upsert_server(1, "x", None, "Europe/London", 0)
+            .upsert_server(smallacts::ids::GuildId(1), "x", None, "Europe/London", 0)
             .await
             .unwrap();
         assert_eq!(store.active_server_count().await.unwrap(), 1);

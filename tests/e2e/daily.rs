@@ -4,6 +4,7 @@
 use chrono::Duration;
 use serde_json::{Value, json};
 use smallacts::acts::Size;
+use smallacts::ids::{ActId, ChannelId, GuildId, PostId};
 use smallacts::sandbox::{Actor, FakeGuild, Sandbox};
 
 use crate::bot::TestBot;
@@ -114,7 +115,7 @@ async fn admin_commands_need_manage_server_declared_and_at_run_time() {
     assert!(
         bot.db
             .store
-            .daily_config(team.guild.id as i64)
+            .daily_config(GuildId(team.guild.id))
             .await
             .unwrap()
             .unwrap()
@@ -259,7 +260,12 @@ async fn downtime_past_the_grace_window_posts_nothing_late_and_the_next_day_is_n
     let report = bot.tick_at(utc("2026-05-04T11:30:00Z")).await;
     assert_eq!((report.posted, report.skipped_late), (0, 1));
     assert!(daily_posts(&bot.sandbox, team.daily).is_empty());
-    let posts = bot.db.store.posts_for(team.guild.id as i64).await.unwrap();
+    let posts = bot
+        .db
+        .store
+        .posts_for(GuildId(team.guild.id))
+        .await
+        .unwrap();
     assert_eq!(posts[0].status, "skipped");
     assert_eq!(bot.tick_at(utc("2026-05-05T08:00:00Z")).await.posted, 1);
     // Within the grace window, a late post still goes out (once).
@@ -276,7 +282,12 @@ async fn a_deleted_channel_is_recorded_and_reported_to_the_owner() {
     bot.sandbox.delete_channel(team.daily);
     let report = bot.tick_at(utc("2026-05-04T08:00:00Z")).await;
     assert_eq!((report.posted, report.failed), (0, 1));
-    let posts = bot.db.store.posts_for(team.guild.id as i64).await.unwrap();
+    let posts = bot
+        .db
+        .store
+        .posts_for(GuildId(team.guild.id))
+        .await
+        .unwrap();
     assert_eq!(posts[0].status, "failed");
     assert!(
         posts[0]
@@ -401,7 +412,7 @@ async fn the_post_has_its_act_buttons_and_thread_and_i_did_it_counts_once() {
     assert_eq!(
         bot.db
             .store
-            .count_done_between(team.guild.id as i64, day.0, day.1)
+            .count_done_between(GuildId(team.guild.id), day.0, day.1)
             .await
             .unwrap(),
         1
@@ -723,7 +734,7 @@ async fn own_acts_suggestions_and_the_review_queue() {
     let acts = bot
         .db
         .store
-        .active_acts(Some(team.guild.id as i64))
+        .active_acts(Some(GuildId(team.guild.id)))
         .await
         .unwrap();
     assert!(
@@ -755,7 +766,7 @@ async fn own_acts_suggestions_and_the_review_queue() {
     let acts = bot
         .db
         .store
-        .active_acts(Some(team.guild.id as i64))
+        .active_acts(Some(GuildId(team.guild.id)))
         .await
         .unwrap();
     let own = acts
@@ -772,20 +783,20 @@ async fn claimed_by_a_process_that_dies(
     bot: &TestBot,
     team: &Team,
     due: chrono::DateTime<chrono::Utc>,
-    act_id: Option<i64>,
+    act_id: Option<ActId>,
     thread_name: Option<&str>,
-) -> i64 {
+) -> PostId {
     use smallacts::store::{Claim, Lease, NewPost};
     let claim = bot
         .db
         .store
         .claim_post(
             &NewPost {
-                guild_id: team.guild.id as i64,
+                guild_id: GuildId(team.guild.id),
                 job: "daily",
                 slot: &due.format("%Y-%m-%d").to_string(),
                 act_id,
-                channel_id: Some(team.daily as i64),
+                channel_id: Some(ChannelId(team.daily)),
                 scheduled_for: due.timestamp_millis(),
                 thread_name,
             },
@@ -809,7 +820,7 @@ async fn a_post_claimed_by_a_process_that_died_is_sent_once_by_another_with_its_
     let team = team(&bot).await;
     setup(&bot, &team, "09:00", vec![]).await;
     let store = &bot.db.store;
-    let guild = team.guild.id as i64;
+    let guild = GuildId(team.guild.id);
     // Another process claimed today's 09:00 (08:00 UTC) post and was killed before sending.
     let due = utc("2026-05-04T08:00:00Z");
     let act = store.active_acts(Some(guild)).await.unwrap()[0].id;

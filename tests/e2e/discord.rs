@@ -4,6 +4,7 @@ use std::collections::HashMap;
 
 use serde_json::{Value, json};
 use smallacts::acts::{Catalogue, Setting, Size, Way};
+use smallacts::ids::GuildId;
 use smallacts::sandbox::{Reply, Sandbox, SandboxOptions};
 
 use crate::bot::TestBot;
@@ -491,7 +492,7 @@ async fn servers_are_recorded_and_health_shows_the_gateway() {
     // The join reaches the database.
     let mut stored = None;
     for _ in 0..100 {
-        stored = bot.db.store.server(guild.id as i64).await.unwrap();
+        stored = bot.db.store.server(GuildId(guild.id)).await.unwrap();
         if stored.is_some() {
             break;
         }

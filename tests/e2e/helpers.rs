@@ -221,7 +221,7 @@ pub async fn server_with(
         if bot
             .db
             .store
-            .server(guild.id as i64)
+            .server(smallacts::ids::GuildId(guild.id))
             .await
             .unwrap()
             .is_some()
@@ -257,7 +257,7 @@ pub fn text(name: &str, value: &str) -> serde_json::Value {
 
 /// A post of `job` in `slot` for `guild`, due at `at`, to claim in a store test.
 pub fn new_post<'a>(
-    guild: i64,
+    guild: smallacts::ids::GuildId,
     job: &'a str,
     slot: &'a str,
     at: i64,

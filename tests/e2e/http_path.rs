@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use poise::serenity_prelude as serenity;
 use serde_json::{Value, json};
+use smallacts::ids::GuildId;
 use smallacts::sandbox::{
     DISCORD_HOST, HttpPath, LostAnswer, RecordedRequest, RequestFilter, RouteLimit, Sandbox,
     SandboxOptions,
@@ -202,7 +203,12 @@ async fn a_daily_post_that_meets_a_5xx_window_is_retried_and_goes_out() {
     let first = bot.tick_at(utc("2026-05-04T08:00:00Z")).await;
     assert_eq!(first.posted, 0);
     assert!(daily_posts(&bot.sandbox, team.daily).is_empty());
-    let posts = bot.db.store.posts_for(team.guild.id as i64).await.unwrap();
+    let posts = bot
+        .db
+        .store
+        .posts_for(GuildId(team.guild.id))
+        .await
+        .unwrap();
     assert_eq!(posts[0].status, "failed");
     // Not yet: the retry waits a minute.
     assert_eq!(bot.tick_at(utc("2026-05-04T08:00:30Z")).await.posted, 0);
@@ -211,7 +217,12 @@ async fn a_daily_post_that_meets_a_5xx_window_is_retried_and_goes_out() {
     assert_eq!(bot.tick_at(utc("2026-05-04T08:01:00Z")).await.posted, 0);
     assert_eq!(bot.tick_at(utc("2026-05-04T08:05:00Z")).await.posted, 1);
     assert_eq!(daily_posts(&bot.sandbox, team.daily).len(), 1);
-    let posts = bot.db.store.posts_for(team.guild.id as i64).await.unwrap();
+    let posts = bot
+        .db
+        .store
+        .posts_for(GuildId(team.guild.id))
+        .await
+        .unwrap();
     assert_eq!(posts[0].status, "sent");
     assert_eq!(bot.sandbox.threads().len(), 1, "and its thread");
     assert!(
@@ -230,7 +241,12 @@ async fn a_502_with_an_html_body_is_transient_not_a_refusal() {
         bot.sandbox
             .fail_next(1, 502, RequestFilter::create_message(team.daily));
         assert_eq!(bot.tick_at(utc("2026-05-04T08:00:00Z")).await.posted, 0);
-        let posts = bot.db.store.posts_for(team.guild.id as i64).await.unwrap();
+        let posts = bot
+            .db
+            .store
+            .posts_for(GuildId(team.guild.id))
+            .await
+            .unwrap();
         let failure = posts[0].failure.clone().unwrap_or_default();
         assert!(
             failure.contains("busy or unreachable") && failure.contains("502"),
@@ -274,7 +290,7 @@ async fn a_ghost_create_is_confirmed_by_its_own_message_create_and_never_sent_ag
     }));
     // That MESSAGE_CREATE is how the bot knows the post is out: recorded as sent, with the
     // message Discord made.
-    let guild = team.guild.id as i64;
+    let guild = GuildId(team.guild.id);
     let mut record = None;
     for _ in 0..750 {
         let posts = bot.db.store.posts_for(guild).await.unwrap();
@@ -338,7 +354,7 @@ async fn the_bots_own_messages_come_back_with_their_nonce_and_are_not_wins() {
     // The bot has handled it (the counter moves) and did not take its own post for a win.
     let seen = crate::helpers::counter_reaching(&bot, "smallacts_messages_seen_total", 1).await;
     assert_eq!(seen, 1);
-    let id: u64 = post["id"].as_str().unwrap().parse().unwrap();
+    let id: smallacts::ids::MessageId = post["id"].as_str().unwrap().parse().unwrap();
     assert!(bot.db.store.win_from_message(id).await.unwrap().is_none());
     bot.finish().await;
 }

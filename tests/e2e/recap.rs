@@ -1,6 +1,7 @@
 //! The weekly recap and the impact export end to end.
 
 use serde_json::{Value, json};
+use smallacts::ids::{ActId, ChannelId, GuildId, MemberId, MessageId};
 use smallacts::sandbox::{Actor, FakeGuild};
 use smallacts::store::NewWin;
 
@@ -46,11 +47,11 @@ async fn win_at(
     at: &str,
     visibility: &str,
     text: Option<&str>,
-    act_id: Option<i64>,
+    act_id: Option<ActId>,
 ) {
     let win = NewWin {
-        guild_id: team.guild.id as i64,
-        member_id: team.members[member].user.id,
+        guild_id: GuildId(team.guild.id),
+        member_id: MemberId(team.members[member].user.id),
         post_id: None,
         act_id,
         source: "command",
@@ -353,14 +354,16 @@ async fn the_impact_export_is_a_csv_whose_sums_match_the_database() {
     // Two check-ins in the week of 8 June: one with three pulse answers, one with two (too
     // few: counted as answers, never broken down).
     let store = &bot.db.store;
-    let guild = team.guild.id as i64;
+    let guild = GuildId(team.guild.id);
     let checkin = store
         .insert_checkin(
-            guild,
-            team.daily as i64,
-            "daily 14:00 every",
-            "pulse",
-            None,
+            &smallacts::store::NewCheckin {
+                guild_id: guild,
+                channel_id: ChannelId(team.daily),
+                schedule: "daily 14:00 every",
+                style: "pulse",
+                next_at: None,
+            },
             0,
         )
         .await
@@ -381,14 +384,25 @@ async fn the_impact_export_is_a_csv_whose_sums_match_the_database() {
         else {
             unreachable!()
         };
-        store.mark_post_sent(post, 1, None, at).await.unwrap();
+        store
+            .mark_post_sent(post, MessageId(1), None, at)
+            .await
+            .unwrap();
         let run = store
-            .insert_run(guild, checkin, post, "p", "pulse", at, at + 1)
+            .insert_run(&smallacts::store::NewRun {
+                guild_id: guild,
+                checkin_id: checkin,
+                post_id: post,
+                prompt_id: "p",
+                style: "pulse",
+                opened_at: at,
+                closes_at: at + 1,
+            })
             .await
             .unwrap();
         for (member, answer) in answers.iter().enumerate() {
             store
-                .record_pulse_answer(guild, run, member as i64, *answer, at)
+                .record_pulse_answer(guild, run, MemberId(member as u64), *answer, at)
                 .await
                 .unwrap();
         }
@@ -433,7 +447,7 @@ async fn the_impact_export_is_a_csv_whose_sums_match_the_database() {
         total as i64,
         bot.db
             .store
-            .count_done_between(team.guild.id as i64, from, to)
+            .count_done_between(GuildId(team.guild.id), from, to)
             .await
             .unwrap()
     );
@@ -480,7 +494,12 @@ async fn after_downtime_the_recap_follows_the_daily_posts_catch_up_rules() {
     let report = bot.tick_at(utc("2026-06-05T18:00:00Z")).await;
     assert_eq!(report.recaps, 0);
     assert!(recaps(&bot, team.daily).is_empty());
-    let posts = bot.db.store.posts_for(team.guild.id as i64).await.unwrap();
+    let posts = bot
+        .db
+        .store
+        .posts_for(GuildId(team.guild.id))
+        .await
+        .unwrap();
     let recap_posts: Vec<_> = posts.iter().filter(|p| p.job == "recap").collect();
     assert_eq!(recap_posts.len(), 1);
     assert_eq!(

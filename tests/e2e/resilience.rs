@@ -7,6 +7,7 @@
 use std::time::{Duration, Instant};
 
 use serde_json::json;
+use smallacts::ids::GuildId;
 use smallacts::sandbox::Reply;
 use smallacts::settings::DatabaseUrl;
 
@@ -196,7 +197,7 @@ async fn every_interaction_is_answered_while_the_database_is(mode: DbMode) {
     let stored = bot
         .db
         .store
-        .member_wins(guild.id as i64, ada.user.id, 50)
+        .member_wins(GuildId(guild.id), smallacts::ids::MemberId(ada.user.id), 50)
         .await
         .unwrap();
     assert_eq!(stored.len(), 1, "{stored:?}");
@@ -362,7 +363,7 @@ async fn a_post_due_during_an_outage_goes_out_once_when_it_ends(mode: DbMode) {
         crate::daily::daily_posts(&bot.sandbox, channel).len(),
     );
     assert_eq!(crate::daily::daily_posts(&bot.sandbox, channel).len(), 1);
-    let posts = bot.db.store.posts_for(guild.id as i64).await.unwrap();
+    let posts = bot.db.store.posts_for(GuildId(guild.id)).await.unwrap();
     assert_eq!(posts.len(), 1, "{posts:?}");
     assert_eq!(posts[0].status, "sent");
     bot.finish().await;

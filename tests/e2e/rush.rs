@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use chrono::Timelike;
 use smallacts::calendar::Schedule;
+use smallacts::ids::GuildId;
 use smallacts::sandbox::{HttpPath, Sandbox, SandboxOptions};
 use smallacts::store::{DailyChange, Store};
 
@@ -158,14 +159,14 @@ pub async fn make_all_due_now(store: &Store, guilds: &HashMap<u64, u64>) -> anyh
         - chrono::Duration::nanoseconds(i64::from(now.nanosecond()));
     for (guild, channel) in guilds {
         let change = DailyChange {
-            channel_id: Some(*channel),
+            channel_id: Some(smallacts::ids::ChannelId(*channel)),
             schedule: Some(schedule.clone()),
             timezone: Some(zone.clone()),
             next_at: Some(Some(due.timestamp_millis())),
             ..Default::default()
         };
         store
-            .change_daily(*guild as i64, &change, now.timestamp_millis())
+            .change_daily(GuildId(*guild), &change, now.timestamp_millis())
             .await?;
     }
     Ok(())

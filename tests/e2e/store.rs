@@ -3,12 +3,13 @@
 use std::collections::HashSet;
 
 use smallacts::acts::{Act, Catalogue, Setting, Size, Way};
+use smallacts::ids::{ChannelId, GuildId, MemberId, MessageId, PostId};
 use smallacts::store::{Claim, NewPost, StoreError};
 
 use crate::helpers::{TestDb, lease, new_post};
 use crate::on_both_backends;
 
-const GUILD: i64 = 1_100_000_000_000_000_001;
+const GUILD: GuildId = GuildId(1_100_000_000_000_000_001);
 const T0: i64 = 1_780_000_000_000;
 
 fn act(slug: &str, text: &str) -> Act {
@@ -22,12 +23,44 @@ fn act(slug: &str, text: &str) -> Act {
     }
 }
 
+fn members(ids: &[u64]) -> Vec<MemberId> {
+    ids.iter().copied().map(MemberId).collect()
+}
+
+fn groups(groups: &[&[u64]]) -> Vec<Vec<MemberId>> {
+    groups.iter().map(|g| members(g)).collect()
+}
+
+/// A pulse-only check-in for GUILD, to hang runs on.
+fn new_checkin() -> smallacts::store::NewCheckin<'static> {
+    smallacts::store::NewCheckin {
+        guild_id: GUILD,
+        channel_id: ChannelId(9),
+        schedule: "daily 07:30 every",
+        style: "pulse",
+        next_at: None,
+    }
+}
+
+/// A run of `checkin` posted as `post`, open for a second from T0.
+fn new_run(checkin: smallacts::ids::CheckinId, post: PostId) -> smallacts::store::NewRun<'static> {
+    smallacts::store::NewRun {
+        guild_id: GUILD,
+        checkin_id: checkin,
+        post_id: post,
+        prompt_id: "p",
+        style: "pulse",
+        opened_at: T0,
+        closes_at: T0 + 1000,
+    }
+}
+
 /// Claims a fresh slot for GUILD (scheduled and claimed at `at`), which must be won.
-async fn claimed(store: &smallacts::store::Store, job: &str, slot: &str, at: i64) -> i64 {
+async fn claimed(store: &smallacts::store::Store, job: &str, slot: &str, at: i64) -> PostId {
     match store
         .claim_post(
             &NewPost {
-                channel_id: Some(9),
+                channel_id: Some(ChannelId(9)),
                 ..new_post(GUILD, job, slot, at)
             },
             &lease("test", at),
@@ -216,7 +249,7 @@ async fn history_survives_retirement(db: TestDb) {
         .claim_post(
             &NewPost {
                 act_id: Some(acts[0].id),
-                channel_id: Some(42),
+                channel_id: Some(ChannelId(42)),
                 ..new_post(GUILD, "daily", "2026-06-08", T0)
             },
             &lease("test", T0),
@@ -227,7 +260,10 @@ async fn history_survives_retirement(db: TestDb) {
     else {
         panic!("first claim wins")
     };
-    store.mark_post_sent(post, 777, None, T0 + 5).await.unwrap();
+    store
+        .mark_post_sent(post, MessageId(777), None, T0 + 5)
+        .await
+        .unwrap();
     store
         .sync_catalogue(&[act("a-two", "Wave to a neighbour today.")], T0 + 10)
         .await
@@ -235,7 +271,7 @@ async fn history_survives_retirement(db: TestDb) {
     let posts = store.posts_for(GUILD).await.unwrap();
     assert_eq!(posts.len(), 1);
     assert_eq!(posts[0].status, "sent");
-    assert_eq!(posts[0].message_id, Some(777));
+    assert_eq!(posts[0].message_id, Some(MessageId(777)));
     let old = store
         .act_by_id(posts[0].act_id.unwrap())
         .await
@@ -316,7 +352,7 @@ async fn servers_join_leave_and_own_acts(db: TestDb) {
         .await
         .unwrap();
     store
-        .upsert_server(GUILD + 1, "Other", None, "Europe/London", T0)
+        .upsert_server(GuildId(GUILD.0 + 1), "Other", None, "Europe/London", T0)
         .await
         .unwrap();
     assert_eq!(store.active_server_count().await.unwrap(), 2);
@@ -334,7 +370,7 @@ async fn servers_join_leave_and_own_acts(db: TestDb) {
         .await
         .unwrap();
     let ours = store.active_acts(Some(GUILD)).await.unwrap();
-    let theirs = store.active_acts(Some(GUILD + 1)).await.unwrap();
+    let theirs = store.active_acts(Some(GuildId(GUILD.0 + 1))).await.unwrap();
     assert!(ours.iter().any(|a| a.act.slug == "our-tea-round"));
     assert!(
         !theirs.iter().any(|a| a.act.slug == "our-tea-round"),
@@ -387,7 +423,7 @@ async fn two_processes_never_post_the_same_slot_twice(db: TestDb) {
                 // Slow enough that both processes are mid-flight together.
                 tokio::time::sleep(std::time::Duration::from_millis(20)).await;
                 Ok(Delivered {
-                    message_id: 1,
+                    message_id: MessageId(1),
                     thread_id: None,
                 })
             })
@@ -400,16 +436,19 @@ async fn two_processes_never_post_the_same_slot_twice(db: TestDb) {
         .to_utc();
     for n in 0..servers {
         db.store
-            .upsert_server(GUILD + n, "Team", None, "Europe/London", T0)
+            .upsert_server(GuildId(GUILD.0 + n), "Team", None, "Europe/London", T0)
             .await
             .unwrap();
         let change = DailyChange {
-            channel_id: Some(42),
+            channel_id: Some(ChannelId(42)),
             schedule: Some(Schedule::daily("09:00", "every").unwrap().to_storage()),
             next_at: Some(Some(due.timestamp_millis())),
             ..Default::default()
         };
-        db.store.change_daily(GUILD + n, &change, T0).await.unwrap();
+        db.store
+            .change_daily(GuildId(GUILD.0 + n), &change, T0)
+            .await
+            .unwrap();
     }
     db.store
         .sync_catalogue(&Catalogue::built_in().unwrap().acts, T0)
@@ -454,9 +493,9 @@ async fn two_processes_never_post_the_same_slot_twice(db: TestDb) {
 async fn forget_erases_a_member_from_every_table(db: TestDb) {
     use smallacts::store::{MEMBER_COLUMNS, MemberPrefs, NewWin};
     let store = &db.store;
-    let (member, other) = (4_242_u64, 5_353_u64);
+    let (member, other) = (MemberId(4_242), MemberId(5_353));
     store
-        .upsert_server(GUILD, "Team", Some(member as i64), "Europe/London", T0)
+        .upsert_server(GUILD, "Team", Some(member), "Europe/London", T0)
         .await
         .unwrap();
     store
@@ -472,7 +511,7 @@ async fn forget_erases_a_member_from_every_table(db: TestDb) {
             source: "command",
             visibility: "named",
             text: Some("did a thing"),
-            message_id: Some(who * 10),
+            message_id: Some(MessageId(who.0 * 10)),
         };
         store.insert_win(&win, T0).await.unwrap();
         store
@@ -495,34 +534,28 @@ async fn forget_erases_a_member_from_every_table(db: TestDb) {
     // Check-in data: an open pulse answer, buddy pairing and a round, a shift pattern, and
     // direct messages to and about them.
     let post = claimed(store, "checkin:1", "2026-11-23T07:30", T0).await;
-    let checkin = store
-        .insert_checkin(GUILD, 9, "daily 07:30 every", "pulse", None, T0)
-        .await
-        .unwrap();
-    let run = store
-        .insert_run(GUILD, checkin, post, "p", "pulse", T0, T0 + 1000)
-        .await
-        .unwrap();
+    let checkin = store.insert_checkin(&new_checkin(), T0).await.unwrap();
+    let run = store.insert_run(&new_run(checkin, post)).await.unwrap();
     let round = claimed(store, "buddy-round", "2026-11-23", T0).await;
     store
-        .insert_buddy_groups(round, GUILD, &[vec![member as i64, other as i64]])
+        .insert_buddy_groups(round, GUILD, &[vec![member, other]])
         .await
         .unwrap();
     for who in [member, other] {
         store
-            .record_pulse_answer(GUILD, run, who as i64, 3, T0)
+            .record_pulse_answer(GUILD, run, who, 3, T0)
             .await
             .unwrap();
-        store.join_buddies(GUILD, who as i64, T0).await.unwrap();
+        store.join_buddies(GUILD, who, T0).await.unwrap();
         store
-            .set_member_shift(GUILD, who as i64, "nights", ("09:00", "17:00"), T0)
+            .set_member_shift(GUILD, who, "nights", ("09:00", "17:00"), T0)
             .await
             .unwrap();
     }
-    let dm = |to: u64, about: u64| smallacts::store::NewDm {
+    let dm = |to: MemberId, about: MemberId| smallacts::store::NewDm {
         guild_id: GUILD,
-        member_id: to as i64,
-        about_member_id: Some(about as i64),
+        member_id: to,
+        about_member_id: Some(about),
         kind: "buddy-notice",
         body: "hello",
         send_after: T0,
@@ -548,7 +581,7 @@ async fn forget_erases_a_member_from_every_table(db: TestDb) {
     assert_eq!(export.wins.len(), 1);
     assert_eq!(export.suggestions.len(), 1);
     assert_eq!(export.suggestions_decided, vec![theirs]);
-    assert_eq!(export.servers_owned, vec![(GUILD as u64).to_string()]);
+    assert_eq!(export.servers_owned, vec![GUILD.to_string()]);
     assert!(export.preferences.is_some());
 
     let before: i64 = store
@@ -562,7 +595,7 @@ async fn forget_erases_a_member_from_every_table(db: TestDb) {
     let report = store.forget_member(member).await.unwrap();
     // dm_queue: the message to them, the one about them and the one naming them.
     assert_eq!(report.total(), 12);
-    assert!(store.queued_dms_for(other as i64).await.unwrap().is_empty());
+    assert!(store.queued_dms_for(other).await.unwrap().is_empty());
     for (column, n) in store.rows_naming_member(member).await.unwrap() {
         assert_eq!(n, 0, "{column} still names the member");
     }
@@ -602,24 +635,18 @@ async fn a_pulse_closes_without_a_trace_of_who_answered(db: TestDb) {
         .upsert_server(GUILD, "Team", None, "Europe/London", T0)
         .await
         .unwrap();
-    let checkin = store
-        .insert_checkin(GUILD, 9, "daily 07:30 every", "pulse", None, T0)
-        .await
-        .unwrap();
+    let checkin = store.insert_checkin(&new_checkin(), T0).await.unwrap();
     let mut runs = Vec::new();
     for (n, answers) in [vec![1_i64, 5], vec![1, 5, 4, 4]].into_iter().enumerate() {
         let post = claimed(store, "checkin:1", &format!("slot-{n}"), T0).await;
         store
-            .mark_post_sent(post, 77 + n as i64, None, T0)
+            .mark_post_sent(post, MessageId(77 + n as u64), None, T0)
             .await
             .unwrap();
-        let run = store
-            .insert_run(GUILD, checkin, post, "p", "pulse", T0, T0 + 1000)
-            .await
-            .unwrap();
+        let run = store.insert_run(&new_run(checkin, post)).await.unwrap();
         for (member, answer) in answers.iter().enumerate() {
             store
-                .record_pulse_answer(GUILD, run, member as i64, *answer, T0)
+                .record_pulse_answer(GUILD, run, MemberId(member as u64), *answer, T0)
                 .await
                 .unwrap();
         }
@@ -627,7 +654,7 @@ async fn a_pulse_closes_without_a_trace_of_who_answered(db: TestDb) {
     }
     // Changing an answer replaces it: still four answers in the second run.
     let changed = store
-        .record_pulse_answer(GUILD, runs[1], 0, 3, T0 + 1)
+        .record_pulse_answer(GUILD, runs[1], MemberId(0), 3, T0 + 1)
         .await
         .unwrap();
     assert_eq!(
@@ -671,7 +698,7 @@ async fn a_pulse_closes_without_a_trace_of_who_answered(db: TestDb) {
     }
     assert_eq!(
         store
-            .record_pulse_answer(GUILD, runs[1], 9, 2, T0 + 1)
+            .record_pulse_answer(GUILD, runs[1], MemberId(9), 2, T0 + 1)
             .await
             .unwrap(),
         smallacts::store::PulseAnswer::Closed
@@ -700,8 +727,8 @@ async fn buddy_rounds_round_trip(db: TestDb) {
     let week = 7 * 86_400_000;
     let mut rounds = Vec::new();
     for (n, groups) in [
-        vec![vec![1_i64, 2], vec![3, 4, 5]],
-        vec![vec![1, 3], vec![2, 4], vec![5, 6]],
+        groups(&[&[1, 2], &[3, 4, 5]]),
+        groups(&[&[1, 3], &[2, 4], &[5, 6]]),
     ]
     .into_iter()
     .enumerate()
@@ -715,30 +742,42 @@ async fn buddy_rounds_round_trip(db: TestDb) {
         rounds.push(round);
     }
     for member in 1..=6 {
-        store.join_buddies(GUILD, member, T0).await.unwrap();
+        store
+            .join_buddies(GUILD, MemberId(member), T0)
+            .await
+            .unwrap();
     }
     let history = store.buddy_history(GUILD, T0).await.unwrap();
     assert_eq!(history.len(), 11);
-    assert_eq!(history[0], (rounds[0], 0, 1));
-    assert_eq!(history[2], (rounds[0], 1, 3));
-    assert_eq!(history[10], (rounds[1], 2, 6));
+    assert_eq!(history[0], (rounds[0], 0, MemberId(1)));
+    assert_eq!(history[2], (rounds[0], 1, MemberId(3)));
+    assert_eq!(history[10], (rounds[1], 2, MemberId(6)));
     // Only rounds since the cut-off.
     let recent = store.buddy_history(GUILD, T0 + week).await.unwrap();
     assert!(recent.iter().all(|r| r.0 == rounds[1]), "{recent:?}");
-    assert_eq!(store.current_buddies(GUILD, 2, T0).await.unwrap(), vec![4]);
-    assert_eq!(store.current_buddies(GUILD, 6, T0).await.unwrap(), vec![5]);
+    assert_eq!(
+        store.current_buddies(GUILD, MemberId(2), T0).await.unwrap(),
+        vec![MemberId(4)]
+    );
+    assert_eq!(
+        store.current_buddies(GUILD, MemberId(6), T0).await.unwrap(),
+        vec![MemberId(5)]
+    );
     // Everyone was last seen when they joined; 4 speaks up later.
-    store.buddy_seen(GUILD, 4, T0 + 3 * week).await.unwrap();
-    let quiet: Vec<i64> = store
+    store
+        .buddy_seen(GUILD, MemberId(4), T0 + 3 * week)
+        .await
+        .unwrap();
+    let quiet: Vec<MemberId> = store
         .quiet_buddies(GUILD, T0 + week, T0 + 3 * week)
         .await
         .unwrap()
         .iter()
         .map(|q| q.member_id)
         .collect();
-    assert_eq!(quiet, vec![1, 3, 2, 5, 6]);
+    assert_eq!(quiet, members(&[1, 3, 2, 5, 6]));
     store
-        .pause_buddy(GUILD, 5, Some(T0 + 10 * week))
+        .pause_buddy(GUILD, MemberId(5), Some(T0 + 10 * week))
         .await
         .unwrap();
     assert!(
@@ -747,12 +786,12 @@ async fn buddy_rounds_round_trip(db: TestDb) {
             .await
             .unwrap()
             .iter()
-            .any(|q| q.member_id == 5),
+            .any(|q| q.member_id == MemberId(5)),
         "paused members are left alone"
     );
     assert_eq!(
         store.active_buddies(GUILD, T0).await.unwrap(),
-        vec![1, 2, 3, 4, 6]
+        members(&[1, 2, 3, 4, 6])
     );
     assert_eq!(
         store.delete_buddy_rounds_before(T0 + week).await.unwrap(),
@@ -768,14 +807,14 @@ async fn leases_expire_into_one_takeover_and_confirmations_stick(db: TestDb) {
     use smallacts::store::{Created, Takeover};
     let store = &db.store;
     store
-        .upsert_server(GUILD, "Rosewood", Some(5), "Europe/London", T0)
+        .upsert_server(GUILD, "Rosewood", Some(MemberId(5)), "Europe/London", T0)
         .await
         .unwrap();
     let claim = |slot: &'static str, owner: &'static str, thread: Option<&'static str>| async move {
         match store
             .claim_post(
                 &NewPost {
-                    channel_id: Some(9),
+                    channel_id: Some(ChannelId(9)),
                     thread_name: thread,
                     ..new_post(GUILD, "daily", slot, T0)
                 },
@@ -820,14 +859,14 @@ async fn leases_expire_into_one_takeover_and_confirmations_stick(db: TestDb) {
     // answer does not undo it.
     assert_eq!(
         store
-            .confirm_post_created(stranded, 777, after)
+            .confirm_post_created(stranded, MessageId(777), after)
             .await
             .unwrap(),
         Created::BeforeItsAnswer
     );
     assert_eq!(
         store
-            .confirm_post_created(stranded, 777, after)
+            .confirm_post_created(stranded, MessageId(777), after)
             .await
             .unwrap(),
         Created::AlreadyKnown
@@ -842,7 +881,7 @@ async fn leases_expire_into_one_takeover_and_confirmations_stick(db: TestDb) {
     let post = store.post_by_id(stranded).await.unwrap().unwrap();
     assert_eq!(
         (post.status.as_str(), post.message_id, post.lease_owner),
-        ("sent", Some(777), None)
+        ("sent", Some(MessageId(777)), None)
     );
     let retries = store
         .take_posts(
@@ -862,7 +901,10 @@ async fn leases_expire_into_one_takeover_and_confirmations_stick(db: TestDb) {
     // has run out (the sender may still be opening it).
     let threaded = claim("2026-06-09", "a", Some("Wins \u{2014} Tue 9 June")).await;
     assert_eq!(
-        store.confirm_post_created(threaded, 778, T0).await.unwrap(),
+        store
+            .confirm_post_created(threaded, MessageId(778), T0)
+            .await
+            .unwrap(),
         Created::BeforeItsAnswer
     );
     let within = store
@@ -879,9 +921,15 @@ async fn leases_expire_into_one_takeover_and_confirmations_stick(db: TestDb) {
         missing[0].thread_name.as_deref(),
         Some("Wins \u{2014} Tue 9 June")
     );
-    store.set_post_thread(threaded, Some(4242)).await.unwrap();
+    store
+        .set_post_thread(threaded, Some(ChannelId(4242)))
+        .await
+        .unwrap();
     let post = store.post_by_id(threaded).await.unwrap().unwrap();
-    assert_eq!((post.thread_id, post.thread_name), (Some(4242), None));
+    assert_eq!(
+        (post.thread_id, post.thread_name),
+        (Some(ChannelId(4242)), None)
+    );
 
     // A failed post is retried when its time comes, by one process, under a lease.
     let failing = claim("2026-06-10", "a", None).await;
@@ -913,7 +961,7 @@ async fn leases_expire_into_one_takeover_and_confirmations_stick(db: TestDb) {
     );
     assert_eq!(
         store
-            .confirm_post_created(ghost, 779, T0 + 10)
+            .confirm_post_created(ghost, MessageId(779), T0 + 10)
             .await
             .unwrap(),
         Created::AfterItsAnswerFailed
@@ -939,7 +987,7 @@ async fn leases_expire_into_one_takeover_and_confirmations_stick(db: TestDb) {
         .queue_dm(
             &smallacts::store::NewDm {
                 guild_id: GUILD,
-                member_id: 77,
+                member_id: MemberId(77),
                 about_member_id: None,
                 kind: "buddy-round",
                 body: "Your buddy this fortnight is Sam.",
@@ -970,7 +1018,7 @@ async fn leases_expire_into_one_takeover_and_confirmations_stick(db: TestDb) {
     assert_eq!(again.iter().map(|d| d.id).collect::<Vec<_>>(), [dm]);
     assert!(store.confirm_dm_sent(dm).await.unwrap());
     store.postpone_dm(dm, T0 + 60_000, 1).await.unwrap();
-    assert!(store.queued_dms_for(77).await.unwrap().is_empty());
+    assert!(store.queued_dms_for(MemberId(77)).await.unwrap().is_empty());
     assert!(!store.confirm_dm_sent(dm).await.unwrap());
 }
 
@@ -981,16 +1029,19 @@ async fn due_servers_are_split_between_processes_under_leases(db: TestDb) {
     let store = &db.store;
     for n in 0..40 {
         store
-            .upsert_server(GUILD + n, "Team", None, "Europe/London", T0)
+            .upsert_server(GuildId(GUILD.0 + n), "Team", None, "Europe/London", T0)
             .await
             .unwrap();
         let change = DailyChange {
-            channel_id: Some(1000 + n as u64),
+            channel_id: Some(ChannelId(1000 + n)),
             schedule: Some("daily 09:00 every".into()),
             next_at: Some(Some(T0)),
             ..Default::default()
         };
-        store.change_daily(GUILD + n, &change, T0).await.unwrap();
+        store
+            .change_daily(GuildId(GUILD.0 + n), &change, T0)
+            .await
+            .unwrap();
     }
     let (a, b) = (lease("a", T0), lease("b", T0));
     let (first, second) = tokio::join!(
@@ -1005,7 +1056,7 @@ async fn due_servers_are_split_between_processes_under_leases(db: TestDb) {
         .take_due_daily(T0 + 1, &lease("c", T0), 50)
         .await
         .unwrap();
-    let taken: Vec<i64> = first
+    let taken: Vec<GuildId> = first
         .iter()
         .chain(&second)
         .chain(&third)

@@ -7,6 +7,7 @@
 use std::time::Duration;
 
 use smallacts::calendar::Schedule;
+use smallacts::ids::GuildId;
 use smallacts::sandbox::{LostAnswer, RequestFilter};
 use smallacts::store::DailyChange;
 
@@ -34,13 +35,13 @@ async fn a_5xx_storm_in_a_100_server_rush_still_posts_each_server_exactly_once()
     let schedule = Schedule::daily("09:00", "every").unwrap().to_storage();
     for guild in &guilds {
         let change = DailyChange {
-            channel_id: Some(guild.channels[0].id),
+            channel_id: Some(smallacts::ids::ChannelId(guild.channels[0].id)),
             schedule: Some(schedule.clone()),
             next_at: Some(Some(due.timestamp_millis())),
             ..Default::default()
         };
         store
-            .change_daily(guild.id as i64, &change, due.timestamp_millis())
+            .change_daily(GuildId(guild.id), &change, due.timestamp_millis())
             .await
             .unwrap();
     }

@@ -3,6 +3,7 @@
 
 use chrono::Duration;
 use serde_json::{Value, json};
+use smallacts::ids::{GuildId, MemberId};
 use smallacts::sandbox::Actor;
 use smallacts::store::WinRecord;
 
@@ -15,7 +16,7 @@ const START: &str = "2026-05-04T07:00:00Z";
 /// A team whose daily post went out at 09:00 on 4 May, with its thread.
 struct Scene {
     bot: TestBot,
-    guild_id: i64,
+    guild_id: GuildId,
     admin: Actor,
     member: Actor,
     other: Actor,
@@ -39,7 +40,7 @@ async fn scene(configure: impl FnOnce(&mut smallacts::settings::Settings)) -> Sc
     let post = sandbox.channel_messages(daily).pop().unwrap();
     let thread = sandbox.threads()[0].1.id;
     Scene {
-        guild_id: guild.id as i64,
+        guild_id: GuildId(guild.id),
         admin,
         member: members[1].clone(),
         other: members[2].clone(),
@@ -113,7 +114,7 @@ impl Scene {
         self.bot
             .db
             .store
-            .member_wins(self.guild_id, actor.user.id, 50)
+            .member_wins(self.guild_id, MemberId(actor.user.id), 50)
             .await
             .unwrap()
     }
@@ -275,7 +276,7 @@ async fn a_member_who_turns_collection_off_has_nothing_stored() {
         .bot
         .db
         .store
-        .rows_naming_member(scene.member.user.id)
+        .rows_naming_member(MemberId(scene.member.user.id))
         .await
         .unwrap();
     assert_eq!(
@@ -518,7 +519,7 @@ async fn export_has_everything_and_forget_leaves_nothing() {
         .bot
         .db
         .store
-        .rows_naming_member(member.user.id)
+        .rows_naming_member(MemberId(member.user.id))
         .await
         .unwrap()
     {
@@ -629,17 +630,17 @@ async fn retention_deletes_old_wins_and_servers_left_long_ago() {
     // A server the bot left, 31 days before the next retention run.
     let store = &scene.bot.db.store;
     store
-        .upsert_server(77, "Gone", None, "Europe/London", 0)
+        .upsert_server(GuildId(77), "Gone", None, "Europe/London", 0)
         .await
         .unwrap();
     store
-        .mark_server_left(77, utc(START).timestamp_millis())
+        .mark_server_left(GuildId(77), utc(START).timestamp_millis())
         .await
         .unwrap();
 
     let report = scene.bot.tick_at(utc(START) + Duration::days(31)).await;
     assert_eq!((report.expired_wins, report.expired_servers), (0, 1));
-    assert!(store.server(77).await.unwrap().is_none());
+    assert!(store.server(GuildId(77)).await.unwrap().is_none());
     assert!(
         store.server(scene.guild_id).await.unwrap().is_some(),
         "servers still joined stay"

@@ -3,11 +3,13 @@
 use poise::serenity_prelude as serenity;
 
 use super::idea::{SettingChoice, SizeChoice, WayChoice};
-use super::private;
+use super::{guild, member, private};
 use crate::acts::{Act, Setting, Size, Way};
 use crate::discord::answer::Answer;
+use crate::discord::component_id::ComponentId;
 use crate::discord::{Context, Data, Error, no_mentions, render};
-use crate::store::{Suggestion, snowflake_to_db};
+use crate::ids::{GuildId, SuggestionId};
+use crate::store::Suggestion;
 
 /// Pending suggestions one member may have at once.
 pub const MAX_PENDING_PER_MEMBER: i64 = 3;
@@ -72,7 +74,7 @@ async fn add(
         Ok(text) => text,
         Err(why) => return private(ctx, why).await,
     };
-    let guild_id = snowflake_to_db(ctx.guild_id().expect("guild_only").get());
+    let guild_id = guild(ctx)?;
     let act = new_act(text, size, way, setting);
     ctx.data()
         .store
@@ -93,7 +95,7 @@ async fn add(
 /// Review members' suggestions: approve or decline each.
 #[poise::command(slash_command, guild_only, required_permissions = "MANAGE_GUILD")]
 async fn review(ctx: Context<'_>) -> Result<(), Error> {
-    let guild_id = snowflake_to_db(ctx.guild_id().expect("guild_only").get());
+    let guild_id = guild(ctx)?;
     let pending = ctx.data().store.pending_suggestions(guild_id).await?;
     let (content, embed, components) = review_message(&pending);
     let mut reply = poise::CreateReply::default()
@@ -129,12 +131,24 @@ fn review_message(pending: &[Suggestion]) -> ReviewMessage {
         .field("Way to Wellbeing", first.act.way.label(), true)
         .field("Suggested by", format!("<@{}>", first.member_id), true);
     let buttons = vec![
-        serenity::CreateButton::new(format!("review:approve:{}", first.id))
-            .label("Approve")
-            .style(serenity::ButtonStyle::Success),
-        serenity::CreateButton::new(format!("review:decline:{}", first.id))
-            .label("Decline")
-            .style(serenity::ButtonStyle::Danger),
+        serenity::CreateButton::new(
+            ComponentId::Review {
+                suggestion: first.id,
+                approve: true,
+            }
+            .render(),
+        )
+        .label("Approve")
+        .style(serenity::ButtonStyle::Success),
+        serenity::CreateButton::new(
+            ComponentId::Review {
+                suggestion: first.id,
+                approve: false,
+            }
+            .render(),
+        )
+        .label("Decline")
+        .style(serenity::ButtonStyle::Danger),
     ];
     (
         String::new(),
@@ -145,21 +159,14 @@ fn review_message(pending: &[Suggestion]) -> ReviewMessage {
 
 /// Handles Approve/Decline: checks Manage Server again (buttons can be forwarded), decides,
 /// tells the suggester privately, and shows the next suggestion.
-pub async fn handle_review(
+pub async fn review_button(
     ctx: &serenity::Context,
     data: &Data,
     interaction: &serenity::ComponentInteraction,
-) -> Result<bool, Error> {
-    let mut parts = interaction.data.custom_id.split(':');
-    if parts.next() != Some("review") {
-        return Ok(false);
-    }
-    let (Some(verdict), Some(Ok(id))) = (parts.next(), parts.next().map(str::parse::<i64>)) else {
-        return Ok(false);
-    };
-    let Some(guild) = interaction.guild_id else {
-        return Ok(false);
-    };
+    guild_id: GuildId,
+    id: SuggestionId,
+    approve: bool,
+) -> Result<(), Error> {
     let allowed = interaction
         .member
         .as_ref()
@@ -173,10 +180,8 @@ pub async fn handle_review(
                 "Reviewing suggestions needs the Manage Server permission.",
             )
             .await?;
-        return Ok(true);
+        return Ok(());
     }
-    let guild_id = snowflake_to_db(guild.get());
-    let approve = verdict == "approve";
     // Read before deciding, so the decision is the last thing done: if the database stops
     // answering, either it was made or nothing was.
     let mut pending = data.store.pending_suggestions(guild_id).await?;
@@ -186,7 +191,7 @@ pub async fn handle_review(
             guild_id,
             id,
             approve,
-            interaction.user.id.get(),
+            interaction.user.id.into(),
             data.clock.now_ms(),
         )
         .await?;
@@ -229,7 +234,7 @@ pub async fn handle_review(
             )
         };
         let dm = async {
-            let channel = serenity::UserId::new(suggestion.member_id)
+            let channel = serenity::UserId::from(suggestion.member_id)
                 .create_dm_channel(&ctx.http)
                 .await?;
             channel
@@ -245,7 +250,7 @@ pub async fn handle_review(
             tracing::info!(error = %error, "could not tell a member about their suggestion (DMs closed?)");
         }
     }
-    Ok(true)
+    Ok(())
 }
 
 /// Suggest an act for this server's catalogue; an admin reviews it.
@@ -263,8 +268,8 @@ pub async fn suggest(
         Ok(text) => text,
         Err(why) => return private(ctx, why).await,
     };
-    let guild_id = snowflake_to_db(ctx.guild_id().expect("guild_only").get());
-    let member = ctx.author().id.get();
+    let guild_id = guild(ctx)?;
+    let member = member(ctx);
     let store = &ctx.data().store;
     if store.pending_suggestions_by(guild_id, member).await? >= MAX_PENDING_PER_MEMBER {
         return private(

@@ -3,21 +3,16 @@
 
 use poise::serenity_prelude as serenity;
 
-use super::{ensure_server, private, private_embed};
+use super::{ensure_server, guild, member, private, private_embed};
 use crate::calendar::Schedule;
 use crate::checkins::{BuddyStatus, CheckinError, CheckinStyle, CheckinSummary, ShiftPattern};
 use crate::discord::{Context, Error, checkins::support_embed, fit};
-use crate::store::{ServerResource, snowflake_to_db};
+use crate::ids::{CheckinId, GuildId};
+use crate::store::ServerResource;
 
 /// How long suggestions wait for the database: Discord allows 3 seconds for them, and none
 /// is better than a late list.
 const SUGGESTIONS_WAIT: std::time::Duration = std::time::Duration::from_millis(1_500);
-
-fn guild(ctx: Context<'_>) -> Result<i64, Error> {
-    ctx.guild_id()
-        .map(|g| snowflake_to_db(g.get()))
-        .ok_or_else(|| anyhow::anyhow!("a server command ran outside a server"))
-}
 
 /// Answers with `done` on success, or privately with what to fix; database trouble goes to
 /// the shared error handler.
@@ -150,7 +145,7 @@ async fn autocomplete_checkin(
             .map(|c| {
                 fit::choice(
                     &format!("#{} · {} · {}", c.id, c.when, c.style.describe()),
-                    c.id,
+                    c.id.get(),
                 )
             }),
     )
@@ -175,7 +170,7 @@ async fn add(
     let outcome = ctx
         .data()
         .checkins
-        .add(guild(ctx)?, channel.get(), &when, style)
+        .add(guild(ctx)?, channel.into(), &when, style)
         .await;
     answer(ctx, outcome, |c| {
         format!(
@@ -225,7 +220,11 @@ async fn remove(
     #[autocomplete = "autocomplete_checkin"]
     checkin: i64,
 ) -> Result<(), Error> {
-    let outcome = ctx.data().checkins.remove(guild(ctx)?, checkin).await;
+    let outcome = ctx
+        .data()
+        .checkins
+        .remove(guild(ctx)?, CheckinId(checkin))
+        .await;
     answer(ctx, outcome, |c| format!("Removed: {}", describe(&c))).await
 }
 
@@ -244,7 +243,7 @@ async fn pause(
     let outcome = ctx
         .data()
         .checkins
-        .pause(guild(ctx)?, checkin, days.unwrap_or(7))
+        .pause(guild(ctx)?, CheckinId(checkin), days.unwrap_or(7))
         .await;
     answer(ctx, outcome, |c| {
         format!(
@@ -263,7 +262,11 @@ async fn resume(
     #[autocomplete = "autocomplete_checkin"]
     checkin: i64,
 ) -> Result<(), Error> {
-    let outcome = ctx.data().checkins.resume(guild(ctx)?, checkin).await;
+    let outcome = ctx
+        .data()
+        .checkins
+        .resume(guild(ctx)?, CheckinId(checkin))
+        .await;
     answer(ctx, outcome, |c| format!("Resumed: {}", describe(&c))).await
 }
 
@@ -415,7 +418,7 @@ async fn resource_remove(
 /// People you can talk to, any time. Only you see this.
 #[poise::command(slash_command)]
 pub async fn support(ctx: Context<'_>) -> Result<(), Error> {
-    let guild_id = ctx.guild_id().map(|g| snowflake_to_db(g.get()));
+    let guild_id = ctx.guild_id().map(GuildId::from);
     let view = ctx.data().checkins.support(guild_id).await;
     private_embed(ctx, support_embed(&view)).await
 }
@@ -466,11 +469,7 @@ fn describe_status(status: &BuddyStatus) -> String {
 #[poise::command(slash_command, guild_only)]
 async fn join(ctx: Context<'_>) -> Result<(), Error> {
     ensure_server(ctx).await?;
-    let outcome = ctx
-        .data()
-        .checkins
-        .join(guild(ctx)?, ctx.author().id.get())
-        .await;
+    let outcome = ctx.data().checkins.join(guild(ctx)?, member(ctx)).await;
     answer(ctx, outcome, |status| {
         format!(
             "Welcome in. 💛 You'll be paired with a teammate or two at the next round: no agenda, just a chat.\n{}",
@@ -483,11 +482,7 @@ async fn join(ctx: Context<'_>) -> Result<(), Error> {
 /// Leave buddy pairing.
 #[poise::command(slash_command, guild_only)]
 async fn leave(ctx: Context<'_>) -> Result<(), Error> {
-    let outcome = ctx
-        .data()
-        .checkins
-        .leave(guild(ctx)?, ctx.author().id.get())
-        .await;
+    let outcome = ctx.data().checkins.leave(guild(ctx)?, member(ctx)).await;
     answer(ctx, outcome, |()| {
         "You've left buddy pairing; no more rounds for you. `/buddy join` any time to come back."
             .into()
@@ -507,7 +502,7 @@ async fn buddy_pause(
     let outcome = ctx
         .data()
         .checkins
-        .pause_buddy(guild(ctx)?, ctx.author().id.get(), weeks)
+        .pause_buddy(guild(ctx)?, member(ctx), weeks)
         .await;
     answer(ctx, outcome, |status| describe_status(&status)).await
 }
@@ -518,7 +513,7 @@ async fn status(ctx: Context<'_>) -> Result<(), Error> {
     let outcome = ctx
         .data()
         .checkins
-        .buddy_status(guild(ctx)?, ctx.author().id.get())
+        .buddy_status(guild(ctx)?, member(ctx))
         .await;
     answer(ctx, outcome, |status| describe_status(&status)).await
 }
@@ -557,12 +552,7 @@ pub async fn shift(
     let outcome = ctx
         .data()
         .checkins
-        .set_shift(
-            guild_id,
-            ctx.author().id.get(),
-            pattern,
-            quiet_hours.as_deref(),
-        )
+        .set_shift(guild_id, member(ctx), pattern, quiet_hours.as_deref())
         .await;
     answer(ctx, outcome, |quiet| {
         if quiet.is_off() {

@@ -2,17 +2,11 @@
 
 use poise::serenity_prelude as serenity;
 
-use super::{ensure_server, private, private_embed};
+use super::{ensure_server, guild, private, private_embed};
 use crate::calendar::timezone_suggestions;
 use crate::discord::{Context, Error};
 use crate::schedule::{AdminError, DailySummary, SizePlan};
-use crate::store::{DailyChange, snowflake_to_db};
-
-fn guild(ctx: Context<'_>) -> Result<i64, Error> {
-    ctx.guild_id()
-        .map(|g| snowflake_to_db(g.get()))
-        .ok_or_else(|| anyhow::anyhow!("a server command ran outside a server"))
-}
+use crate::store::DailyChange;
 
 /// Answers with the outcome of an admin change: what will happen next, or what to fix.
 async fn answer(
@@ -105,7 +99,7 @@ async fn setup(
         .daily
         .setup(
             guild(ctx)?,
-            channel.get(),
+            channel.into(),
             &time,
             timezone.as_deref(),
             days.as_deref(),
@@ -252,7 +246,7 @@ async fn options(
         awareness_week,
         awareness_start: awareness_start
             .map(|s| Some(s.trim().to_owned()).filter(|s| !s.is_empty())),
-        admin_channel_id: admin_channel.map(|c| Some(c.get())),
+        admin_channel_id: admin_channel.map(|c| Some(c.into())),
         ..Default::default()
     };
     let outcome = ctx.data().daily.set_options(guild(ctx)?, change).await;

@@ -3,10 +3,10 @@
 
 use poise::serenity_prelude as serenity;
 
-use super::private;
+use super::{guild, private};
 use crate::discord::{Context, Error};
+use crate::ids::ChannelId;
 use crate::invite::NEEDED_PERMISSIONS;
-use crate::store::snowflake_to_db;
 
 /// Check the bot can post where it is configured to, and say what to fix.
 #[poise::command(
@@ -16,13 +16,9 @@ use crate::store::snowflake_to_db;
     required_permissions = "MANAGE_GUILD"
 )]
 pub async fn doctor(ctx: Context<'_>) -> Result<(), Error> {
-    let guild_id = ctx.guild_id().expect("guild_only");
-    let config = ctx
-        .data()
-        .store
-        .daily_config(snowflake_to_db(guild_id.get()))
-        .await?;
-    let mut channels: Vec<(&str, u64)> = Vec::new();
+    let guild_id = guild(ctx)?;
+    let config = ctx.data().store.daily_config(guild_id).await?;
+    let mut channels: Vec<(&str, ChannelId)> = Vec::new();
     if let Some(config) = &config {
         if let Some(c) = config.channel_id {
             channels.push(("daily act", c));
@@ -38,6 +34,7 @@ pub async fn doctor(ctx: Context<'_>) -> Result<(), Error> {
     // Asked of Discord rather than a cache: the bot keeps no copy of its servers (a copy of
     // 10,000 servers would be most of its memory), and this way the answer is current.
     let http = ctx.http();
+    let guild_id = serenity::GuildId::from(guild_id);
     let asked = tokio::try_join!(
         guild_id.to_partial_guild(http),
         guild_id.channels(http),
@@ -53,7 +50,7 @@ pub async fn doctor(ctx: Context<'_>) -> Result<(), Error> {
     let lines: Vec<String> = channels
         .iter()
         .map(|(purpose, channel_id)| {
-            let channel = guild_channels.get(&serenity::ChannelId::new(*channel_id));
+            let channel = guild_channels.get(&serenity::ChannelId::from(*channel_id));
             check_channel(&guild, &me, channel, *channel_id, purpose)
         })
         .collect();
@@ -65,7 +62,7 @@ fn check_channel(
     guild: &serenity::PartialGuild,
     me: &serenity::Member,
     channel: Option<&serenity::GuildChannel>,
-    channel_id: u64,
+    channel_id: ChannelId,
     purpose: &str,
 ) -> String {
     let Some(channel) = channel else {

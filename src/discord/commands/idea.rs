@@ -5,7 +5,7 @@ use crate::acts::{ActFilter, Setting, Size, Way};
 use crate::discord::answer::Answer;
 use crate::discord::render;
 use crate::discord::{Context, Error};
-use crate::store::snowflake_to_db;
+use crate::ids::GuildId;
 
 /// Choices mirror the catalogue's tags; Discord shows the names.
 #[derive(Debug, Clone, Copy, poise::ChoiceParameter)]
@@ -93,11 +93,11 @@ pub async fn idea(
         way: way.map(Way::from),
         setting: setting.map(Setting::from),
     };
-    let guild_id = ctx.guild_id().map(|g| snowflake_to_db(g.get()));
+    let guild_id = ctx.guild_id().map(GuildId::from);
     let offer = ctx
         .data()
         .ideas
-        .offer(guild_id, ctx.author().id.get(), &filter)
+        .offer(guild_id, super::member(ctx), &filter)
         .await;
     let message = match offer {
         Some(act) => render::idea_message(&act, &filter, guild_id.is_some(), None),

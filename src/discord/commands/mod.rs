@@ -14,8 +14,8 @@ use poise::serenity_prelude as serenity;
 
 use super::answer::{self, Answer};
 use super::{Context, Data, Error, no_mentions};
+use crate::ids::{GuildId, MemberId};
 use crate::ops::Metrics;
-use crate::store::snowflake_to_db;
 
 /// Every command the bot registers.
 pub fn all() -> Vec<poise::Command<Data, Error>> {
@@ -40,20 +40,35 @@ pub fn all() -> Vec<poise::Command<Data, Error>> {
     ]
 }
 
+/// A server command used in direct messages. `guild_only` commands never get this far, so
+/// it is a safety net, answered with its sentence (never a panic, never "something went
+/// wrong").
+#[derive(Debug, thiserror::Error)]
+#[error("This command works in a server, not in direct messages.")]
+pub struct NotInServer;
+
+/// The server a command was used in, or [`NotInServer`] in direct messages. Every command
+/// that needs its server gets it here.
+pub(super) fn guild(ctx: Context<'_>) -> Result<GuildId, NotInServer> {
+    ctx.guild_id().map(GuildId::from).ok_or(NotInServer)
+}
+
+/// The member who used a command.
+pub(super) fn member(ctx: Context<'_>) -> MemberId {
+    ctx.author().id.into()
+}
+
 /// Makes sure the server is recorded before its settings change: a command can in principle
 /// arrive before the bot has finished handling the server's GUILD_CREATE.
 pub(super) async fn ensure_server(ctx: Context<'_>) -> Result<(), Error> {
-    let guild_id = ctx
-        .guild_id()
-        .map(|g| snowflake_to_db(g.get()))
-        .ok_or_else(|| anyhow::anyhow!("a server command ran outside a server"))?;
+    let guild_id = guild(ctx)?;
     if ctx.data().store.server(guild_id).await?.is_none() {
         // Rare (the server's GUILD_CREATE is normally recorded first), so asked of Discord;
         // the GUILD_CREATE will fill the name in if this fails.
         let (name, owner) = ctx
             .partial_guild()
             .await
-            .map(|g| (g.name, Some(snowflake_to_db(g.owner_id.get()))))
+            .map(|g| (g.name, Some(MemberId::from(g.owner_id))))
             .unwrap_or_default();
         let data = ctx.data();
         data.store
@@ -295,6 +310,9 @@ pub async fn on_error(error: poise::FrameworkError<'_, Data, Error>) {
 /// The sentence a member sees for an unexpected error: never internals, always a next step.
 /// When the database couldn't be reached, what they typed is given back to copy.
 pub fn user_message(error: &Error, typed: Option<&str>) -> String {
+    if let Some(not_in_server) = error.downcast_ref::<NotInServer>() {
+        return not_in_server.to_string();
+    }
     if answer::is_database_trouble(error) {
         return answer::database_down(typed);
     }
@@ -365,5 +383,14 @@ mod tests {
         assert!(!said.contains("on my side"), "{said}");
         let bug = anyhow::anyhow!("index out of range");
         assert!(user_message(&bug, None).contains("on my side"));
+    }
+
+    #[test]
+    fn a_server_command_in_direct_messages_says_so() {
+        let error = anyhow::Error::from(NotInServer);
+        assert_eq!(
+            user_message(&error, None),
+            "This command works in a server, not in direct messages."
+        );
     }
 }

@@ -3,7 +3,8 @@
 
 use poise::serenity_prelude as serenity;
 
-use super::private;
+use super::{member, private};
+use crate::discord::component_id::ComponentId;
 use crate::discord::{Context, Error, no_mentions};
 use crate::wins::Visibility;
 
@@ -22,7 +23,7 @@ pub async fn privacy(_ctx: Context<'_>) -> Result<(), Error> {
 /// What the bot keeps about you, in a few lines.
 #[poise::command(slash_command)]
 async fn show(ctx: Context<'_>) -> Result<(), Error> {
-    let member = ctx.author().id.get();
+    let member = member(ctx);
     let export = ctx.data().store.export_member(member).await?;
     let prefs = ctx.data().wins.prefs(member).await?;
     let shared = export
@@ -59,11 +60,7 @@ async fn show(ctx: Context<'_>) -> Result<(), Error> {
 /// A file with everything the bot keeps about you. Only you see it.
 #[poise::command(slash_command)]
 async fn export(ctx: Context<'_>) -> Result<(), Error> {
-    let export = ctx
-        .data()
-        .store
-        .export_member(ctx.author().id.get())
-        .await?;
+    let export = ctx.data().store.export_member(member(ctx)).await?;
     let json = serde_json::to_vec_pretty(&export)?;
     super::reply_with_file(
         ctx,
@@ -77,10 +74,15 @@ async fn export(ctx: Context<'_>) -> Result<(), Error> {
 #[poise::command(slash_command)]
 async fn forget(ctx: Context<'_>) -> Result<(), Error> {
     let buttons = vec![
-        serenity::CreateButton::new(format!("privacy:forget:{}", ctx.author().id.get()))
-            .label("Erase everything")
-            .style(serenity::ButtonStyle::Danger),
-        serenity::CreateButton::new("privacy:keep")
+        serenity::CreateButton::new(
+            ComponentId::PrivacyForget {
+                member: member(ctx),
+            }
+            .render(),
+        )
+        .label("Erase everything")
+        .style(serenity::ButtonStyle::Danger),
+        serenity::CreateButton::new(ComponentId::PrivacyKeep.render())
             .label("Keep it")
             .style(serenity::ButtonStyle::Secondary),
     ];
@@ -113,10 +115,7 @@ async fn collect(
     #[description = "on or off"] setting: OnOff,
 ) -> Result<(), Error> {
     let on = matches!(setting, OnOff::On);
-    ctx.data()
-        .wins
-        .set_collecting(ctx.author().id.get(), on)
-        .await?;
+    ctx.data().wins.set_collecting(member(ctx), on).await?;
     private(
         ctx,
         if on {
@@ -137,7 +136,7 @@ async fn sharing(
     let visibility = Visibility::from(visibility);
     ctx.data()
         .wins
-        .set_default_visibility(ctx.author().id.get(), visibility)
+        .set_default_visibility(member(ctx), visibility)
         .await?;
     private(
         ctx,

@@ -4,20 +4,15 @@
 use chrono::{Datelike, Days, NaiveDate};
 use poise::serenity_prelude as serenity;
 
-use super::private;
+use super::{guild, private};
 use crate::calendar::parse_timezone;
 use crate::discord::{Context, Error, render};
 use crate::recap;
 use crate::schedule::AdminError;
-use crate::store::snowflake_to_db;
-
-fn guild(ctx: Context<'_>) -> i64 {
-    snowflake_to_db(ctx.guild_id().expect("guild_only").get())
-}
 
 /// The server's name and time zone, or what to do first.
 async fn server(ctx: Context<'_>) -> Result<Result<(String, chrono_tz::Tz), String>, Error> {
-    let Some(config) = ctx.data().store.recap_config(guild(ctx)).await? else {
+    let Some(config) = ctx.data().store.recap_config(guild(ctx)?).await? else {
         return Ok(Err(AdminError::NotSetUp.to_string()));
     };
     Ok(parse_timezone(&config.timezone)
@@ -56,8 +51,8 @@ async fn setup(
         .data()
         .daily
         .set_recap(
-            guild(ctx),
-            channel.map(|c| c.get()),
+            guild(ctx)?,
+            channel.map(Into::into),
             day.as_deref(),
             time.as_deref(),
         )
@@ -78,7 +73,7 @@ async fn setup(
 /// Turn the weekly recap off.
 #[poise::command(slash_command, guild_only, required_permissions = "MANAGE_GUILD")]
 async fn off(ctx: Context<'_>) -> Result<(), Error> {
-    match ctx.data().daily.recap_off(guild(ctx)).await {
+    match ctx.data().daily.recap_off(guild(ctx)?).await {
         Ok(()) => {
             private(
                 ctx,
@@ -98,7 +93,7 @@ async fn preview(ctx: Context<'_>) -> Result<(), Error> {
         Ok(server) => server,
         Err(why) => return private(ctx, why).await,
     };
-    let recap = recap::compute(&ctx.data().store, guild(ctx), tz, ctx.data().clock.now()).await?;
+    let recap = recap::compute(&ctx.data().store, guild(ctx)?, tz, ctx.data().clock.now()).await?;
     let reply = poise::CreateReply::default().embed(render::recap_embed(&recap, &name));
     if recap.is_empty() {
         return super::reply(ctx, reply).await;
@@ -119,14 +114,14 @@ async fn now(ctx: Context<'_>) -> Result<(), Error> {
     let Some(channel) = ctx
         .data()
         .store
-        .recap_config(guild(ctx))
+        .recap_config(guild(ctx)?)
         .await?
         .and_then(|c| c.channel_id)
     else {
         return private(ctx, "There's no channel for the recap yet: choose one with `/recap setup` or `/daily setup`.").await;
     };
-    let recap = recap::compute(&ctx.data().store, guild(ctx), tz, ctx.data().clock.now()).await?;
-    let channel = serenity::ChannelId::new(channel);
+    let recap = recap::compute(&ctx.data().store, guild(ctx)?, tz, ctx.data().clock.now()).await?;
+    let channel = serenity::ChannelId::from(channel);
     match channel
         .send_message(ctx.http(), render::recap_message(&recap, &name, None))
         .await
@@ -188,7 +183,7 @@ async fn impact(
     if from > to || (to - from).num_days() > 366 * 3 {
         return private(ctx, "Choose a `from` before `to`, at most three years apart, e.g. from 2026-01-05 to 2026-03-29.").await;
     }
-    let csv = recap::impact_csv(&ctx.data().store, guild(ctx), tz, from, to).await?;
+    let csv = recap::impact_csv(&ctx.data().store, guild(ctx)?, tz, from, to).await?;
     let name = format!("smallacts-impact-{from}-to-{to}.csv");
     super::reply_with_file(
         ctx,

@@ -1,8 +1,7 @@
 //! `/win`, `/wins recent` and `/wins mine`: members' wins, as they chose to share them.
 
-use super::{private, private_embed};
+use super::{guild, member, private, private_embed};
 use crate::discord::{Context, Error, no_mentions, render};
-use crate::store::snowflake_to_db;
 use crate::wins::{Recorded, Source, Visibility, WinInput};
 
 /// Who may see a win, as Discord shows the choice.
@@ -26,10 +25,6 @@ impl From<VisibilityChoice> for Visibility {
     }
 }
 
-fn guild(ctx: Context<'_>) -> i64 {
-    snowflake_to_db(ctx.guild_id().expect("guild_only").get())
-}
-
 /// Record a small act you did, and choose who sees it.
 #[poise::command(slash_command, guild_only)]
 pub async fn win(
@@ -45,13 +40,13 @@ pub async fn win(
     // if the database stops answering, either it was saved or nothing was.
     let visibility = match visibility {
         Some(v) => Visibility::from(v),
-        None => Visibility::parse(&wins.prefs(ctx.author().id.get()).await?.default_visibility)
+        None => Visibility::parse(&wins.prefs(member(ctx)).await?.default_visibility)
             .unwrap_or(Visibility::Anonymous),
     };
     let recorded = wins
         .record(WinInput {
-            guild_id: guild(ctx),
-            member_id: ctx.author().id.get(),
+            guild_id: guild(ctx)?,
+            member_id: member(ctx),
             post_id: None,
             act_id: None,
             source: Source::Command,
@@ -87,18 +82,14 @@ pub async fn wins(_ctx: Context<'_>) -> Result<(), Error> {
 /// The team's recent wins, shared as their authors chose.
 #[poise::command(slash_command, guild_only)]
 async fn recent(ctx: Context<'_>) -> Result<(), Error> {
-    let wins = ctx.data().wins.shared(guild(ctx), 10).await?;
+    let wins = ctx.data().wins.shared(guild(ctx)?, 10).await?;
     private_embed(ctx, render::shared_wins(&wins)).await
 }
 
 /// Your own wins here, each with a delete button. Only you see this.
 #[poise::command(slash_command, guild_only)]
 async fn mine(ctx: Context<'_>) -> Result<(), Error> {
-    let wins = ctx
-        .data()
-        .wins
-        .mine(guild(ctx), ctx.author().id.get(), 5)
-        .await?;
+    let wins = ctx.data().wins.mine(guild(ctx)?, member(ctx), 5).await?;
     let (embed, rows) = render::my_wins(&wins);
     super::reply(
         ctx,

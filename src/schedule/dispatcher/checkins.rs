@@ -13,18 +13,19 @@ use super::{
 };
 use crate::calendar::{Schedule, catch_up, local_wall_time, parse_timezone, resolve_local};
 use crate::checkins::{
-    CheckinStyle, Checkins, PulseResult, add_up, buddy_round_text, gone_quiet_text, only_one_text,
-    seed,
+    CheckinStyle, Checkins, PulseResult, QueueDm, add_up, buddy_round_text, gone_quiet_text,
+    only_one_text, seed,
 };
+use crate::ids::{CheckinId, MemberId, PostId, RunId};
 use crate::ops::Metrics;
-use crate::store::{BuddySettings, CheckinRecord, Claim, NewPost, PostRecord, StoreError};
+use crate::store::{BuddySettings, CheckinRecord, Claim, NewPost, NewRun, PostRecord, StoreError};
 
 /// Posts of check-in #N have the job "checkin:N".
 pub const CHECKIN_JOB_PREFIX: &str = "checkin:";
 /// A buddy round is claimed as a post with this job, one per server and local date.
 pub const BUDDY_ROUND_JOB: &str = "buddy-round";
 
-pub fn checkin_job(id: i64) -> String {
+pub fn checkin_job(id: CheckinId) -> String {
     format!("{CHECKIN_JOB_PREFIX}{id}")
 }
 
@@ -47,8 +48,8 @@ impl Dispatcher {
             }
             if let Err(error) = self.handle_checkin(checkins, &record, now, report).await {
                 tracing::error!(
-                    guild = record.guild_id,
-                    checkin = record.id,
+                    guild = record.guild_id.get(),
+                    checkin = record.id.get(),
                     error = format!("{error:#}"),
                     "check-in failed"
                 );
@@ -60,7 +61,7 @@ impl Dispatcher {
                 return Ok(());
             }
             if let Err(error) = self.close_pulse(checkins, run_id, now, report).await {
-                tracing::error!(run = run_id, error = %error, "closing a pulse failed");
+                tracing::error!(run = run_id.get(), error = %error, "closing a pulse failed");
             }
         }
         for settings in self.store.due_buddy_rounds(now_ms).await? {
@@ -69,7 +70,7 @@ impl Dispatcher {
             }
             if let Err(error) = self.buddy_round(checkins, &settings, now, report).await {
                 tracing::error!(
-                    guild = settings.guild_id,
+                    guild = settings.guild_id.get(),
                     error = format!("{error:#}"),
                     "buddy round failed"
                 );
@@ -108,12 +109,12 @@ impl Dispatcher {
             .paused_until
             .is_some_and(|until| until > now.timestamp_millis());
         let job = checkin_job(record.id);
-        let channel_id = record.channel_id as u64;
+        let channel_id = record.channel_id;
         match catch_up(&schedule, tz, done_through, now, self.settings.grace) {
             CatchUp::Nothing => {}
             _ if paused => tracing::info!(
-                guild = record.guild_id,
-                checkin = record.id,
+                guild = record.guild_id.get(),
+                checkin = record.id.get(),
                 "check-in paused"
             ),
             CatchUp::TooLate(firing) => {
@@ -132,7 +133,7 @@ impl Dispatcher {
                             job: &job,
                             slot: &firing.slot,
                             act_id: None,
-                            channel_id: Some(record.channel_id),
+                            channel_id: Some(channel_id),
                             scheduled_for: firing.at.timestamp_millis(),
                             thread_name: thread_name.as_deref(),
                         },
@@ -143,7 +144,17 @@ impl Dispatcher {
                     Claim::AlreadyClaimed => report.already_claimed += 1,
                     Claim::Won(post_id) => {
                         let posted = self
-                            .post_checkin(checkins, record, tz, &firing, post_id, now, report)
+                            .post_checkin(
+                                checkins,
+                                ClaimedCheckin {
+                                    record,
+                                    tz,
+                                    firing: &firing,
+                                    post_id,
+                                },
+                                now,
+                                report,
+                            )
                             .await;
                         if let Err(error) = posted {
                             // Claimed but not posted: recorded as failed, with why, rather
@@ -163,18 +174,20 @@ impl Dispatcher {
 
     /// Posts a claimed check-in: its prompt (no repeats until the bank is used up), its run
     /// (where the pulse is counted) and the message itself.
-    #[allow(clippy::too_many_arguments)]
     async fn post_checkin(
         &self,
         checkins: &Checkins,
-        record: &CheckinRecord,
-        tz: chrono_tz::Tz,
-        firing: &crate::calendar::Firing,
-        post_id: i64,
+        claimed: ClaimedCheckin<'_>,
         now: DateTime<Utc>,
         report: &mut TickReport,
     ) -> anyhow::Result<()> {
-        let channel_id = record.channel_id as u64;
+        let ClaimedCheckin {
+            record,
+            tz,
+            firing,
+            post_id,
+        } = claimed;
+        let channel_id = record.channel_id;
         let style = CheckinStyle::parse(&record.style).unwrap_or(CheckinStyle::Both);
         let closes = now + checkins.config.open_for;
         let (run_id, prompt) = self
@@ -251,7 +264,7 @@ impl Dispatcher {
         Ok(Some(Outgoing::Checkin(CheckinPost {
             post_id: post.id,
             run_id: run.id,
-            channel_id: channel_id as u64,
+            channel_id,
             prompt: prompt.text.clone(),
             style: CheckinStyle::parse(&run.style).unwrap_or(CheckinStyle::Both),
             title: check_in_title(local_wall_time(tz, scheduled)),
@@ -266,24 +279,24 @@ impl Dispatcher {
         &self,
         checkins: &Checkins,
         record: &CheckinRecord,
-        post_id: i64,
+        post_id: PostId,
         slot: &str,
         now: DateTime<Utc>,
-    ) -> Result<(i64, crate::checkins::Prompt), StoreError> {
+    ) -> Result<(RunId, crate::checkins::Prompt), StoreError> {
         let history = self.store.prompt_history(record.guild_id).await?;
         let prompt = checkins.choose_prompt(record.guild_id, slot, &history);
         let style = CheckinStyle::parse(&record.style).unwrap_or(CheckinStyle::Both);
         let run_id = self
             .store
-            .insert_run(
-                record.guild_id,
-                record.id,
+            .insert_run(&NewRun {
+                guild_id: record.guild_id,
+                checkin_id: record.id,
                 post_id,
-                &prompt.id,
-                style.as_str(),
-                now.timestamp_millis(),
-                (now + checkins.config.open_for).timestamp_millis(),
-            )
+                prompt_id: &prompt.id,
+                style: style.as_str(),
+                opened_at: now.timestamp_millis(),
+                closes_at: (now + checkins.config.open_for).timestamp_millis(),
+            })
             .await?;
         Ok((run_id, prompt))
     }
@@ -292,8 +305,8 @@ impl Dispatcher {
     pub(super) async fn pulse_outgoing(
         &self,
         run: &crate::store::RunRecord,
-        post_id: i64,
-        channel_id: u64,
+        post_id: PostId,
+        channel_id: crate::ids::ChannelId,
         now: DateTime<Utc>,
     ) -> anyhow::Result<Option<Outgoing>> {
         let Some(checkins) = self.checkins.as_ref() else {
@@ -319,7 +332,7 @@ impl Dispatcher {
     async fn close_pulse(
         &self,
         checkins: &Checkins,
-        run_id: i64,
+        run_id: RunId,
         now: DateTime<Utc>,
         report: &mut TickReport,
     ) -> anyhow::Result<()> {
@@ -363,10 +376,7 @@ impl Dispatcher {
         let (Some(post_id), Some(channel)) = (post_id, results_to) else {
             return Ok(());
         };
-        match self
-            .pulse_outgoing(&run, post_id, channel as u64, now)
-            .await?
-        {
+        match self.pulse_outgoing(&run, post_id, channel, now).await? {
             Some(outgoing) => {
                 // A failure is retried by recovery while retrying can help.
                 let _ = self.settle(post_id, 0, &outgoing).await?;
@@ -432,7 +442,7 @@ impl Dispatcher {
         &self,
         checkins: &Checkins,
         settings: &BuddySettings,
-        round_id: i64,
+        round_id: PostId,
         slot: &str,
         now: DateTime<Utc>,
         report: &mut TickReport,
@@ -452,7 +462,13 @@ impl Dispatcher {
                 .await?
             {
                 checkins
-                    .queue_dm(guild, member, None, "buddy-round", &only_one_text(&server))
+                    .queue_dm(QueueDm {
+                        guild_id: guild,
+                        member_id: member,
+                        about_member_id: None,
+                        kind: "buddy-round",
+                        body: &only_one_text(&server),
+                    })
                     .await?;
             }
         }
@@ -465,10 +481,16 @@ impl Dispatcher {
                 .map(|s| s.text.clone())
                 .unwrap_or_default();
             for member in group {
-                let others: Vec<i64> = group.iter().copied().filter(|m| m != member).collect();
+                let others: Vec<MemberId> = group.iter().copied().filter(|m| m != member).collect();
                 let text = buddy_round_text(&server, &others, settings.every_weeks, &starter);
                 checkins
-                    .queue_dm(guild, *member, None, "buddy-round", &text)
+                    .queue_dm(QueueDm {
+                        guild_id: guild,
+                        member_id: *member,
+                        about_member_id: None,
+                        kind: "buddy-round",
+                        body: &text,
+                    })
                     .await?;
             }
         }
@@ -476,7 +498,7 @@ impl Dispatcher {
             .mark_post_done(round_id, now.timestamp_millis())
             .await?;
         tracing::info!(
-            guild,
+            guild = guild.get(),
             members = groups.iter().map(Vec::len).sum::<usize>(),
             groups = groups.len(),
             "buddy round"
@@ -510,7 +532,7 @@ impl Dispatcher {
                 .store
                 .quiet_buddies(guild, cutoff, now.timestamp_millis())
                 .await?;
-            let quiet_ids: Vec<i64> = quiet.iter().map(|q| q.member_id).collect();
+            let quiet_ids: Vec<MemberId> = quiet.iter().map(|q| q.member_id).collect();
             let server = checkins.server_name(guild).await?;
             for member in &quiet {
                 // Claimed first, so two processes never both nudge.
@@ -532,7 +554,13 @@ impl Dispatcher {
                     }
                     let text = gone_quiet_text(member.member_id, &server);
                     checkins
-                        .queue_dm(guild, buddy, Some(member.member_id), "gone-quiet", &text)
+                        .queue_dm(QueueDm {
+                            guild_id: guild,
+                            member_id: buddy,
+                            about_member_id: Some(member.member_id),
+                            kind: "gone-quiet",
+                            body: &text,
+                        })
                         .await?;
                 }
             }
@@ -568,7 +596,7 @@ impl Dispatcher {
             }
             let outgoing = Outgoing::DirectMessage {
                 dm_id: dm.id,
-                member_id: dm.member_id as u64,
+                member_id: dm.member_id,
                 text: dm.body.clone(),
             };
             match self.deliver.deliver(&outgoing).await {
@@ -590,13 +618,22 @@ impl Dispatcher {
                 Err(error) => {
                     // Direct messages turned off, or Discord kept failing: it is dropped (it
                     // would only be stale later), and the reason logged without its text.
-                    tracing::warn!(guild = dm.guild_id, kind = %dm.kind, error = %error, "could not send a direct message");
+                    tracing::warn!(guild = dm.guild_id.get(), kind = %dm.kind, error = %error, "could not send a direct message");
                     self.store.delete_dm(dm.id).await?;
                 }
             }
         }
         Ok(())
     }
+}
+
+/// A check-in firing whose post this process claimed, to post now.
+struct ClaimedCheckin<'a> {
+    record: &'a CheckinRecord,
+    /// The server's time zone.
+    tz: chrono_tz::Tz,
+    firing: &'a crate::calendar::Firing,
+    post_id: PostId,
 }
 
 /// "Monday 14:00 check-in".

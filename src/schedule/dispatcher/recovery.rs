@@ -21,6 +21,7 @@ use super::{
     awareness_week, backoff_ms, week_bounds_ms,
 };
 use crate::calendar::parse_timezone;
+use crate::ids::{DmId, MessageId, PostId};
 use crate::ops::Metrics;
 use crate::store::{Created, PostRecord, Store, StoreError, Takeover};
 
@@ -28,9 +29,9 @@ use crate::store::{Created, PostRecord, Store, StoreError, Takeover};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Confirmation {
     /// A post (its row in the posts table).
-    Post(i64),
+    Post(PostId),
     /// A queued direct message (its row in the queue).
-    DirectMessage(i64),
+    DirectMessage(DmId),
 }
 
 impl Confirmation {
@@ -59,12 +60,12 @@ impl Confirmation {
 pub async fn confirm_delivery(
     store: &Store,
     nonce: &str,
-    message_id: u64,
+    message_id: MessageId,
     now_ms: i64,
 ) -> Result<bool, StoreError> {
     match Confirmation::parse(nonce) {
         Some(Confirmation::Post(post_id)) => Ok(store
-            .confirm_post_created(post_id, message_id as i64, now_ms)
+            .confirm_post_created(post_id, message_id, now_ms)
             .await?
             == Created::AfterItsAnswerFailed),
         // A direct message waiting in the queue was sent, whether its answer came or not.
@@ -92,7 +93,7 @@ impl Dispatcher {
             report.taken_over += 1;
             Metrics::incr(&self.metrics.claims_taken_over);
             tracing::warn!(
-                guild = post.guild_id,
+                guild = post.guild_id.get(),
                 job = %post.job,
                 slot = %post.slot,
                 previous_owner = post.lease_owner.as_deref().unwrap_or("?"),
@@ -133,15 +134,15 @@ impl Dispatcher {
                 continue;
             };
             let outgoing = Outgoing::Thread {
-                channel_id: channel_id as u64,
-                message_id: message_id as u64,
+                channel_id,
+                message_id,
                 name,
             };
             // One try: a thread is a nicety, and the post stands without it.
             let thread = match self.deliver.deliver(&outgoing).await {
-                Ok(delivered) => delivered.thread_id.map(|t| t as i64),
+                Ok(delivered) => delivered.thread_id,
                 Err(error) => {
-                    tracing::info!(post = post.id, error = %error, "no thread for a post");
+                    tracing::info!(post = post.id.get(), error = %error, "no thread for a post");
                     None
                 }
             };
@@ -169,7 +170,7 @@ impl Dispatcher {
                 "skipped: due at {due}; the process that claimed it stopped before sending, and \
                  it is now past the grace window"
             );
-            tracing::warn!(guild = post.guild_id, job = %post.job, slot = %post.slot, "{reason}");
+            tracing::warn!(guild = post.guild_id.get(), job = %post.job, slot = %post.slot, "{reason}");
             self.store.mark_post_skipped(post.id, &reason).await?;
             report.skipped_late += 1;
             return Ok(());
@@ -187,7 +188,7 @@ impl Dispatcher {
             }
             Err(error) => {
                 tracing::error!(
-                    post = post.id,
+                    post = post.id.get(),
                     error = format!("{error:#}"),
                     "could not rebuild a post"
                 );
@@ -241,7 +242,7 @@ impl Dispatcher {
     /// did not go out, if it did not.
     pub(super) async fn settle(
         &self,
-        post_id: i64,
+        post_id: PostId,
         attempts: i64,
         outgoing: &Outgoing,
     ) -> Result<Result<(), DeliveryError>, StoreError> {
@@ -249,12 +250,7 @@ impl Dispatcher {
         match self.deliver.deliver(outgoing).await {
             Ok(delivered) => {
                 self.store
-                    .mark_post_sent(
-                        post_id,
-                        delivered.message_id as i64,
-                        delivered.thread_id.map(|t| t as i64),
-                        now_ms,
-                    )
+                    .mark_post_sent(post_id, delivered.message_id, delivered.thread_id, now_ms)
                     .await?;
                 Metrics::incr(&self.metrics.posts_sent);
                 Ok(Ok(()))
@@ -271,10 +267,10 @@ impl Dispatcher {
                 {
                     // Its own MESSAGE_CREATE came first: it is out, and stays recorded so.
                     Metrics::incr(&self.metrics.lost_answers_confirmed);
-                    tracing::info!(post_id, error = %error, "Discord's answer failed, but the post is out (seen on the gateway)");
+                    tracing::info!(post_id = post_id.get(), error = %error, "Discord's answer failed, but the post is out (seen on the gateway)");
                     return Ok(Ok(()));
                 }
-                tracing::warn!(post_id, error = %error, "could not deliver a post");
+                tracing::warn!(post_id = post_id.get(), error = %error, "could not deliver a post");
                 Ok(Err(error))
             }
         }
@@ -287,7 +283,7 @@ impl Dispatcher {
         post: &PostRecord,
         now: DateTime<Utc>,
     ) -> anyhow::Result<Option<Outgoing>> {
-        let Some(channel_id) = post.channel_id.map(|c| c as u64) else {
+        let Some(channel_id) = post.channel_id else {
             return Ok(None);
         };
         if post.job.starts_with(CHECKIN_JOB_PREFIX) {
@@ -364,9 +360,9 @@ mod tests {
     #[test]
     fn nonces_round_trip_and_fit_discords_25_characters() {
         for confirmation in [
-            Confirmation::Post(i64::MAX),
-            Confirmation::Post(1),
-            Confirmation::DirectMessage(i64::MAX),
+            Confirmation::Post(PostId(i64::MAX)),
+            Confirmation::Post(PostId(1)),
+            Confirmation::DirectMessage(DmId(i64::MAX)),
         ] {
             let nonce = confirmation.nonce();
             assert!(nonce.len() <= 25, "{nonce}");
