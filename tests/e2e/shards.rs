@@ -92,14 +92,25 @@ async fn a_bot_in_6000_servers_starts_the_shards_discord_recommends_and_hears_ev
     let held: usize = sessions.iter().map(|s| s.guilds).sum();
     assert_eq!(held, 6_000);
     assert!(sessions.iter().all(|s| s.guilds < 2_500), "{sessions:?}");
-    // Never two identifies in one 5-second window: serenity spaces them, and the fake would
-    // have answered INVALID_SESSION.
-    let too_early = sandbox
-        .identify_log()
-        .iter()
-        .filter(|i| i.outcome == IdentifyOutcome::InvalidSessionTooEarly)
-        .count();
-    assert_eq!(too_early, 0);
+    // One session per shard, and any IDENTIFY refused as too early was made good. serenity
+    // spaces the *starts* of its shards by 5 s, not their IDENTIFYs: on a loaded machine a
+    // late IDENTIFY and the next shard's prompt one can land closer than 5 s apart, and then
+    // Discord (and the fake) answers INVALID_SESSION and serenity identifies again. What
+    // matters is that it does, and that no shard ends up with two sessions.
+    let log = sandbox.identify_log();
+    for shard in 0..6 {
+        let of_shard: Vec<_> = log.iter().filter(|i| i.shard == shard).collect();
+        let accepted = of_shard
+            .iter()
+            .filter(|i| i.outcome == IdentifyOutcome::Accepted)
+            .count();
+        assert_eq!(accepted, 1, "shard {shard}: {of_shard:?}");
+        assert_eq!(
+            of_shard.last().map(|i| &i.outcome),
+            Some(&IdentifyOutcome::Accepted),
+            "shard {shard} was refused and never identified again: {of_shard:?}"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -120,7 +131,9 @@ async fn a_single_shard_over_2500_servers_is_refused_and_the_bot_says_what_to_se
         &shard_settings("1", ""),
     )
     .unwrap();
-    let until = Instant::now() + Duration::from_secs(60);
+    // Generous: a loaded CI machine once took over a minute to start a debug build, be
+    // refused and stop; a bot that ignores 4011 never stops at all.
+    let until = Instant::now() + Duration::from_secs(180);
     let status = loop {
         if let Some(status) = bot.0.try_wait().unwrap() {
             break status;
