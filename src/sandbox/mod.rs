@@ -1415,18 +1415,11 @@ impl Sandbox {
             .collect()
     }
 
-    /// Messages the bot sent (channel posts, DMs and interaction responses), oldest first.
     /// How many messages the bot has posted (and not deleted), without copying them: for
     /// watching a large run, where copying 20,000 messages a few times a second would hold
     /// the fake's lock long enough to slow the run it watches.
     pub fn bot_message_count(&self) -> usize {
-        let world = self.shared.world();
-        let bot_id = world.bot.id.to_string();
-        world
-            .messages
-            .values()
-            .filter(|m| m.json["author"]["id"] == bot_id.as_str())
-            .count()
+        bot_authored(&self.shared.world()).count()
     }
 
     /// How many threads the bot has started, without copying them.
@@ -1439,13 +1432,9 @@ impl Sandbox {
             .count()
     }
 
+    /// Messages the bot sent (channel posts, DMs and interaction responses), oldest first.
     pub fn bot_messages(&self) -> Vec<Value> {
-        let world = self.shared.world();
-        let bot_id = world.bot.id.to_string();
-        world
-            .messages
-            .values()
-            .filter(|m| m.json["author"]["id"] == bot_id.as_str())
+        bot_authored(&self.shared.world())
             .map(|m| m.json.clone())
             .collect()
     }
@@ -1651,6 +1640,15 @@ impl Sandbox {
         }
         per_shard
     }
+}
+
+/// The messages the bot wrote, oldest first.
+fn bot_authored(world: &World) -> impl Iterator<Item = &StoredMessage> {
+    let bot_id = world.bot.id.to_string();
+    world
+        .messages
+        .values()
+        .filter(move |m| m.json["author"]["id"] == bot_id.as_str())
 }
 
 /// Messages the bot sent in direct messages to a user.

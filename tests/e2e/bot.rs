@@ -103,6 +103,15 @@ impl TestBot {
             .expect("tick")
     }
 
+    /// The posts recorded for a server, oldest first.
+    pub async fn posts_of(&self, guild: u64) -> Vec<smallacts::store::PostRecord> {
+        self.db
+            .store
+            .posts_for(smallacts::ids::GuildId(guild))
+            .await
+            .unwrap()
+    }
+
     /// Moves the clock to `at` and runs a scheduler pass.
     pub async fn tick_at(&self, at: DateTime<Utc>) -> TickReport {
         self.clock.set(at);

@@ -260,12 +260,7 @@ async fn downtime_past_the_grace_window_posts_nothing_late_and_the_next_day_is_n
     let report = bot.tick_at(utc("2026-05-04T11:30:00Z")).await;
     assert_eq!((report.posted, report.skipped_late), (0, 1));
     assert!(daily_posts(&bot.sandbox, team.daily).is_empty());
-    let posts = bot
-        .db
-        .store
-        .posts_for(GuildId(team.guild.id))
-        .await
-        .unwrap();
+    let posts = bot.posts_of(team.guild.id).await;
     assert_eq!(posts[0].status, "skipped");
     assert_eq!(bot.tick_at(utc("2026-05-05T08:00:00Z")).await.posted, 1);
     // Within the grace window, a late post still goes out (once).
@@ -282,12 +277,7 @@ async fn a_deleted_channel_is_recorded_and_reported_to_the_owner() {
     bot.sandbox.delete_channel(team.daily);
     let report = bot.tick_at(utc("2026-05-04T08:00:00Z")).await;
     assert_eq!((report.posted, report.failed), (0, 1));
-    let posts = bot
-        .db
-        .store
-        .posts_for(GuildId(team.guild.id))
-        .await
-        .unwrap();
+    let posts = bot.posts_of(team.guild.id).await;
     assert_eq!(posts[0].status, "failed");
     assert!(
         posts[0]

@@ -203,12 +203,7 @@ async fn a_daily_post_that_meets_a_5xx_window_is_retried_and_goes_out() {
     let first = bot.tick_at(utc("2026-05-04T08:00:00Z")).await;
     assert_eq!(first.posted, 0);
     assert!(daily_posts(&bot.sandbox, team.daily).is_empty());
-    let posts = bot
-        .db
-        .store
-        .posts_for(GuildId(team.guild.id))
-        .await
-        .unwrap();
+    let posts = bot.posts_of(team.guild.id).await;
     assert_eq!(posts[0].status, "failed");
     // Not yet: the retry waits a minute.
     assert_eq!(bot.tick_at(utc("2026-05-04T08:00:30Z")).await.posted, 0);
@@ -217,12 +212,7 @@ async fn a_daily_post_that_meets_a_5xx_window_is_retried_and_goes_out() {
     assert_eq!(bot.tick_at(utc("2026-05-04T08:01:00Z")).await.posted, 0);
     assert_eq!(bot.tick_at(utc("2026-05-04T08:05:00Z")).await.posted, 1);
     assert_eq!(daily_posts(&bot.sandbox, team.daily).len(), 1);
-    let posts = bot
-        .db
-        .store
-        .posts_for(GuildId(team.guild.id))
-        .await
-        .unwrap();
+    let posts = bot.posts_of(team.guild.id).await;
     assert_eq!(posts[0].status, "sent");
     assert_eq!(bot.sandbox.threads().len(), 1, "and its thread");
     assert!(
@@ -241,12 +231,7 @@ async fn a_502_with_an_html_body_is_transient_not_a_refusal() {
         bot.sandbox
             .fail_next(1, 502, RequestFilter::create_message(team.daily));
         assert_eq!(bot.tick_at(utc("2026-05-04T08:00:00Z")).await.posted, 0);
-        let posts = bot
-            .db
-            .store
-            .posts_for(GuildId(team.guild.id))
-            .await
-            .unwrap();
+        let posts = bot.posts_of(team.guild.id).await;
         let failure = posts[0].failure.clone().unwrap_or_default();
         assert!(
             failure.contains("busy or unreachable") && failure.contains("502"),

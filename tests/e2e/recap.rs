@@ -494,12 +494,7 @@ async fn after_downtime_the_recap_follows_the_daily_posts_catch_up_rules() {
     let report = bot.tick_at(utc("2026-06-05T18:00:00Z")).await;
     assert_eq!(report.recaps, 0);
     assert!(recaps(&bot, team.daily).is_empty());
-    let posts = bot
-        .db
-        .store
-        .posts_for(GuildId(team.guild.id))
-        .await
-        .unwrap();
+    let posts = bot.posts_of(team.guild.id).await;
     let recap_posts: Vec<_> = posts.iter().filter(|p| p.job == "recap").collect();
     assert_eq!(recap_posts.len(), 1);
     assert_eq!(

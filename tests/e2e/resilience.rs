@@ -363,7 +363,7 @@ async fn a_post_due_during_an_outage_goes_out_once_when_it_ends(mode: DbMode) {
         crate::daily::daily_posts(&bot.sandbox, channel).len(),
     );
     assert_eq!(crate::daily::daily_posts(&bot.sandbox, channel).len(), 1);
-    let posts = bot.db.store.posts_for(GuildId(guild.id)).await.unwrap();
+    let posts = bot.posts_of(guild.id).await;
     assert_eq!(posts.len(), 1, "{posts:?}");
     assert_eq!(posts[0].status, "sent");
     bot.finish().await;
