@@ -91,7 +91,7 @@ async fn run(backend: &str, database_url: &str) -> anyhow::Result<()> {
         (due - chrono::Utc::now().timestamp_millis()).max(0) as u64 + 50,
     ))
     .await;
-    running.dispatcher.tick().await?;
+    running.tick().await?;
     let thread = sandbox
         .threads()
         .first()

@@ -261,7 +261,7 @@ async fn daily_week(
         let at = london(date, 9, 0);
         stage.clock.set(at);
         let running = stage.running.as_ref().context("the bot is running")?;
-        running.dispatcher.tick().await?;
+        running.tick().await?;
         let messages = stage.sandbox.channel_messages(channel.id);
         for message in &messages[seen..] {
             writeln!(
@@ -330,7 +330,7 @@ impl Stage<'_> {
         self.clock.set(london(friday, 16, 0));
         let before = self.sandbox.channel_messages(channel_id).len();
         let running = self.running.as_ref().context("the bot is running")?;
-        running.dispatcher.tick().await?;
+        running.tick().await?;
         let messages = self.sandbox.channel_messages(channel_id);
         writeln!(
             self.out,
@@ -455,7 +455,7 @@ impl Stage<'_> {
     async fn tick_at(&mut self, at: DateTime<Utc>) -> anyhow::Result<()> {
         self.clock.set(at);
         let running = self.running.as_ref().context("the bot is running")?;
-        running.dispatcher.tick().await?;
+        running.tick().await?;
         Ok(())
     }
 

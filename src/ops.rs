@@ -15,7 +15,9 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 
 use crate::fleet::Fleet;
+use crate::jobs::TickReport;
 use crate::store::Store;
+use crate::wins::Recorded;
 
 /// Counters and gauges the bot keeps while it runs. Cheap atomics: incremented from any task.
 #[derive(Debug, Default)]
@@ -58,6 +60,25 @@ pub struct ShardStatus {
 impl Metrics {
     pub fn incr(counter: &AtomicU64) {
         counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts what a scheduler pass reports having done: the jobs count nothing themselves.
+    pub fn count_pass(&self, report: &TickReport) {
+        let add = |counter: &AtomicU64, n: usize| {
+            counter.fetch_add(n as u64, Ordering::Relaxed);
+        };
+        add(&self.posts_sent, report.delivered);
+        add(&self.posts_failed, report.delivery_failures);
+        add(&self.lost_answers_confirmed, report.lost_answers_confirmed);
+        add(&self.dms_sent, report.dms_sent);
+        add(&self.claims_taken_over, report.taken_over);
+    }
+
+    /// Counts a win that was stored (not one refused or not collected).
+    pub fn count_win(&self, recorded: &Recorded) {
+        if matches!(recorded, Recorded::Stored(_)) {
+            Metrics::incr(&self.wins_recorded);
+        }
     }
 
     /// Prometheus text exposition format, version 0.0.4.

@@ -9,13 +9,11 @@
 //! no announcement (and a process that stops hears every server again when it reconnects).
 
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use tokio::sync::mpsc;
 
 use crate::clock::Clock;
-use crate::ops::Metrics;
 use crate::store::{ServerChange, Store};
 
 /// At most this many changes go into one transaction.
@@ -34,15 +32,15 @@ impl ServerRoll {
     pub fn start(
         store: Store,
         clock: Arc<dyn Clock>,
-        metrics: Arc<Metrics>,
         default_timezone: String,
+        server_count: impl Fn(u64) + Send + Sync + 'static,
     ) -> (Self, tokio::task::JoinHandle<()>) {
         let (changes, queue) = mpsc::unbounded_channel();
         let writer = Writer {
             store,
             clock,
-            metrics,
             default_timezone,
+            server_count: Box::new(server_count),
         };
         (Self { changes }, tokio::spawn(writer.run(queue)))
     }
@@ -59,8 +57,9 @@ impl ServerRoll {
 struct Writer {
     store: Store,
     clock: Arc<dyn Clock>,
-    metrics: Arc<Metrics>,
     default_timezone: String,
+    /// Told how many servers the bot is in after each batch (the edge keeps the gauge).
+    server_count: Box<dyn Fn(u64) + Send + Sync>,
 }
 
 impl Writer {
@@ -107,7 +106,7 @@ impl Writer {
             }
         }
         if let Ok(count) = self.store.active_server_count().await {
-            self.metrics.servers.store(count as u64, Ordering::Relaxed);
+            (self.server_count)(count as u64);
         }
     }
 }
@@ -117,6 +116,7 @@ mod tests {
     use super::*;
     use crate::clock::SystemClock;
     use crate::ids::{GuildId, MemberId};
+    use std::sync::atomic::{AtomicU64, Ordering};
 
     async fn store() -> (tempfile::TempDir, Store) {
         let dir = tempfile::tempdir().unwrap();
@@ -143,12 +143,15 @@ mod tests {
     #[tokio::test]
     async fn a_burst_of_servers_is_all_recorded_in_order_with_leaves_applied_after_joins() {
         let (_dir, store) = store().await;
-        let metrics = Arc::new(Metrics::default());
+        let counted = Arc::new(AtomicU64::new(0));
         let (roll, writer) = ServerRoll::start(
             store.clone(),
             Arc::new(SystemClock),
-            metrics.clone(),
             "Europe/London".into(),
+            {
+                let counted = counted.clone();
+                move |count| counted.store(count, Ordering::Relaxed)
+            },
         );
         for id in 1..=1_200 {
             roll.record(joined(id, &format!("Team {id}")));
@@ -182,7 +185,7 @@ mod tests {
                 .timezone,
             "Europe/London"
         );
-        assert_eq!(metrics.servers.load(Ordering::Relaxed), 1_199);
+        assert_eq!(counted.load(Ordering::Relaxed), 1_199);
     }
 
     #[tokio::test]
@@ -192,12 +195,8 @@ mod tests {
         let url = format!("sqlite://{}", dir.path().join("roll.db").display());
         let mut locker = sqlx::SqliteConnection::connect(&url).await.unwrap();
         locker.execute("BEGIN EXCLUSIVE").await.unwrap();
-        let (roll, writer) = ServerRoll::start(
-            store.clone(),
-            Arc::new(SystemClock),
-            Arc::new(Metrics::default()),
-            "UTC".into(),
-        );
+        let (roll, writer) =
+            ServerRoll::start(store.clone(), Arc::new(SystemClock), "UTC".into(), |_| {});
         roll.record(joined(1, "Rosewood"));
         drop(roll);
         // Long enough for several refused writes (each waits out the 100 ms busy timeout).

@@ -9,12 +9,13 @@ use anyhow::Context as _;
 use crate::acts::Catalogue;
 use crate::checkins::Checkins;
 use crate::clock::Clock;
+use crate::daily::DailyAdmin;
 use crate::discord::delivery::{DiscordDelivery, Pacer};
 use crate::discord::{Bot, BotState};
 use crate::fleet::{self, Fleet};
 use crate::ideas::Ideas;
+use crate::jobs::{Dispatcher, DispatcherSettings, TickReport};
 use crate::ops::{self, Metrics};
-use crate::schedule::{DailyAdmin, Dispatcher, DispatcherSettings};
 use crate::server_roll::ServerRoll;
 use crate::settings::Settings;
 use crate::store::{Store, SyncReport};
@@ -145,8 +146,15 @@ impl Application {
         let (servers, _servers_writer) = ServerRoll::start(
             self.store.clone(),
             self.clock.clone(),
-            self.metrics.clone(),
             settings.schedule.default_timezone.clone(),
+            {
+                let metrics = self.metrics.clone();
+                move |count| {
+                    metrics
+                        .servers
+                        .store(count, std::sync::atomic::Ordering::Relaxed)
+                }
+            },
         );
         let state = Arc::new(BotState {
             store: self.store.clone(),
@@ -154,7 +162,6 @@ impl Application {
             wins: Wins::new(
                 self.store.clone(),
                 self.clock.clone(),
-                self.metrics.clone(),
                 settings.privacy.max_wins_per_hour,
             ),
             daily: DailyAdmin::new(
@@ -191,7 +198,6 @@ impl Application {
                 self.store.clone(),
                 self.clock.clone(),
                 Arc::new(delivery),
-                self.metrics.clone(),
                 DispatcherSettings {
                     grace: chrono::Duration::minutes(i64::from(settings.schedule.grace_minutes)),
                     batch: i64::from(settings.schedule.batch),
@@ -227,6 +233,7 @@ impl Application {
         let scheduler_task = (settings.schedule.tick_seconds > 0).then(|| {
             tokio::spawn(run_scheduler(
                 dispatcher.clone(),
+                self.metrics.clone(),
                 self.clock.clone(),
                 std::time::Duration::from_secs(settings.schedule.tick_seconds),
                 {
@@ -286,7 +293,7 @@ impl Application {
 pub struct Running {
     pub store: Store,
     pub metrics: Arc<Metrics>,
-    /// The scheduled-post dispatcher; tests call `tick` on it directly with a driven clock.
+    /// The scheduled jobs; tests run a pass with [`Running::tick`] and a driven clock.
     pub dispatcher: Arc<Dispatcher>,
     scheduler_task: Option<tokio::task::JoinHandle<()>>,
     shard_manager: Arc<poise::serenity_prelude::ShardManager>,
@@ -312,6 +319,12 @@ pub struct StopReport {
 }
 
 impl Running {
+    /// One scheduler pass at the clock's time, counted in the metrics as the scheduler's own
+    /// passes are (the demo and tests drive the clock and call this).
+    pub async fn tick(&self) -> Result<TickReport, crate::store::StoreError> {
+        scheduler_pass(&self.dispatcher, &self.metrics).await
+    }
+
     /// Stops gracefully: claims nothing new, lets the pass under way finish what it claimed
     /// (at most `schedule.stop_timeout_seconds`), hands back whatever is still unsent so any
     /// process takes it over at once, closes the gateway normally (close code 1000), stops
@@ -413,11 +426,23 @@ fn pass_deadline(settings: &Settings, requests_per_second: u32) -> std::time::Du
         + std::time::Duration::from_secs_f64(sending)
 }
 
+/// One pass of the scheduled jobs, counted in the metrics from what it reports (the jobs
+/// count nothing themselves). The scheduler and [`Running::tick`] both go through here.
+async fn scheduler_pass(
+    dispatcher: &Dispatcher,
+    metrics: &Metrics,
+) -> Result<TickReport, crate::store::StoreError> {
+    let report = dispatcher.tick().await?;
+    metrics.count_pass(&report);
+    Ok(report)
+}
+
 /// Runs the dispatcher: a pass now, then again when the next post is due or after `longest`,
 /// whichever comes first (settings changed by admins are picked up by the next pass). Each
 /// pass gets `deadline()` as it starts.
 async fn run_scheduler(
     dispatcher: Arc<Dispatcher>,
+    metrics: Arc<Metrics>,
     clock: Arc<dyn Clock>,
     longest: std::time::Duration,
     deadline: impl Fn() -> std::time::Duration,
@@ -428,7 +453,7 @@ async fn run_scheduler(
             return;
         }
         let deadline = deadline();
-        match tokio::time::timeout(deadline, dispatcher.tick()).await {
+        match tokio::time::timeout(deadline, scheduler_pass(&dispatcher, &metrics)).await {
             Ok(Ok(report)) if report != Default::default() => {
                 tracing::info!(?report, "scheduler pass")
             }

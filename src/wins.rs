@@ -5,7 +5,6 @@ use std::sync::Arc;
 
 use crate::clock::Clock;
 use crate::ids::{ActId, ChannelId, GuildId, MemberId, MessageId, PostId, WinId};
-use crate::ops::Metrics;
 use crate::store::{MemberPrefs, NewWin, Store, StoreError, WinRecord};
 
 /// Who may see a win.
@@ -112,21 +111,14 @@ pub struct Reply<'a> {
 pub struct Wins {
     store: Store,
     clock: Arc<dyn Clock>,
-    metrics: Arc<Metrics>,
     max_per_hour: u32,
 }
 
 impl Wins {
-    pub fn new(
-        store: Store,
-        clock: Arc<dyn Clock>,
-        metrics: Arc<Metrics>,
-        max_per_hour: u32,
-    ) -> Wins {
+    pub fn new(store: Store, clock: Arc<dyn Clock>, max_per_hour: u32) -> Wins {
         Wins {
             store,
             clock,
-            metrics,
             max_per_hour,
         }
     }
@@ -173,7 +165,6 @@ impl Wins {
                 now,
             )
             .await?;
-        Metrics::incr(&self.metrics.wins_recorded);
         Ok(Recorded::Stored(id))
     }
 

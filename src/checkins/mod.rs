@@ -1,7 +1,7 @@
 //! Informal check-ins for care teams, without Discord: scheduled check-ins with a warm prompt
 //! and an anonymous pulse, support signposting, buddy pairing, shift-aware quiet hours for
 //! direct messages. The Discord side renders what these functions return; the dispatcher
-//! (`schedule::dispatcher::checkins`) runs the timed parts.
+//! (`jobs`) runs the timed parts.
 
 pub mod content;
 pub mod pairing;

@@ -90,8 +90,8 @@ pub fn is_database_trouble(error: &Error) -> bool {
                 Some(crate::checkins::CheckinError::Store(e)) if e.is_unavailable()
             )
             || matches!(
-                cause.downcast_ref::<crate::schedule::AdminError>(),
-                Some(crate::schedule::AdminError::Store(e)) if e.is_unavailable()
+                cause.downcast_ref::<crate::daily::AdminError>(),
+                Some(crate::daily::AdminError::Store(e)) if e.is_unavailable()
             )
     })
 }

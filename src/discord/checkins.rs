@@ -11,8 +11,8 @@ use super::render::{notice, truncate};
 use super::{Data, Error, no_mentions};
 use crate::checkins::{CheckinError, Feeling, PulseAnswered, PulseResult, SupportView};
 use crate::ids::{GuildId, MemberId, RunId};
+use crate::jobs::CheckinPost;
 use crate::ops::Metrics;
-use crate::schedule::CheckinPost;
 
 /// A warm, neutral colour: nothing about a check-in should look like an alert.
 const CHECKIN_COLOUR: serenity::Colour = serenity::Colour::new(0x7BA7BC);

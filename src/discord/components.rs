@@ -252,6 +252,7 @@ async fn did_it_form(
                     text.as_deref(),
                 )
                 .await?;
+            data.metrics.count_win(&recorded);
             match recorded {
                 Recorded::Stored(win_id)
                     if text.as_deref().is_some_and(|t| !t.trim().is_empty()) =>

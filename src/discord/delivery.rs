@@ -11,8 +11,8 @@ use tokio::time::Instant;
 
 use super::render;
 use crate::ids::{ChannelId, MessageId};
+use crate::jobs::{Deliver, Delivered, DeliveryError, DeliveryFuture, Outgoing};
 use crate::ops::Metrics;
-use crate::schedule::{Deliver, Delivered, DeliveryError, DeliveryFuture, Outgoing};
 
 /// Attempts at one request when Discord answers 429.
 const RATE_LIMIT_ATTEMPTS: u32 = 5;

@@ -135,13 +135,8 @@ async fn confirm_own_message(data: &Data, message: &serenity::Message) {
     let Some(serenity::Nonce::String(nonce)) = &message.nonce else {
         return;
     };
-    match crate::schedule::confirm_delivery(
-        &data.store,
-        nonce,
-        message.id.into(),
-        data.clock.now_ms(),
-    )
-    .await
+    match crate::jobs::confirm_delivery(&data.store, nonce, message.id.into(), data.clock.now_ms())
+        .await
     {
         Ok(true) => {
             crate::ops::Metrics::incr(&data.metrics.lost_answers_confirmed);
@@ -197,6 +192,9 @@ async fn collect_reply(
             text,
         })
         .await?;
+    if let Some(recorded) = &recorded {
+        data.metrics.count_win(recorded);
+    }
     if !matches!(recorded, Some(Recorded::Stored(_))) {
         return Ok(());
     }

@@ -22,9 +22,9 @@ use poise::serenity_prelude as serenity;
 use secrecy::ExposeSecret;
 
 use crate::clock::Clock;
+use crate::daily::DailyAdmin;
 use crate::ideas::Ideas;
 use crate::ops::Metrics;
-use crate::schedule::DailyAdmin;
 use crate::settings::Settings;
 use crate::store::Store;
 use crate::wins::Wins;

@@ -6,9 +6,10 @@ use poise::serenity_prelude as serenity;
 use super::component_id::ComponentId;
 use super::no_mentions;
 use crate::acts::{ActFilter, Size};
+use crate::daily::{AwarenessWeek, CAMPAIGN_HASHTAG};
 use crate::ids::{PostId, WinId};
+use crate::jobs::DailyPost;
 use crate::recap::Recap;
-use crate::schedule::{AwarenessWeek, CAMPAIGN_HASHTAG, DailyPost};
 use crate::store::{StoredAct, WinRecord};
 use crate::wins::Visibility;
 

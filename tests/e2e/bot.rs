@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use smallacts::clock::ManualClock;
+use smallacts::jobs::TickReport;
 use smallacts::sandbox::{HttpPath, Sandbox, SandboxOptions};
-use smallacts::schedule::TickReport;
 use smallacts::settings::{DatabaseUrl, Settings};
 use smallacts::startup::{Application, Running};
 
@@ -92,12 +92,16 @@ impl TestBot {
         report
     }
 
+    /// The running bot's scheduled jobs.
+    pub fn dispatcher(&self) -> &smallacts::jobs::Dispatcher {
+        &self.running.as_ref().expect("running").dispatcher
+    }
+
     /// One scheduler pass at the clock's time.
     pub async fn tick(&self) -> TickReport {
         self.running
             .as_ref()
             .expect("running")
-            .dispatcher
             .tick()
             .await
             .expect("tick")

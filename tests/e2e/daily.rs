@@ -927,3 +927,38 @@ async fn the_days_messages_all_go_out_before_any_of_their_threads() {
     assert_eq!(bot.sandbox.threads().len(), 5);
     bot.finish().await;
 }
+
+/// Every kind of post a job claims has exactly one job that owns it, so recovery can rebuild
+/// and finish any post left unsettled by a crash; and the jobs run in the order that puts the
+/// day's acts first and retention last.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_kind_of_post_has_one_job_to_finish_it_and_the_days_acts_run_first() {
+    use smallacts::daily::{CLOSING_JOB, DAILY_JOB, KICKOFF_JOB};
+    use smallacts::ids::CheckinId;
+    use smallacts::jobs::{BUDDY_ROUND_JOB, PULSE_RESULTS_JOB, RECAP_JOB, checkin_job};
+
+    let bot = TestBot::start().await;
+    let dispatcher = bot.dispatcher();
+    for post_job in [
+        DAILY_JOB,
+        KICKOFF_JOB,
+        CLOSING_JOB,
+        RECAP_JOB,
+        &checkin_job(CheckinId(7)),
+        PULSE_RESULTS_JOB,
+        BUDDY_ROUND_JOB,
+    ] {
+        let owners = dispatcher.owners_of(post_job);
+        assert_eq!(owners.len(), 1, "{post_job}: {owners:?}");
+    }
+    assert!(dispatcher.owners_of("no-such-job").is_empty());
+    let names = dispatcher.job_names();
+    assert_eq!(names.first(), Some(&"daily act"), "{names:?}");
+    assert_eq!(names.last(), Some(&"retention"), "{names:?}");
+    let position = |name: &str| names.iter().position(|n| *n == name).unwrap();
+    assert!(
+        position("recovery") < position("deferred threads"),
+        "{names:?}"
+    );
+    bot.finish().await;
+}

@@ -1,7 +1,8 @@
 //! The bot's top-level modules import one another in one direction: no module reaches, through
 //! any chain of `crate::` paths, back to itself. Read from the source as text, comments left
 //! out; a failure names the cycle. (Issue 13: `settings`, `store`, `checkins`, `schedule` and
-//! `ops` once formed one.)
+//! `ops` once formed one.) And each module sits in one layer of [`LAYERS`], importing only
+//! from its own layer and those below.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -92,10 +93,102 @@ fn the_modules_import_one_another_in_one_direction() {
         .collect();
     assert!(cycles.is_empty(), "module cycles: {cycles:#?}");
     // The leaves stay leaves.
-    for leaf in ["calendar", "clock", "ids", "shards"] {
+    for leaf in ["calendar", "clock", "ids", "shards", "echo", "invite"] {
         let uses: Vec<_> = graph[leaf].iter().filter(|m| *m != "echo").collect();
         assert!(uses.is_empty(), "{leaf} imports {uses:?}");
     }
+}
+
+/// The layers, lowest first, as CONTRIBUTING.md maps them. A module may import modules of its
+/// own layer or of the layers below it, never above.
+const LAYERS: &[(&str, &[&str])] = &[
+    (
+        "foundations: plain values and rules, no I/O",
+        &[
+            "ids", "clock", "echo", "shards", "invite", "calendar", "settings", "acts",
+        ],
+    ),
+    ("the store: the only place with SQL", &["store"]),
+    (
+        "the domain: what the bot knows how to do, without Discord",
+        &[
+            "daily",
+            "checkins",
+            "recap",
+            "wins",
+            "ideas",
+            "fleet",
+            "server_roll",
+        ],
+    ),
+    ("the jobs: everything done on a clock", &["jobs"]),
+    (
+        "the edge: Discord, the process, operators, the demo",
+        &["discord", "ops", "startup", "telemetry", "demo", "sandbox"],
+    ),
+];
+
+/// Where a module sits in [`LAYERS`].
+fn layer_of(module: &str) -> Option<usize> {
+    LAYERS
+        .iter()
+        .position(|(_, modules)| modules.contains(&module))
+}
+
+/// Each import that points up the layers, as "from (layer) -> to (layer)".
+fn upward_imports(graph: &BTreeMap<String, BTreeSet<String>>) -> Vec<String> {
+    let mut upward = Vec::new();
+    for (module, uses) in graph {
+        let Some(from) = layer_of(module) else {
+            continue;
+        };
+        for used in uses {
+            if let Some(to) = layer_of(used)
+                && to > from
+            {
+                upward.push(format!(
+                    "{module} ({}) -> {used} ({})",
+                    LAYERS[from].0, LAYERS[to].0
+                ));
+            }
+        }
+    }
+    upward
+}
+
+#[test]
+fn every_module_has_a_layer_and_imports_only_its_own_or_lower_ones() {
+    let graph = module_graph();
+    let unplaced: Vec<&String> = graph.keys().filter(|m| layer_of(m).is_none()).collect();
+    assert!(
+        unplaced.is_empty(),
+        "modules without a layer (add them to LAYERS here and to CONTRIBUTING.md): {unplaced:?}"
+    );
+    let upward = upward_imports(&graph);
+    assert!(
+        upward.is_empty(),
+        "imports that point up the layers: {upward:#?}"
+    );
+}
+
+#[test]
+fn an_import_up_the_layers_is_found_when_there_is_one() {
+    let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    graph
+        .entry("store".into())
+        .or_default()
+        .insert("jobs".into());
+    graph
+        .entry("jobs".into())
+        .or_default()
+        .insert("store".into());
+    assert_eq!(
+        upward_imports(&graph).len(),
+        1,
+        "{:?}",
+        upward_imports(&graph)
+    );
+    assert!(upward_imports(&graph)[0].starts_with("store (the store"));
 }
 
 #[test]

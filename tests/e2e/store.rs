@@ -407,8 +407,7 @@ async fn two_processes_never_post_the_same_slot_twice(db: TestDb) {
 
     use smallacts::calendar::Schedule;
     use smallacts::clock::ManualClock;
-    use smallacts::ops::Metrics;
-    use smallacts::schedule::{
+    use smallacts::jobs::{
         Deliver, Delivered, DeliveryFuture, Dispatcher, DispatcherSettings, Outgoing,
     };
     use smallacts::store::DailyChange;
@@ -461,7 +460,6 @@ async fn two_processes_never_post_the_same_slot_twice(db: TestDb) {
             store,
             clock.clone(),
             delivered.clone(),
-            Arc::new(Metrics::default()),
             DispatcherSettings {
                 grace: chrono::Duration::hours(2),
                 batch: 500,

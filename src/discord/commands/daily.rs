@@ -4,8 +4,8 @@ use poise::serenity_prelude as serenity;
 
 use super::{ensure_server, guild, private, private_embed};
 use crate::calendar::timezone_suggestions;
+use crate::daily::{AdminError, DailySummary, SizePlan};
 use crate::discord::{Context, Error};
-use crate::schedule::{AdminError, DailySummary, SizePlan};
 use crate::store::DailyChange;
 
 /// Answers with the outcome of an admin change: what will happen next, or what to fix.

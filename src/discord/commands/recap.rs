@@ -6,9 +6,9 @@ use poise::serenity_prelude as serenity;
 
 use super::{guild, private};
 use crate::calendar::parse_timezone;
+use crate::daily::AdminError;
 use crate::discord::{Context, Error, render};
 use crate::recap;
-use crate::schedule::AdminError;
 
 /// The server's name and time zone, or what to do first.
 async fn server(ctx: Context<'_>) -> Result<Result<(String, chrono_tz::Tz), String>, Error> {

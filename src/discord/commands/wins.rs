@@ -55,6 +55,7 @@ pub async fn win(
             message_id: None,
         })
         .await?;
+    ctx.data().metrics.count_win(&recorded);
     let answer = match recorded {
         Recorded::Stored(_) => {
             format!(

@@ -1,19 +1,17 @@
-//! The daily act of connection, without Discord: which size it is (`plan`), the dispatcher
-//! that posts it exactly once, and the admin operations behind `/daily`. When it fires is
-//! `calendar`'s business.
+//! The daily act of connection, without Discord: which size it is (`plan`), which act a day
+//! gets (`choice`), and the admin operations behind `/daily` and `/recap setup`. When it fires
+//! is `calendar`'s business; posting it is the daily job's (`jobs`).
 
-mod dispatcher;
+mod choice;
 pub mod plan;
 
 use std::sync::Arc;
 
 use chrono::NaiveDate;
 
-pub use dispatcher::{
-    BUDDY_ROUND_JOB, CHECKIN_JOB_PREFIX, CLOSING_JOB, CheckinPost, Confirmation, DAILY_JOB,
-    DailyPost, Deliver, Delivered, DeliveryError, DeliveryFuture, Dispatcher, DispatcherSettings,
-    KICKOFF_JOB, Outgoing, PULSE_RESULTS_JOB, RECAP_JOB, TickReport, awareness_week, checkin_job,
-    checkin_thread_name, choose_for_day, confirm_delivery, wins_thread_name,
+pub use choice::{
+    CLOSING_JOB, DAILY_JOB, KICKOFF_JOB, awareness_week, choose_for_day, week_bounds_ms,
+    wins_thread_name,
 };
 pub use plan::{AwarenessWeek, CAMPAIGN_HASHTAG, SizePlan};
 

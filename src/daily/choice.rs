@@ -1,0 +1,102 @@
+//! Which act a server's day gets, and the campaign week around it: pure rules, shared by the
+//! daily job (which posts it) and `/daily preview` (which shows what will be posted).
+
+use std::collections::HashSet;
+
+use chrono::NaiveDate;
+use chrono_tz::Tz;
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+
+use super::plan::{AwarenessWeek, SizePlan};
+use crate::acts::{
+    ActFilter, Setting, choose_fresh, current_round, split_tags, stable_seed as seed,
+};
+use crate::calendar::resolve_local;
+use crate::store::{DailyConfig, StoredAct};
+
+/// The daily post's job name in the posts table.
+pub const DAILY_JOB: &str = "daily";
+/// Monday of Loneliness Awareness Week: the campaign's kick-off post.
+pub const KICKOFF_JOB: &str = "awareness-kickoff";
+/// Sunday of the week: the campaign's closing post.
+pub const CLOSING_JOB: &str = "awareness-closing";
+
+/// The name of the thread for a day's wins: "Wins — Mon 8 June".
+pub fn wins_thread_name(date: NaiveDate) -> String {
+    format!("Wins \u{2014} {}", date.format("%a %-d %B"))
+}
+
+/// The act for a server's day: the size from the plan (or the campaign's climb), the
+/// server's setting filter, and no repeat until every eligible act has been posted. The choice
+/// is seeded by (server, slot), so `/daily preview` shows what will really be posted.
+pub fn choose_for_day(
+    acts: &[StoredAct],
+    config: &DailyConfig,
+    date: NaiveDate,
+    week: Option<AwarenessWeek>,
+    slot: &str,
+    history: &[String],
+) -> Option<StoredAct> {
+    let plan = SizePlan::parse(&config.size_plan).unwrap_or(SizePlan::GentleWeek);
+    let size = match week {
+        Some(week) => week.size_for(date),
+        None => plan.size_for(date),
+    };
+    let settings: Vec<Setting> = split_tags(&config.setting_filter);
+    let fits = |act: &StoredAct| {
+        size.is_none_or(|s| act.act.size == s)
+            && (settings.is_empty() || settings.iter().any(|s| act.act.fits(*s)))
+    };
+    let eligible: Vec<crate::acts::Act> = acts
+        .iter()
+        .filter(|a| fits(a))
+        .map(|a| a.act.clone())
+        .collect();
+    let eligible_slugs: HashSet<&str> = eligible.iter().map(|a| a.slug.as_str()).collect();
+    let history: Vec<&str> = history.iter().map(String::as_str).collect();
+    let used = current_round(&history, &eligible_slugs);
+    let mut rng = StdRng::seed_from_u64(seed(config.guild_id, slot));
+    let pick = choose_fresh(&eligible, &ActFilter::default(), &used, &mut rng)?;
+    acts.iter().find(|a| a.act.slug == pick.act.slug).cloned()
+}
+
+/// The campaign week a server takes part in on `date`, if any.
+pub fn awareness_week(config: &DailyConfig, date: NaiveDate) -> Option<AwarenessWeek> {
+    if !config.awareness_week {
+        return None;
+    }
+    let overrides: Vec<AwarenessWeek> = config
+        .awareness_start
+        .as_deref()
+        .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+        .and_then(|d| AwarenessWeek::starting(d).ok())
+        .into_iter()
+        .collect();
+    AwarenessWeek::containing(date, &overrides)
+}
+
+/// The week's first and last instants in the server's zone, in milliseconds.
+pub fn week_bounds_ms(week: AwarenessWeek, tz: Tz) -> (i64, i64) {
+    let midnight = |date: NaiveDate| {
+        resolve_local(tz, date.and_time(chrono::NaiveTime::MIN)).timestamp_millis()
+    };
+    (
+        midnight(week.monday),
+        midnight(week.sunday() + chrono::Days::new(1)),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::GuildId;
+
+    #[test]
+    fn seeds_are_stable_and_differ_by_slot() {
+        let (one, two) = (GuildId(1), GuildId(2));
+        assert_eq!(seed(one, "2026-06-08"), seed(one, "2026-06-08"));
+        assert_ne!(seed(one, "2026-06-08"), seed(one, "2026-06-09"));
+        assert_ne!(seed(one, "2026-06-08"), seed(two, "2026-06-08"));
+    }
+}
