@@ -6,7 +6,8 @@
 use std::sync::Arc;
 
 use super::Job;
-use super::checkins::{BuddyRoundJob, CheckinJob, DirectMessagesJob, GoneQuietJob, PulseCloseJob};
+use super::buddies::{BuddyRoundJob, DirectMessagesJob, GoneQuietJob};
+use super::checkins::{CheckinJob, PulseCloseJob};
 use super::context::{DispatcherSettings, JobContext};
 use super::daily::DailyJob;
 use super::outgoing::Deliver;

@@ -9,6 +9,7 @@
 //! Discord, and nothing here counts metrics: a pass returns a [`TickReport`], and the edge
 //! counts from it.
 
+mod buddies;
 mod checkins;
 mod context;
 mod daily;
@@ -25,7 +26,8 @@ use std::pin::Pin;
 
 use chrono::{DateTime, Utc};
 
-pub use checkins::{BUDDY_ROUND_JOB, CHECKIN_JOB_PREFIX, PULSE_RESULTS_JOB, checkin_job};
+pub use buddies::BUDDY_ROUND_JOB;
+pub use checkins::{CHECKIN_JOB_PREFIX, PULSE_RESULTS_JOB, checkin_job};
 pub use context::{DispatcherSettings, JobContext, MAX_ATTEMPTS};
 pub use dispatcher::Dispatcher;
 pub use outgoing::{
