@@ -44,6 +44,7 @@ async fn main() -> anyhow::Result<()> {
         .envs(sandbox.bot_env(path))
         .env("DATABASE_URL", &url)
         .env("SMALLACTS__HTTP__LISTEN", "")
+        .env("SMALLACTS__WEB__LISTEN", "")
         .env("SMALLACTS__LOG__LEVEL", "warn")
         .env(
             "SMALLACTS__DISCORD__REQUESTS_PER_SECOND",

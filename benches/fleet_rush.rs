@@ -34,6 +34,7 @@ fn start(sandbox: &Sandbox, url: &str, range: &str) -> anyhow::Result<common::Sa
         .envs(sandbox.bot_env(HttpPath::Production))
         .env("DATABASE_URL", url)
         .env("SMALLACTS__HTTP__LISTEN", "")
+        .env("SMALLACTS__WEB__LISTEN", "")
         .env("SMALLACTS__LOG__LEVEL", "warn")
         .env("SMALLACTS__DISCORD__SHARDS", SHARDS.to_string())
         .env("SMALLACTS__DISCORD__SHARD_RANGE", range)

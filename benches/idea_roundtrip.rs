@@ -64,6 +64,7 @@ async fn main() -> anyhow::Result<()> {
             format!("sqlite://{}", dir.path().join("bench.db").display()),
         )
         .env("SMALLACTS__HTTP__LISTEN", "")
+        .env("SMALLACTS__WEB__LISTEN", "")
         .env("SMALLACTS__LOG__LEVEL", "warn")
         .stdin(Stdio::null())
         .stdout(Stdio::null())

@@ -49,6 +49,7 @@ async fn run(backend: &str, database_url: &str) -> anyhow::Result<()> {
     sandbox.configure(&mut settings, common::http_path());
     settings.discord.message_content_intent = true;
     settings.http.listen = String::new();
+    settings.web.listen = String::new();
     settings.schedule.tick_seconds = 0;
     settings.privacy.acknowledge_emoji = String::new();
     settings.privacy.max_wins_per_hour = 1_000_000;

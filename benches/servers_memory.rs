@@ -34,6 +34,7 @@ async fn main() -> anyhow::Result<()> {
         .envs(sandbox.bot_env(HttpPath::Production))
         .env("DATABASE_URL", &database.url)
         .env("SMALLACTS__HTTP__LISTEN", "")
+        .env("SMALLACTS__WEB__LISTEN", "")
         .env("SMALLACTS__LOG__LEVEL", "warn")
         .env("SMALLACTS__DISCORD__SHARDS", shards.to_string())
         .stdin(Stdio::null())

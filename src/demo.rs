@@ -50,6 +50,7 @@ pub async fn run(out: &mut (dyn Write + Send), options: DemoOptions) -> anyhow::
     // Production's HTTP path: serenity's own rate limiter, HTTPS to discord.com (the fake).
     sandbox.configure(&mut settings, HttpPath::Production);
     settings.http.listen = String::new();
+    settings.web.listen = String::new();
     // The demo drives the scheduler itself, with a clock it moves through the week.
     settings.schedule.tick_seconds = 0;
     let start = london(options.monday().pred_opt().expect("a date"), 18, 0);

@@ -25,6 +25,7 @@ pub struct Settings {
     pub discord: DiscordSettings,
     pub database: DatabaseSettings,
     pub http: HttpSettings,
+    pub web: WebSettings,
     pub log: LogSettings,
     pub catalogue: CatalogueSettings,
     pub schedule: ScheduleSettings,
@@ -86,6 +87,15 @@ pub struct DatabaseSettings {
 #[serde(deny_unknown_fields)]
 pub struct HttpSettings {
     pub listen: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebSettings {
+    pub listen: String,
+    pub public_url: String,
+    pub requests_per_minute: u32,
+    pub trust_forwarded_for: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -306,6 +316,30 @@ impl Settings {
                 ),
             );
         }
+        if !self.web.listen.is_empty() && self.web.listen.parse::<SocketAddr>().is_err() {
+            problem(
+                "web.listen",
+                format!(
+                    "{:?} is not an address; use IP:PORT such as 127.0.0.1:8081, or \"\" to turn the impact page off",
+                    self.web.listen
+                ),
+            );
+        }
+        if !self.web.public_url.is_empty()
+            && !url::Url::parse(&self.web.public_url)
+                .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+        {
+            problem(
+                "web.public_url",
+                format!(
+                    "{:?} is not a web address; use one such as https://impact.example.org, or \"\" for http:// and web.listen",
+                    self.web.public_url
+                ),
+            );
+        }
+        if self.web.requests_per_minute == 0 {
+            problem("web.requests_per_minute", "must be at least 1".into());
+        }
         if self
             .schedule
             .default_timezone
@@ -460,6 +494,23 @@ impl Settings {
     /// The HTTP address for /healthz and /metrics, if turned on.
     pub fn http_listen(&self) -> Option<SocketAddr> {
         self.http.listen.parse().ok()
+    }
+
+    /// The impact page's address, if turned on.
+    pub fn web_listen(&self) -> Option<SocketAddr> {
+        self.web.listen.parse().ok()
+    }
+
+    /// Where impact links begin, without a trailing slash: `web.public_url`, else http:// and
+    /// the address the page listens on (`listening`, which may differ from `web.listen` when
+    /// that asked for port 0).
+    pub fn web_base_url(&self, listening: Option<SocketAddr>) -> Option<String> {
+        if !self.web.public_url.is_empty() {
+            return Some(self.web.public_url.trim_end_matches('/').to_owned());
+        }
+        listening
+            .or(self.web_listen())
+            .map(|addr| format!("http://{addr}"))
     }
 
     /// The check-in prompt bank, if one replaces the built-in one.

@@ -57,6 +57,7 @@ pub struct Application {
     pub sync: SyncReport,
     pub checkins: Arc<Checkins>,
     ops_listener: Option<tokio::net::TcpListener>,
+    web_listener: Option<tokio::net::TcpListener>,
 }
 
 impl Application {
@@ -91,6 +92,12 @@ impl Application {
             })?),
             None => None,
         };
+        let web_listener = match settings.web_listen() {
+            Some(addr) => Some(ops::bind(addr).await.with_context(|| {
+                format!("cannot listen on {addr} (web.listen) for the impact page; choose a free port or set it to \"\"")
+            })?),
+            None => None,
+        };
         Ok(Application {
             settings,
             store,
@@ -100,7 +107,13 @@ impl Application {
             sync,
             checkins,
             ops_listener,
+            web_listener,
         })
+    }
+
+    /// The address the impact page listens on, if on.
+    pub fn web_addr(&self) -> Option<SocketAddr> {
+        self.web_listener.as_ref().and_then(|l| l.local_addr().ok())
     }
 
     /// The address the operator endpoints listen on, if on.
@@ -141,6 +154,21 @@ impl Application {
                 fleet.clone(),
             ))
         });
+        let web_base = self.settings.web_base_url(self.web_addr());
+        let web_task = self.web_listener.take().map(|listener| {
+            if let Ok(addr) = listener.local_addr() {
+                tracing::info!(%addr, "serving the impact page");
+            }
+            tokio::spawn(crate::web::serve(
+                listener,
+                crate::web::WebState::new(
+                    self.store.clone(),
+                    self.clock.clone(),
+                    self.checkins.config.min_answers,
+                    &self.settings.web,
+                ),
+            ))
+        });
         let settings = Arc::new(self.settings);
         // Its writer ends when the bot's state is dropped, after the last queued change.
         let (servers, _servers_writer) = ServerRoll::start(
@@ -170,6 +198,8 @@ impl Application {
                 settings.schedule.default_timezone.clone(),
             ),
             checkins: self.checkins.clone(),
+            impact_links: crate::impact::ImpactLinks::new(self.store.clone(), self.clock.clone()),
+            web_base,
             servers,
             metrics: self.metrics.clone(),
             clock: self.clock.clone(),
@@ -179,6 +209,9 @@ impl Application {
             Ok(bot) => bot,
             Err(error) => {
                 if let Some(task) = ops_task {
+                    task.abort();
+                }
+                if let Some(task) = web_task {
                     task.abort();
                 }
                 if let Err(leaving) = fleet.leave().await {
@@ -259,6 +292,7 @@ impl Application {
             shard_manager,
             bot_task,
             ops_task,
+            web_task,
             shards_task,
             scheduler_task,
             fleet,
@@ -299,6 +333,8 @@ pub struct Running {
     shard_manager: Arc<poise::serenity_prelude::ShardManager>,
     bot_task: tokio::task::JoinHandle<anyhow::Result<()>>,
     ops_task: Option<tokio::task::JoinHandle<()>>,
+    /// The impact page's server.
+    web_task: Option<tokio::task::JoinHandle<()>>,
     /// Keeps [`Metrics::shards`] current.
     shards_task: tokio::task::JoinHandle<()>,
     /// This process in the fleet, and the heartbeat that keeps its share up to date.
@@ -373,6 +409,9 @@ impl Running {
             bot_task.abort();
         }
         if let Some(task) = self.ops_task {
+            task.abort();
+        }
+        if let Some(task) = self.web_task {
             task.abort();
         }
         self.shards_task.abort();

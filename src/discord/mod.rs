@@ -36,6 +36,10 @@ pub struct BotState {
     pub wins: Wins,
     pub daily: DailyAdmin,
     pub checkins: Arc<crate::checkins::Checkins>,
+    /// Private links to the impact page.
+    pub impact_links: crate::impact::ImpactLinks,
+    /// Where impact links begin (`None`: the page is turned off).
+    pub web_base: Option<String>,
     /// Servers joined and left, written in batches.
     pub servers: crate::server_roll::ServerRoll,
     pub metrics: Arc<Metrics>,

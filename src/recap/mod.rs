@@ -2,6 +2,7 @@
 //! week (never a ranking of people), and weekly figures that name no one.
 
 pub mod chart;
+mod impact_interim;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write as _;
@@ -15,6 +16,7 @@ use crate::ids::{GuildId, MemberId};
 use crate::store::{RangeWin, Store, StoreError};
 
 pub use chart::{Chart, DayCounts};
+pub use impact_interim::{Impact, ImpactWeek, impact};
 
 /// Quotes at most in a recap.
 const MAX_QUOTES: usize = 5;

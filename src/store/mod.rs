@@ -11,6 +11,7 @@ mod checkins;
 mod daily;
 mod fleet;
 mod ids;
+mod links;
 mod posts;
 mod recap;
 mod schema;

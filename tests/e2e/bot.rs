@@ -16,6 +16,8 @@ pub struct TestBot {
     pub sandbox: Sandbox,
     pub db: TestDb,
     pub ops_addr: Option<SocketAddr>,
+    /// Where the impact page listens.
+    pub web_addr: Option<SocketAddr>,
     /// The bot's clock: tests move it and run the scheduler by hand.
     pub clock: Arc<ManualClock>,
     settings: Settings,
@@ -54,6 +56,7 @@ impl TestBot {
         settings.database.url = DatabaseUrl::new(db.url.clone());
         sandbox.configure(&mut settings, path);
         settings.http.listen = "127.0.0.1:0".into();
+        settings.web.listen = "127.0.0.1:0".into();
         settings.schedule.tick_seconds = 0;
         configure(&mut settings);
         if let Ok(filter) = std::env::var("SMALLACTS_TEST_LOG") {
@@ -64,6 +67,7 @@ impl TestBot {
             sandbox,
             db,
             ops_addr: None,
+            web_addr: None,
             clock,
             settings,
             running: None,
@@ -77,6 +81,7 @@ impl TestBot {
             .await
             .expect("build app");
         self.ops_addr = app.ops_addr();
+        self.web_addr = app.web_addr();
         self.running = Some(app.start().await.expect("start bot"));
         self.sandbox.wait_until_ready().await.expect("bot ready");
     }

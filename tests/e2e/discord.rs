@@ -525,6 +525,7 @@ async fn without_a_gateway_url_start_up_fails_instead_of_wandering_off() {
     let mut settings = Settings::defaults();
     settings.database.url = DatabaseUrl::new(db.url.clone());
     settings.http.listen = String::new();
+    settings.web.listen = String::new();
     // Nothing listens on port 9: the gateway URL cannot be fetched.
     settings.discord.api_url = "http://127.0.0.1:9".into();
     settings.token = Some(secrecy::SecretString::from("x"));

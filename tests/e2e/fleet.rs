@@ -25,6 +25,7 @@ async fn processes_starting_together_on_a_fresh_database(db: TestDb, processes: 
     let mut settings = Settings::defaults();
     settings.database.url = DatabaseUrl::new(db.url.clone());
     settings.http.listen = String::new();
+    settings.web.listen = String::new();
     let starts: Vec<_> = (0..processes)
         .map(|_| {
             let settings = settings.clone();
@@ -283,6 +284,7 @@ impl BotProcess {
             .envs(sandbox.bot_env(HttpPath::Production))
             .env("DATABASE_URL", database_url)
             .env("SMALLACTS__HTTP__LISTEN", "127.0.0.1:0")
+            .env("SMALLACTS__WEB__LISTEN", "127.0.0.1:0")
             .env("SMALLACTS__LOG__FORMAT", "json")
             .env("SMALLACTS__LOG__LEVEL", "info")
             .env("SMALLACTS__FLEET__HEARTBEAT_SECONDS", "1")

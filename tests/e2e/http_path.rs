@@ -99,6 +99,7 @@ async fn on_the_production_path_too_a_missing_gateway_url_stops_start_up() {
     let mut settings = Settings::defaults();
     settings.database.url = DatabaseUrl::new(db.url.clone());
     settings.http.listen = String::new();
+    settings.web.listen = String::new();
     // discord.com is said to be where nothing listens: no gateway URL, and no wandering off
     // to Discord's real gateway either.
     settings.discord.resolve = "discord.com=127.0.0.1:9".into();

@@ -116,6 +116,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "checkins",
             "recap",
             "wins",
+            "impact",
             "ideas",
             "fleet",
             "server_roll",
@@ -124,7 +125,15 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("the jobs: everything done on a clock", &["jobs"]),
     (
         "the edge: Discord, the process, operators, the demo",
-        &["discord", "ops", "startup", "telemetry", "demo", "sandbox"],
+        &[
+            "discord",
+            "ops",
+            "web",
+            "startup",
+            "telemetry",
+            "demo",
+            "sandbox",
+        ],
     ),
 ];
 

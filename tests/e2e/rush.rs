@@ -89,6 +89,7 @@ pub fn start_bot(
         .envs(sandbox.bot_env(HttpPath::Production))
         .env("DATABASE_URL", database_url)
         .env("SMALLACTS__HTTP__LISTEN", "")
+        .env("SMALLACTS__WEB__LISTEN", "")
         .env("SMALLACTS__LOG__LEVEL", "info")
         .env("SMALLACTS__LOG__FORMAT", "json")
         .env("SMALLACTS__SCHEDULE__TICK_SECONDS", "1")

@@ -1,5 +1,6 @@
 //! `/recap` (admins): the weekly recap's day, time and channel, a preview, or posting it now;
-//! and `/export impact`: weekly figures for funders, naming no one.
+//! `/export impact`: weekly figures for funders, naming no one; and `/export link` and
+//! `/export revoke`: a private, read-only link to the impact page for people not on Discord.
 
 use chrono::{Datelike, Days, NaiveDate};
 use poise::serenity_prelude as serenity;
@@ -144,7 +145,7 @@ async fn now(ctx: Context<'_>) -> Result<(), Error> {
 #[poise::command(
     slash_command,
     guild_only,
-    subcommands("impact"),
+    subcommands("impact", "link", "revoke"),
     subcommand_required,
     default_member_permissions = "MANAGE_GUILD",
     required_permissions = "MANAGE_GUILD"
@@ -194,4 +195,55 @@ async fn impact(
         serenity::CreateAttachment::bytes(csv.into_bytes(), name),
     )
     .await
+}
+
+/// A private, read-only link to the impact page, for people not on Discord (admins).
+#[poise::command(slash_command, guild_only, required_permissions = "MANAGE_GUILD")]
+async fn link(
+    ctx: Context<'_>,
+    #[description = "How many days the link works (default 90, at most 366)"]
+    #[min = 1]
+    #[max = 366]
+    days: Option<u32>,
+) -> Result<(), Error> {
+    let Some(base) = ctx.data().web_base.clone() else {
+        return private(
+            ctx,
+            "The impact page is turned off on this bot (web.listen is empty). Ask whoever runs the bot to turn it on; `/export impact` gives the same figures as a CSV file meanwhile.",
+        )
+        .await;
+    };
+    if let Err(why) = server(ctx).await? {
+        return private(ctx, why).await;
+    }
+    let days = days.unwrap_or(crate::impact::links::DEFAULT_DAYS);
+    let made = match ctx.data().impact_links.create(guild(ctx)?, days).await {
+        Ok(made) => made,
+        Err(crate::impact::LinkError::Store(error)) => return Err(error.into()),
+        Err(why) => return private(ctx, why.to_string()).await,
+    };
+    private(
+        ctx,
+        format!(
+            "Here is a private, read-only link to your team's impact page, for people who are not on Discord (a manager, trustees, a funder):\n{base}/impact/{}\n\nIt works until <t:{}:D>. It shows counts only, never names or anyone's words. Anyone with the link can read the page, so share it with care; `/export revoke` withdraws every link at once.",
+            made.token,
+            made.expires_at.timestamp()
+        ),
+    )
+    .await
+}
+
+/// Withdraws every impact page link of this server (admins).
+#[poise::command(slash_command, guild_only, required_permissions = "MANAGE_GUILD")]
+async fn revoke(ctx: Context<'_>) -> Result<(), Error> {
+    let revoked = ctx.data().impact_links.revoke(guild(ctx)?).await?;
+    let text = match revoked {
+        0 => "There were no working impact page links to withdraw.".to_owned(),
+        1 => "Withdrawn: the impact page link no longer works. Make a new one with `/export link`."
+            .to_owned(),
+        n => format!(
+            "Withdrawn: {n} impact page links no longer work. Make a new one with `/export link`."
+        ),
+    };
+    private(ctx, text).await
 }
