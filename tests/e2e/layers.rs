@@ -124,7 +124,14 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("the jobs: everything done on a clock", &["jobs"]),
     (
         "the edge: Discord, the process, operators, the demo",
-        &["discord", "ops", "startup", "telemetry", "demo", "sandbox"],
+        &[
+            "discord",
+            "ops",
+            "startup",
+            "telemetry",
+            "demo",
+            "against_fake",
+        ],
     ),
 ];
 
