@@ -4,12 +4,22 @@
 #   docker build -t smallacts .
 #   docker run -d --name smallacts -e DISCORD_TOKEN=... -v smallacts-data:/data smallacts
 
+#
+# The build stage copies what the workspace needs to build the bot and nothing more: the
+# manifests and lock file, the bot's build script and sources, the migrations and config it
+# embeds, the fake Discord crate (a workspace member, which `smallacts demo` plays against), and
+# benches/ only because Cargo.toml declares the benchmarks and cargo reads every declared target
+# when it loads the manifest. scripts/docker-build-stage-check (run by .ci/run) proves this
+# stage without a Docker engine: it copies exactly these into an empty folder and runs its
+# `cargo build` there.
+
 FROM rust:1.95-slim-bookworm AS build
 WORKDIR /src
-COPY Cargo.toml Cargo.lock ./
+COPY Cargo.toml Cargo.lock build.rs ./
 COPY src ./src
 COPY migrations ./migrations
 COPY config ./config
+COPY crates/fake-discord ./crates/fake-discord
 COPY benches ./benches
 RUN cargo build --release --locked --bin smallacts
 

@@ -15,7 +15,8 @@ use chrono::Timelike;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use smallacts::sandbox::{Sandbox, SandboxOptions};
+use fake_discord::{Sandbox, SandboxOptions};
+use smallacts::against_fake::bot_env;
 use smallacts::store::Store;
 
 const SERVERS: usize = 10_000;
@@ -33,7 +34,7 @@ impl Drop for KillOnDrop {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> anyhow::Result<()> {
-    let sandbox = Sandbox::start(SandboxOptions { openapi: false }).await?;
+    let sandbox = Sandbox::start(SandboxOptions::default()).await?;
     let path = common::http_path();
     let dir = tempfile::tempdir()?;
     let url = format!("sqlite://{}", dir.path().join("rush.db").display());
@@ -41,7 +42,7 @@ async fn main() -> anyhow::Result<()> {
         .arg("run")
         .env("DISCORD_TOKEN", sandbox.token())
         .env_remove("DISCORD_API_URL")
-        .envs(sandbox.bot_env(path))
+        .envs(bot_env(&sandbox, path))
         .env("DATABASE_URL", &url)
         .env("SMALLACTS__HTTP__LISTEN", "")
         .env("SMALLACTS__WEB__LISTEN", "")

@@ -19,7 +19,8 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use chrono::Timelike;
-use smallacts::sandbox::{HttpPath, Sandbox, SandboxOptions};
+use fake_discord::{Sandbox, SandboxOptions};
+use smallacts::against_fake::{HttpPath, bot_env};
 use smallacts::store::Store;
 
 const SHARDS: u32 = 8;
@@ -31,7 +32,7 @@ fn start(sandbox: &Sandbox, url: &str, range: &str) -> anyhow::Result<common::Sa
         .arg("run")
         .env("DISCORD_TOKEN", sandbox.token())
         .env_remove("DISCORD_API_URL")
-        .envs(sandbox.bot_env(HttpPath::Production))
+        .envs(bot_env(sandbox, HttpPath::Production))
         .env("DATABASE_URL", url)
         .env("SMALLACTS__HTTP__LISTEN", "")
         .env("SMALLACTS__WEB__LISTEN", "")
@@ -58,7 +59,7 @@ async fn main() -> anyhow::Result<()> {
     let database = common::TempPostgres::create("fleet_rush").await?;
     let url = database.url.clone();
 
-    let sandbox = Sandbox::start(SandboxOptions { openapi: false }).await?;
+    let sandbox = Sandbox::start(SandboxOptions::default()).await?;
     sandbox.set_rate_limit(Some(ENFORCED_PER_SECOND));
     let joined = Instant::now();
     let channels: HashMap<u64, u64> = sandbox

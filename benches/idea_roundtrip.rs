@@ -14,9 +14,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use fake_discord::{Sandbox, SandboxOptions};
 use futures::StreamExt;
 use serde_json::json;
-use smallacts::sandbox::{Sandbox, SandboxOptions};
+use smallacts::against_fake::bot_env;
 
 const MEMBERS: usize = 50;
 const INTERACTIONS: usize = 4_000;
@@ -51,14 +52,14 @@ impl Drop for KillOnDrop {
 async fn main() -> anyhow::Result<()> {
     // The OpenAPI check costs the fake Discord time, not the bot; leave it off here so the
     // figures are about the bot.
-    let sandbox = Sandbox::start(SandboxOptions { openapi: false }).await?;
+    let sandbox = Sandbox::start(SandboxOptions::default()).await?;
     let path = common::http_path();
     let dir = tempfile::tempdir()?;
     let child = Command::new(env!("CARGO_BIN_EXE_smallacts"))
         .arg("run")
         .env("DISCORD_TOKEN", sandbox.token())
         .env_remove("DISCORD_API_URL")
-        .envs(sandbox.bot_env(path))
+        .envs(bot_env(&sandbox, path))
         .env(
             "DATABASE_URL",
             format!("sqlite://{}", dir.path().join("bench.db").display()),

@@ -16,10 +16,10 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use fake_discord::{Actor, Sandbox, SandboxOptions, permissions};
 use serde_json::json;
+use smallacts::against_fake;
 use smallacts::clock::SystemClock;
-use smallacts::sandbox::{Actor, Sandbox, SandboxOptions, permissions};
-use smallacts::settings::{DatabaseUrl, Settings};
 use smallacts::startup::Application;
 
 const REPLIES: usize = 20_000;
@@ -42,15 +42,11 @@ async fn main() -> anyhow::Result<()> {
 }
 
 async fn run(backend: &str, database_url: &str) -> anyhow::Result<()> {
-    let sandbox = Sandbox::start(SandboxOptions { openapi: false }).await?;
-    let mut settings = Settings::defaults();
-    settings.database.url = DatabaseUrl::new(database_url);
+    let sandbox = Sandbox::start(SandboxOptions::default()).await?;
+    let mut settings =
+        against_fake::settings(&sandbox, common::http_path(), database_url.to_owned());
     settings.database.max_connections = 8;
-    sandbox.configure(&mut settings, common::http_path());
     settings.discord.message_content_intent = true;
-    settings.http.listen = String::new();
-    settings.web.listen = String::new();
-    settings.schedule.tick_seconds = 0;
     settings.privacy.acknowledge_emoji = String::new();
     settings.privacy.max_wins_per_hour = 1_000_000;
     settings.log.level = "warn".into();

@@ -12,7 +12,8 @@ mod common;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use smallacts::sandbox::{HttpPath, Sandbox, SandboxOptions};
+use fake_discord::{Sandbox, SandboxOptions};
+use smallacts::against_fake::{HttpPath, bot_env};
 use smallacts::store::Store;
 
 const SERVERS_PER_SHARD: usize = 2_000;
@@ -25,13 +26,13 @@ async fn main() -> anyhow::Result<()> {
         .unwrap_or(10_000);
     let shards = servers.div_ceil(SERVERS_PER_SHARD).max(1);
     let database = common::TempPostgres::create("servers_memory").await?;
-    let sandbox = Sandbox::start(SandboxOptions { openapi: false }).await?;
+    let sandbox = Sandbox::start(SandboxOptions::default()).await?;
     sandbox.add_guilds(servers, "Team");
     let child = Command::new(env!("CARGO_BIN_EXE_smallacts"))
         .arg("run")
         .env("DISCORD_TOKEN", sandbox.token())
         .env_remove("DISCORD_API_URL")
-        .envs(sandbox.bot_env(HttpPath::Production))
+        .envs(bot_env(&sandbox, HttpPath::Production))
         .env("DATABASE_URL", &database.url)
         .env("SMALLACTS__HTTP__LISTEN", "")
         .env("SMALLACTS__WEB__LISTEN", "")

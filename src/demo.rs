@@ -3,30 +3,39 @@
 //! transcript.
 //!
 //! The scene is [`scene`], in one place: each feature adds its part there.
+//!
+//! What the bot sends is checked against Discord's OpenAPI description when it is at hand:
+//! `--openapi PATH` (or `$SMALLACTS_DISCORD_OPENAPI`), else `shared/discord/openapi.json` in or
+//! beside the current directory, looked for when the demo runs. Without it the demo still
+//! plays, and its transcript says that nothing was checked against Discord's schemas.
 
+use std::collections::HashSet;
 use std::io::Write;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::Context as _;
+use fake_discord::{
+    Actor, FakeGuild, FakeUser, OpenApiCheck, Reply, Sandbox, SandboxOptions, buttons_of,
+};
 use serde_json::{Value, json};
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+use crate::against_fake::{self, BotAgainstFake, HttpPath};
 use crate::clock::ManualClock;
-use crate::sandbox::{
-    Actor, FakeGuild, FakeUser, HttpPath, Reply, Sandbox, SandboxOptions, buttons_of,
-};
-use crate::settings::{DatabaseUrl, Settings};
-use crate::startup::{Application, Running};
 
 /// Width of the transcript's text.
 const WIDTH: usize = 76;
 
 /// What the demo plays.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct DemoOptions {
     /// Simulate Loneliness Awareness Week (8-14 June 2026) instead of an ordinary week.
     pub awareness_week: bool,
+    /// Discord's OpenAPI description to check what the bot sends against; when `None`, it is
+    /// looked for at run time (see the module's documentation).
+    pub openapi: Option<PathBuf>,
 }
 
 impl DemoOptions {
@@ -43,16 +52,17 @@ impl DemoOptions {
 /// Runs the demo, writing the transcript to `out`.
 pub async fn run(out: &mut (dyn Write + Send), options: DemoOptions) -> anyhow::Result<()> {
     let dir = tempfile::tempdir().context("creating a temporary folder for the demo database")?;
-    let sandbox = Sandbox::start(SandboxOptions { openapi: true }).await?;
-    let mut settings = Settings::defaults();
-    settings.database.url =
-        DatabaseUrl::new(format!("sqlite://{}", dir.path().join("demo.db").display()));
+    let openapi = match &options.openapi {
+        Some(file) => OpenApiCheck::File(file.clone()),
+        None => OpenApiCheck::WhenFound,
+    };
+    let sandbox = Sandbox::start(SandboxOptions { openapi })
+        .await
+        .context("starting the fake Discord")?;
+    let database = format!("sqlite://{}", dir.path().join("demo.db").display());
     // Production's HTTP path: serenity's own rate limiter, HTTPS to discord.com (the fake).
-    sandbox.configure(&mut settings, HttpPath::Production);
-    settings.http.listen = String::new();
-    settings.web.listen = String::new();
     // The demo drives the scheduler itself, with a clock it moves through the week.
-    settings.schedule.tick_seconds = 0;
+    let settings = against_fake::settings(&sandbox, HttpPath::Production, database);
     let start = london(options.monday().pred_opt().expect("a date"), 18, 0);
     let clock = Arc::new(ManualClock::new(start));
 
@@ -62,24 +72,36 @@ pub async fn run(out: &mut (dyn Write + Send), options: DemoOptions) -> anyhow::
     )?;
     writeln!(
         out,
-        "Nothing leaves this computer; the database is a temporary file.\n"
+        "Nothing leaves this computer; the database is a temporary file."
     )?;
-    let app = Application::build(settings, clock.clone()).await?;
-    let running = app.start().await?;
-    sandbox.wait_until_ready().await?;
+    match sandbox.openapi_file() {
+        Some(file) => writeln!(
+            out,
+            "What the bot sends is checked against Discord's OpenAPI description ({}).\n",
+            file.display()
+        )?,
+        None => writeln!(
+            out,
+            "Discord's OpenAPI description was not found: what the bot sends is NOT checked\n\
+             against Discord's schemas, only against the fake's own rules. To check it, give\n\
+             the file with --openapi PATH (or {}),\n\
+             or run the demo in or beside a folder holding shared/discord/openapi.json.\n",
+            fake_discord::openapi::OpenApi::ENV_VAR
+        )?,
+    }
+    let bot = BotAgainstFake::start(sandbox, settings, clock).await?;
     let mut stage = Stage {
-        sandbox,
+        bot,
         out,
-        running: Some(running),
-        clock,
         options,
+        shown: Shown::default(),
         guild_channels: Vec::new(),
         users: Vec::new(),
     };
     let outcome = scene(&mut stage).await;
-    stage.stop().await;
+    stage.bot.stop().await;
     outcome?;
-    let violations = stage.sandbox.violations();
+    let violations = stage.bot.sandbox.violations();
     if !violations.is_empty() {
         anyhow::bail!(
             "the bot sent what Discord would refuse:\n{}",
@@ -113,8 +135,8 @@ async fn care_checkins(
     let channel = stage.add_channel(guild, "team-room");
     let admin = stage.admin(guild, &people[0]);
     let (ben, cara) = (
-        stage.sandbox.member(guild, &people[1]),
-        stage.sandbox.member(guild, &people[2]),
+        stage.bot.sandbox.member(guild, &people[1]),
+        stage.bot.sandbox.member(guild, &people[2]),
     );
     stage.heading("Asha sets up check-ins at each shift handover, and buddy pairing")?;
     let add = json!([{"name": "add", "type": 1, "options": [
@@ -144,7 +166,7 @@ async fn care_checkins(
         let join = json!([{"name": "join", "type": 1, "options": []}]);
         stage.command(person, "/buddy join", "buddy", join).await?;
     }
-    let nights = stage.sandbox.choice(
+    let nights = stage.bot.sandbox.choice(
         "shift",
         "pattern",
         "Nights (quiet 09:00-17:00, while you sleep)",
@@ -159,10 +181,10 @@ async fn care_checkins(
         stage.tick_at(london(monday, hour, minute)).await?;
         if (hour, minute) == (10, 0) {
             stage.heading("Monday 10:00: the buddy round (three people, so one trio)")?;
-            let dm = stage.sandbox.dms_to(ben.user.id);
+            let dm = stage.bot.sandbox.dms_to(ben.user.id);
             let dm = dm.last().context("Ben's buddy message")?.clone();
             stage.show_message(&dm, "in a direct message to Ben")?;
-            let waiting = stage.sandbox.dms_to(cara.user.id).is_empty();
+            let waiting = stage.bot.sandbox.dms_to(cara.user.id).is_empty();
             writeln!(
                 stage.out,
                 "  Cara works nights: her message {} until 17:00, when her quiet hours end.",
@@ -173,13 +195,13 @@ async fn care_checkins(
     writeln!(
         stage.out,
         "  17:00: Cara's message arrives ({} direct message).",
-        stage.sandbox.dms_to(cara.user.id).len()
+        stage.bot.sandbox.dms_to(cara.user.id).len()
     )?;
 
     stage.heading("Monday 19:30, in #team-room: the evening handover check-in")?;
-    let before = stage.sandbox.channel_messages(channel.id).len();
+    let before = stage.bot.sandbox.channel_messages(channel.id).len();
     stage.tick_at(london(monday, 19, 30)).await?;
-    let messages = stage.sandbox.channel_messages(channel.id);
+    let messages = stage.bot.sandbox.channel_messages(channel.id);
     let post = messages
         .get(before..)
         .and_then(|new| new.first())
@@ -197,7 +219,7 @@ async fn care_checkins(
         )
         .await?;
     stage.tick_at(london(monday, 19, 31)).await?;
-    let notice = stage.sandbox.dms_to(ben.user.id);
+    let notice = stage.bot.sandbox.dms_to(ben.user.id);
     stage.show_message(
         notice.last().context("Ben's notice")?,
         "in a direct message to Ben",
@@ -206,11 +228,12 @@ async fn care_checkins(
     stage.heading("Tuesday 03:30: the pulse closes after 8 hours")?;
     // The thread opened from the post has the post's id, as on Discord.
     let thread = post_id(&post)?;
-    let before = stage.sandbox.channel_messages(thread).len();
+    let before = stage.bot.sandbox.channel_messages(thread).len();
     stage
         .tick_at(london(monday + chrono::Days::new(1), 3, 30))
         .await?;
     for message in stage
+        .bot
         .sandbox
         .channel_messages(thread)
         .get(before..)
@@ -254,17 +277,13 @@ async fn daily_week(
         .await?;
 
     stage.heading("A week of daily acts (the demo moves the clock)")?;
-    let ben = stage.sandbox.member(guild, &people[1]);
-    let cara = stage.sandbox.member(guild, &people[2]);
-    let mut seen = 0;
+    let ben = stage.bot.sandbox.member(guild, &people[1]);
+    let cara = stage.bot.sandbox.member(guild, &people[2]);
     for day in 0..7 {
         let date = stage.options.monday() + chrono::Days::new(day);
-        let at = london(date, 9, 0);
-        stage.clock.set(at);
-        let running = stage.running.as_ref().context("the bot is running")?;
-        running.tick().await?;
-        let messages = stage.sandbox.channel_messages(channel.id);
-        for message in &messages[seen..] {
+        stage.tick_at(london(date, 9, 0)).await?;
+        let messages = stage.bot.sandbox.channel_messages(channel.id);
+        for message in stage.shown.unseen(&messages) {
             writeln!(
                 stage.out,
                 "\n  {} 09:00, in #daily-act:",
@@ -272,7 +291,6 @@ async fn daily_week(
             )?;
             stage.show_message(message, "posted in the channel")?;
         }
-        seen = messages.len();
         // Tuesday: Ben says how it went; Thursday: Cara replies in the day's thread.
         let post = messages
             .iter()
@@ -311,7 +329,7 @@ async fn daily_week(
             stage.weekly_recap(date, channel.id).await?;
         }
     }
-    let threads = stage.sandbox.threads().len();
+    let threads = stage.bot.sandbox.threads().len();
     writeln!(
         stage.out,
         "\n  Each post opened a thread for the day's wins ({threads} this week)."
@@ -328,20 +346,18 @@ async fn daily_week(
 impl Stage<'_> {
     /// Moves the clock to Friday 16:00, lets the recap go out, shows it and saves its chart.
     async fn weekly_recap(&mut self, friday: NaiveDate, channel_id: u64) -> anyhow::Result<()> {
-        self.clock.set(london(friday, 16, 0));
-        let before = self.sandbox.channel_messages(channel_id).len();
-        let running = self.running.as_ref().context("the bot is running")?;
-        running.tick().await?;
-        let messages = self.sandbox.channel_messages(channel_id);
+        self.tick_at(london(friday, 16, 0)).await?;
+        let messages = self.bot.sandbox.channel_messages(channel_id);
         writeln!(
             self.out,
             "\n  {} 16:00, in #daily-act: the weekly recap",
             friday.format("%A %-d %B")
         )?;
-        for message in &messages[before..] {
+        for message in self.shown.unseen(&messages) {
             self.show_message(message, "posted in the channel")?;
         }
         let chart = self
+            .bot
             .sandbox
             .requests()
             .into_iter()
@@ -383,11 +399,12 @@ async fn ideas(
     guild: &FakeGuild,
     people: &[FakeUser],
 ) -> anyhow::Result<()> {
-    let asha = stage.sandbox.member(guild, &people[0]);
-    let ben = stage.sandbox.member(guild, &people[1]);
+    let asha = stage.bot.sandbox.member(guild, &people[0]);
+    let ben = stage.bot.sandbox.member(guild, &people[1]);
 
     stage.heading("Asha is on an early shift and asks for something small")?;
     let size = stage
+        .bot
         .sandbox
         .choice("idea", "size", "Smaller: a minute or two")?;
     let reply = stage
@@ -403,9 +420,10 @@ async fn ideas(
     stage.heading("Ben works nights and wants something for the care setting")?;
     let setting =
         stage
+            .bot
             .sandbox
             .choice("idea", "setting", "In care (shifts, residents, handovers)")?;
-    let way = stage.sandbox.choice("idea", "way", "Give")?;
+    let way = stage.bot.sandbox.choice("idea", "way", "Give")?;
     let reply = stage
         .command(
             &ben,
@@ -418,18 +436,18 @@ async fn ideas(
     stage.click(&ben, &message, "Another idea").await?;
 
     stage.heading("Cara asks the bot what it can do, in a direct message")?;
-    let cara = stage.sandbox.dm(&people[2]);
+    let cara = stage.bot.sandbox.dm(&people[2]);
     stage.command(&cara, "/help", "help", json!([])).await?;
     Ok(())
 }
 
 /// The demo's state, and how things are written to the transcript.
 struct Stage<'a> {
-    sandbox: Sandbox,
+    bot: BotAgainstFake,
     out: &'a mut (dyn Write + Send),
-    running: Option<Running>,
-    clock: Arc<ManualClock>,
     options: DemoOptions,
+    /// The messages the transcript has shown, each once.
+    shown: Shown,
     guild_channels: Vec<(u64, String)>,
     /// (id, display name) of the people in the scene, for showing mentions as names.
     users: Vec<(u64, String)>,
@@ -439,31 +457,23 @@ impl Stage<'_> {
     /// `user` as a server admin (Manage Server).
     fn admin(&self, guild: &FakeGuild, user: &FakeUser) -> Actor {
         Actor {
-            permissions: crate::sandbox::permissions::MEMBER
-                | crate::sandbox::permissions::MANAGE_GUILD,
-            ..self.sandbox.member(guild, user)
+            permissions: fake_discord::permissions::MEMBER
+                | fake_discord::permissions::MANAGE_GUILD,
+            ..self.bot.sandbox.member(guild, user)
         }
     }
 
     /// A new channel in the server, whose name the transcript then shows for its mentions.
-    fn add_channel(&mut self, guild: &FakeGuild, name: &str) -> crate::sandbox::FakeChannel {
-        let channel = self.sandbox.add_channel(guild.id, name);
+    fn add_channel(&mut self, guild: &FakeGuild, name: &str) -> fake_discord::FakeChannel {
+        let channel = self.bot.sandbox.add_channel(guild.id, name);
         self.guild_channels.push((channel.id, channel.name.clone()));
         channel
     }
 
     /// Moves the clock and runs one scheduler pass.
     async fn tick_at(&mut self, at: DateTime<Utc>) -> anyhow::Result<()> {
-        self.clock.set(at);
-        let running = self.running.as_ref().context("the bot is running")?;
-        running.tick().await?;
+        self.bot.tick_at(at).await?;
         Ok(())
-    }
-
-    async fn stop(&mut self) {
-        if let Some(running) = self.running.take() {
-            running.stop().await;
-        }
     }
 
     fn heading(&mut self, text: &str) -> anyhow::Result<()> {
@@ -477,6 +487,7 @@ impl Stage<'_> {
 
     fn bot_is_ready(&mut self) -> anyhow::Result<()> {
         let names: Vec<String> = self
+            .bot
             .sandbox
             .registered_commands()
             .as_array()
@@ -498,9 +509,12 @@ impl Stage<'_> {
         name: &str,
         people: &[&str],
     ) -> anyhow::Result<(FakeGuild, Vec<FakeUser>)> {
-        let users: Vec<FakeUser> = people.iter().map(|p| self.sandbox.new_user(p)).collect();
+        let users: Vec<FakeUser> = people
+            .iter()
+            .map(|p| self.bot.sandbox.new_user(p))
+            .collect();
         self.users.extend(users.iter().map(|u| (u.id, display(u))));
-        let guild = self.sandbox.add_guild(name, users.clone());
+        let guild = self.bot.sandbox.add_guild(name, users.clone());
         self.heading(&format!("{name} adds the bot"))?;
         writeln!(
             self.out,
@@ -518,7 +532,7 @@ impl Stage<'_> {
         options: Value,
     ) -> anyhow::Result<Reply> {
         writeln!(self.out, "\n  {} types {typed}", display(&actor.user))?;
-        let reply = self.sandbox.slash(actor, name, options).await?;
+        let reply = self.bot.sandbox.slash(actor, name, options).await?;
         self.show(&reply, &actor.user)?;
         Ok(reply)
     }
@@ -530,6 +544,7 @@ impl Stage<'_> {
         label: &str,
     ) -> anyhow::Result<Reply> {
         let current = self
+            .bot
             .sandbox
             .bot_messages()
             .into_iter()
@@ -541,7 +556,7 @@ impl Stage<'_> {
             .map(|(id, _)| id)
             .with_context(|| format!("no {label:?} button"))?;
         writeln!(self.out, "\n  {} clicks [{label}]", display(&actor.user))?;
-        let reply = self.sandbox.click(actor, &current, &custom_id).await?;
+        let reply = self.bot.sandbox.click(actor, &current, &custom_id).await?;
         self.show(&reply, &actor.user)?;
         Ok(reply)
     }
@@ -559,6 +574,7 @@ impl Stage<'_> {
             display(&actor.user)
         )?;
         let reply = self
+            .bot
             .sandbox
             .submit_modal(actor, custom_id, &[("text", text)])
             .await?;
@@ -582,9 +598,10 @@ impl Stage<'_> {
             channel_id: post_id,
             ..actor.clone()
         };
-        let before = self.sandbox.channel_messages(post_id).len();
-        self.sandbox.post_message(&in_thread, text, None)?;
+        let before = self.bot.sandbox.channel_messages(post_id).len();
+        self.bot.sandbox.post_message(&in_thread, text, None)?;
         let reply = self
+            .bot
             .sandbox
             .wait_for_channel_messages(post_id, before + 2)
             .await?;
@@ -620,11 +637,22 @@ impl Stage<'_> {
         } else {
             "posted in the channel".to_owned()
         };
-        self.show_message(message, &audience)
+        // 6 and 7 answer a button by updating its message: shown again, as it now stands.
+        if matches!(reply.kind, 6 | 7) {
+            self.write_message(message, &audience)
+        } else {
+            self.show_message(message, &audience)
+        }
+    }
+
+    /// Writes a bot message as a person would see it, the first time it is shown.
+    fn show_message(&mut self, message: &Value, audience: &str) -> anyhow::Result<()> {
+        self.shown.first_time(message)?;
+        self.write_message(message, audience)
     }
 
     /// Writes a bot message as a person would see it.
-    fn show_message(&mut self, message: &Value, audience: &str) -> anyhow::Result<()> {
+    fn write_message(&mut self, message: &Value, audience: &str) -> anyhow::Result<()> {
         writeln!(self.out, "  smallacts ({audience}):")?;
         if let Some(content) = message["content"].as_str().filter(|c| !c.is_empty()) {
             let content = humanise(
@@ -689,6 +717,30 @@ impl Stage<'_> {
             writeln!(self.out, "    {}", buttons.join(" "))?;
         }
         Ok(())
+    }
+}
+
+/// The ids of the messages the transcript has shown. A message the bot posted once is shown
+/// once: under the time it went out, never again under a later heading.
+#[derive(Debug, Default)]
+struct Shown(HashSet<String>);
+
+impl Shown {
+    /// Counts `message` as shown; an error if it was shown before.
+    fn first_time(&mut self, message: &Value) -> anyhow::Result<()> {
+        let id = message["id"].as_str().unwrap_or_default();
+        if !id.is_empty() && !self.0.insert(id.to_owned()) {
+            anyhow::bail!("the transcript would show message {id} a second time");
+        }
+        Ok(())
+    }
+
+    /// Those of `messages` not shown yet, in their order.
+    fn unseen<'m>(&self, messages: &'m [Value]) -> Vec<&'m Value> {
+        messages
+            .iter()
+            .filter(|m| !m["id"].as_str().is_some_and(|id| self.0.contains(id)))
+            .collect()
     }
 }
 
@@ -791,6 +843,21 @@ mod tests {
             humanise("<@7>: hi", &channels, &[(7, "Ben".into())]),
             "@Ben: hi"
         );
+    }
+
+    #[test]
+    fn a_message_is_shown_once() {
+        let friday_post = json!({"id": "1", "content": "Friday's act"});
+        let recap = json!({"id": "2", "content": "The weekly recap"});
+        let saturday_post = json!({"id": "3", "content": "Saturday's act"});
+        let mut shown = Shown::default();
+        shown.first_time(&friday_post).unwrap();
+        shown.first_time(&recap).unwrap();
+        // Saturday's listing holds the whole channel: only Saturday's post is new.
+        let channel = [friday_post, recap.clone(), saturday_post.clone()];
+        assert_eq!(shown.unseen(&channel), [&saturday_post]);
+        let again = shown.first_time(&recap).unwrap_err().to_string();
+        assert!(again.contains("message 2 a second time"), "{again}");
     }
 
     #[test]

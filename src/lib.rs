@@ -4,6 +4,7 @@
 //! and write through `store`, the only place with SQL.
 
 pub mod acts;
+pub mod against_fake;
 pub mod calendar;
 pub mod checkins;
 pub mod clock;
@@ -19,7 +20,6 @@ pub mod invite;
 pub mod jobs;
 pub mod ops;
 pub mod recap;
-pub mod sandbox;
 pub mod server_roll;
 pub mod settings;
 pub mod shards;

@@ -36,6 +36,12 @@ enum Command {
         /// Simulate Loneliness Awareness Week (8-14 June 2026) instead of an ordinary week.
         #[arg(long)]
         awareness_week: bool,
+        /// Discord's OpenAPI description (openapi.json from discord/discord-api-spec), to
+        /// check what the bot sends against it. Without it, the demo takes the file named by
+        /// SMALLACTS_DISCORD_OPENAPI, else looks for shared/discord/openapi.json in and beside
+        /// the current folder, and says when it found none.
+        #[arg(long, value_name = "PATH")]
+        openapi: Option<PathBuf>,
     },
     /// Create or update the database schema, then exit.
     Migrate,
@@ -81,9 +87,16 @@ fn main() -> ExitCode {
             }
             block_on(run(settings))
         }
-        Command::Demo { awareness_week } => {
-            block_on(demo(settings, DemoOptions { awareness_week }))
-        }
+        Command::Demo {
+            awareness_week,
+            openapi,
+        } => block_on(demo(
+            settings,
+            DemoOptions {
+                awareness_week,
+                openapi,
+            },
+        )),
         Command::Migrate => block_on(migrate(settings)),
         Command::Check => block_on(check(settings)),
         Command::Preview {

@@ -5,10 +5,10 @@
 /// discord.com) unless `SMALLACTS_BENCH_HTTP_PATH=proxy` asks for the proxy path
 /// (`discord.api_url`, serenity's limiter off) to compare.
 #[allow(dead_code)]
-pub fn http_path() -> smallacts::sandbox::HttpPath {
+pub fn http_path() -> smallacts::against_fake::HttpPath {
     match std::env::var("SMALLACTS_BENCH_HTTP_PATH").as_deref() {
-        Ok("proxy") => smallacts::sandbox::HttpPath::Proxy,
-        _ => smallacts::sandbox::HttpPath::Production,
+        Ok("proxy") => smallacts::against_fake::HttpPath::Proxy,
+        _ => smallacts::against_fake::HttpPath::Production,
     }
 }
 
@@ -101,7 +101,7 @@ pub struct Tally {
 /// Counts the bot's messages per channel against the servers that were due.
 #[allow(dead_code)]
 pub fn tally(
-    sandbox: &smallacts::sandbox::Sandbox,
+    sandbox: &fake_discord::Sandbox,
     channels: &std::collections::HashMap<u64, u64>,
 ) -> Tally {
     let mut per_channel: std::collections::HashMap<u64, usize> = Default::default();

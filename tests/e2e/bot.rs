@@ -1,27 +1,29 @@
 //! Starts the real application against the fake Discord, one of each per test.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use fake_discord::{OpenApiCheck, Sandbox, SandboxOptions};
+use smallacts::against_fake::{self, BotAgainstFake, HttpPath};
 use smallacts::clock::ManualClock;
 use smallacts::jobs::TickReport;
-use smallacts::sandbox::{HttpPath, Sandbox, SandboxOptions};
-use smallacts::settings::{DatabaseUrl, Settings};
-use smallacts::startup::{Application, Running};
+use smallacts::settings::Settings;
 
 use crate::helpers::TestDb;
 
+/// The bot against the fake Discord ([`BotAgainstFake`]: `sandbox`, `clock`, `ops_addr`), on
+/// a test database.
 pub struct TestBot {
-    pub sandbox: Sandbox,
+    pub app: BotAgainstFake,
     pub db: TestDb,
-    pub ops_addr: Option<SocketAddr>,
-    /// Where the impact page listens.
-    pub web_addr: Option<SocketAddr>,
-    /// The bot's clock: tests move it and run the scheduler by hand.
-    pub clock: Arc<ManualClock>,
-    settings: Settings,
-    running: Option<Running>,
+}
+
+impl std::ops::Deref for TestBot {
+    type Target = BotAgainstFake;
+
+    fn deref(&self) -> &BotAgainstFake {
+        &self.app
+    }
 }
 
 impl TestBot {
@@ -48,68 +50,40 @@ impl TestBot {
         now: DateTime<Utc>,
         configure: impl FnOnce(&mut Settings),
     ) -> TestBot {
-        let sandbox = Sandbox::start(SandboxOptions { openapi: true })
-            .await
-            .expect("sandbox");
+        let sandbox = Sandbox::start(SandboxOptions {
+            openapi: OpenApiCheck::WhenFound,
+        })
+        .await
+        .expect("sandbox");
         let db = TestDb::sqlite().await;
-        let mut settings = Settings::defaults();
-        settings.database.url = DatabaseUrl::new(db.url.clone());
-        sandbox.configure(&mut settings, path);
+        let mut settings = against_fake::settings(&sandbox, path, db.url.clone());
         settings.http.listen = "127.0.0.1:0".into();
         settings.web.listen = "127.0.0.1:0".into();
-        settings.schedule.tick_seconds = 0;
         configure(&mut settings);
         if let Ok(filter) = std::env::var("SMALLACTS_TEST_LOG") {
             smallacts::telemetry::init(smallacts::settings::LogFormat::Pretty, &filter);
         }
         let clock = Arc::new(ManualClock::new(now));
-        let mut bot = TestBot {
-            sandbox,
-            db,
-            ops_addr: None,
-            web_addr: None,
-            clock,
-            settings,
-            running: None,
-        };
-        bot.launch().await;
-        bot
-    }
-
-    async fn launch(&mut self) {
-        let app = Application::build(self.settings.clone(), self.clock.clone())
+        let app = BotAgainstFake::start(sandbox, settings, clock)
             .await
-            .expect("build app");
-        self.ops_addr = app.ops_addr();
-        self.web_addr = app.web_addr();
-        self.running = Some(app.start().await.expect("start bot"));
-        self.sandbox.wait_until_ready().await.expect("bot ready");
+            .expect("bot ready");
+        TestBot { app, db }
     }
 
     /// Stops the bot (gracefully) and starts it again on the same database and fake Discord;
     /// says what the stop did.
     pub async fn restart(&mut self) -> smallacts::startup::StopReport {
-        let report = match self.running.take() {
-            Some(running) => running.stop().await,
-            None => Default::default(),
-        };
-        self.launch().await;
-        report
+        self.app.restart().await.expect("restart bot")
     }
 
     /// The running bot's scheduled jobs.
     pub fn dispatcher(&self) -> &smallacts::jobs::Dispatcher {
-        &self.running.as_ref().expect("running").dispatcher
+        &self.app.running().expect("running").dispatcher
     }
 
     /// One scheduler pass at the clock's time.
     pub async fn tick(&self) -> TickReport {
-        self.running
-            .as_ref()
-            .expect("running")
-            .tick()
-            .await
-            .expect("tick")
+        self.app.tick().await.expect("tick")
     }
 
     /// The posts recorded for a server, oldest first.
@@ -123,16 +97,13 @@ impl TestBot {
 
     /// Moves the clock to `at` and runs a scheduler pass.
     pub async fn tick_at(&self, at: DateTime<Utc>) -> TickReport {
-        self.clock.set(at);
-        self.tick().await
+        self.app.tick_at(at).await.expect("tick")
     }
 
     /// Stops the bot and checks what it sent over the whole test: nothing Discord would
     /// refuse or that breaks Discord's OpenAPI description, and no message that could ping.
     pub async fn finish(mut self) {
-        if let Some(running) = self.running.take() {
-            running.stop().await;
-        }
+        self.app.stop().await;
         let violations = self.sandbox.violations();
         assert!(
             violations.is_empty(),

@@ -2,9 +2,9 @@
 //! anonymous pulse; signposting; buddy rounds; quiet hours. The clock is driven by the test.
 
 use chrono::Duration;
+use fake_discord::{Actor, FakeGuild, buttons_of};
 use serde_json::{Value, json};
 use smallacts::ids::{ChannelId, GuildId, MemberId};
-use smallacts::sandbox::{Actor, FakeGuild, buttons_of};
 
 use crate::bot::TestBot;
 use crate::helpers::server_with;

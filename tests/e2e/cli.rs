@@ -236,18 +236,28 @@ mod postgres {
     }
 }
 
+/// Discord's OpenAPI description beside this checkout, if it is there (found from the test's
+/// own source folder; the demo binary looks for it only at run time, from its current folder).
+fn openapi_beside_the_checkout() -> Option<String> {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/discord/openapi.json");
+    path.is_file().then(|| path.display().to_string())
+}
+
 #[test]
 fn demo_plays_the_scene_offline_with_the_real_bot() {
     let dir = tempfile::tempdir().unwrap();
     // A token or database in the environment must not be used by the demo.
-    let out = smallacts(
-        dir.path(),
-        &["demo"],
-        &[
-            ("DISCORD_TOKEN", "real-looking-token"),
-            ("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none"),
-        ],
-    );
+    let mut env = vec![
+        ("DISCORD_TOKEN", "real-looking-token".to_owned()),
+        (
+            "DATABASE_URL",
+            "postgres://nobody@127.0.0.1:1/none".to_owned(),
+        ),
+    ];
+    env.extend(openapi_beside_the_checkout().map(|spec| ("SMALLACTS_DISCORD_OPENAPI", spec)));
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let out = smallacts(dir.path(), &["demo"], &env);
     let stdout = text(&out.stdout);
     let stderr = text(&out.stderr);
     assert!(out.status.success(), "{stdout}\n{stderr}");
@@ -295,6 +305,40 @@ fn demo_plays_the_scene_offline_with_the_real_bot() {
         !dir.path().join("data").exists(),
         "the demo uses a temporary database"
     );
+}
+
+#[test]
+fn demo_with_a_missing_openapi_file_says_so_and_plays_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = smallacts(
+        dir.path(),
+        &["demo", "--openapi", "no-such/openapi.json"],
+        &[],
+    );
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("no Discord OpenAPI spec at no-such/openapi.json"),
+        "{stderr}"
+    );
+    assert!(!text(&out.stdout).contains("adds the bot"));
+}
+
+#[test]
+fn demo_without_the_openapi_description_says_it_checks_nothing_against_it() {
+    // An empty folder, nothing beside it, and no file named: nothing to find.
+    let dir = tempfile::tempdir().unwrap();
+    let out = smallacts(dir.path(), &["demo"], &[("SMALLACTS_DISCORD_OPENAPI", "")]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", text(&out.stderr));
+    assert!(
+        stdout.contains(
+            "Discord's OpenAPI description was not found: what the bot sends is NOT checked"
+        ),
+        "{stdout}"
+    );
+    assert!(stdout.contains("--openapi PATH"), "{stdout}");
+    assert!(stdout.contains("That's the demo."), "{stdout}");
 }
 
 #[test]

@@ -111,7 +111,7 @@ mod postgres {
 /// away, once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stop_that_cannot_finish_in_time_hands_its_claim_back_for_the_next_process() {
-    use smallacts::sandbox::RequestFilter;
+    use fake_discord::RequestFilter;
 
     use crate::bot::TestBot;
     use crate::helpers::utc;

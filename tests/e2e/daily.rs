@@ -2,10 +2,10 @@
 //! posting across DST, restarts, downtime, failures and 429s, and Loneliness Awareness Week.
 
 use chrono::Duration;
+use fake_discord::{Actor, FakeGuild, Sandbox};
 use serde_json::{Value, json};
 use smallacts::acts::Size;
 use smallacts::ids::{ActId, ChannelId, GuildId, PostId};
-use smallacts::sandbox::{Actor, FakeGuild, Sandbox};
 
 use crate::bot::TestBot;
 use crate::helpers::{sub, text, utc};
@@ -52,8 +52,8 @@ pub async fn did_it(
     actor: &Actor,
     post: &Value,
     words: &str,
-) -> smallacts::sandbox::Reply {
-    let id = smallacts::sandbox::buttons_of(post)[0].0.clone();
+) -> fake_discord::Reply {
+    let id = fake_discord::buttons_of(post)[0].0.clone();
     let form = sandbox.click(actor, post, &id).await.unwrap();
     assert_eq!(form.kind, 9, "a form opens");
     let form_id = form.data["custom_id"].as_str().unwrap().to_owned();
@@ -408,7 +408,7 @@ async fn the_post_has_its_act_buttons_and_thread_and_i_did_it_counts_once() {
         1
     );
 
-    let smaller_id = smallacts::sandbox::buttons_of(&post)[1].0.clone();
+    let smaller_id = fake_discord::buttons_of(&post)[1].0.clone();
     let smaller = bot
         .sandbox
         .click(&team.member, &post, &smaller_id)
@@ -424,7 +424,7 @@ async fn the_post_has_its_act_buttons_and_thread_and_i_did_it_counts_once() {
         "{}",
         smaller.text()
     );
-    let idea_id = smallacts::sandbox::buttons_of(&post)[2].0.clone();
+    let idea_id = fake_discord::buttons_of(&post)[2].0.clone();
     let idea = bot
         .sandbox
         .click(&team.member, &post, &idea_id)

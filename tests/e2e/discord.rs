@@ -2,10 +2,10 @@
 
 use std::collections::HashMap;
 
+use fake_discord::{OpenApiCheck, Reply, Sandbox, SandboxOptions};
 use serde_json::{Value, json};
 use smallacts::acts::{Catalogue, Setting, Size, Way};
 use smallacts::ids::GuildId;
-use smallacts::sandbox::{Reply, Sandbox, SandboxOptions};
 
 use crate::bot::TestBot;
 
@@ -687,9 +687,11 @@ mod sandbox_behaves_as_discord_documents {
 
     #[tokio::test]
     async fn openapi_mismatches_are_refused_and_recorded() {
-        let sandbox = Sandbox::start(SandboxOptions { openapi: true })
-            .await
-            .unwrap();
+        let sandbox = Sandbox::start(SandboxOptions {
+            openapi: OpenApiCheck::WhenFound,
+        })
+        .await
+        .unwrap();
         if !sandbox.checks_openapi() {
             eprintln!("Discord's OpenAPI description is not available: nothing to check");
             return;

@@ -5,10 +5,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use fake_discord::{Sandbox, SandboxOptions};
 use smallacts::acts::Catalogue;
+use smallacts::against_fake::{HttpPath, bot_env};
 use smallacts::clock::{Clock, ManualClock};
 use smallacts::fleet::{Fleet, Share};
-use smallacts::sandbox::{HttpPath, Sandbox, SandboxOptions};
 use smallacts::settings::{DatabaseUrl, Settings};
 use smallacts::startup::Application;
 use smallacts::store::Store;
@@ -281,7 +282,7 @@ impl BotProcess {
             .arg("run")
             .env("DISCORD_TOKEN", sandbox.token())
             .env_remove("DISCORD_API_URL")
-            .envs(sandbox.bot_env(HttpPath::Production))
+            .envs(bot_env(sandbox, HttpPath::Production))
             .env("DATABASE_URL", database_url)
             .env("SMALLACTS__HTTP__LISTEN", "127.0.0.1:0")
             .env("SMALLACTS__WEB__LISTEN", "127.0.0.1:0")
@@ -365,9 +366,7 @@ async fn until_each_counts(
 /// servers recorded once), see each other, and keep to a third of the budget each; a stop
 /// and a `kill -9` hand their parts back to the survivor.
 async fn three_binaries_start_at_once(db: TestDb) {
-    let sandbox = Sandbox::start(SandboxOptions { openapi: false })
-        .await
-        .unwrap();
+    let sandbox = Sandbox::start(SandboxOptions::default()).await.unwrap();
     let servers = 20;
     for n in 0..servers {
         sandbox.add_guild(&format!("Team {n}"), vec![]);

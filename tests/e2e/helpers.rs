@@ -209,11 +209,11 @@ pub async fn server_with(
     name: &str,
     people: &[&str],
 ) -> (
-    smallacts::sandbox::FakeGuild,
-    smallacts::sandbox::Actor,
-    Vec<smallacts::sandbox::Actor>,
+    fake_discord::FakeGuild,
+    fake_discord::Actor,
+    Vec<fake_discord::Actor>,
 ) {
-    use smallacts::sandbox::{Actor, permissions};
+    use fake_discord::{Actor, permissions};
     let sandbox = &bot.sandbox;
     let users: Vec<_> = people.iter().map(|n| sandbox.new_user(n)).collect();
     let guild = sandbox.add_guild(name, users.clone());
@@ -284,10 +284,10 @@ pub fn lease(owner: &str, at: i64) -> smallacts::store::Lease {
 /// `/daily setup` by `admin`: the daily act in `channel` at `time` (server time).
 pub async fn daily_setup(
     bot: &crate::bot::TestBot,
-    admin: &smallacts::sandbox::Actor,
+    admin: &fake_discord::Actor,
     channel: u64,
     time: &str,
-) -> smallacts::sandbox::Reply {
+) -> fake_discord::Reply {
     let options = serde_json::json!([
         {"name": "channel", "type": 7, "value": channel.to_string()},
         text("time", time),

@@ -5,8 +5,8 @@
 //! refuses what Discord refuses, and `finish` fails on any refusal), private, and never blame
 //! the operator's side for what the member typed.
 
+use fake_discord::{Actor, Reply};
 use serde_json::{Value, json};
-use smallacts::sandbox::{Actor, Reply};
 
 use crate::bot::TestBot;
 use crate::helpers::{server_with, sub, text};

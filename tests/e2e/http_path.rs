@@ -5,13 +5,13 @@
 
 use std::time::Duration;
 
+use fake_discord::{
+    DISCORD_HOST, LostAnswer, RecordedRequest, RequestFilter, RouteLimit, Sandbox, SandboxOptions,
+};
 use poise::serenity_prelude as serenity;
 use serde_json::{Value, json};
+use smallacts::against_fake::HttpPath;
 use smallacts::ids::GuildId;
-use smallacts::sandbox::{
-    DISCORD_HOST, HttpPath, LostAnswer, RecordedRequest, RequestFilter, RouteLimit, Sandbox,
-    SandboxOptions,
-};
 
 use crate::bot::TestBot;
 use crate::daily::{daily_posts, setup, team};

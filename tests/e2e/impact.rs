@@ -19,8 +19,8 @@ const NOW: &str = "2026-11-27T14:00:00Z";
 /// A team with an admin and two members, wins over four weeks, and what the page should say.
 struct Seeded {
     guild: GuildId,
-    admin: smallacts::sandbox::Actor,
-    member: smallacts::sandbox::Actor,
+    admin: fake_discord::Actor,
+    member: fake_discord::Actor,
     /// Words members wrote and their names: never on the page.
     secrets: Vec<String>,
     /// Wins in each week, oldest first (weeks of 2 Nov, 9 Nov, 16 Nov, 23 Nov).
@@ -121,7 +121,7 @@ async fn seeded(bot: &TestBot) -> Seeded {
 /// The link from an admin's `/export link`, with the reply's text.
 async fn make_link(
     bot: &TestBot,
-    admin: &smallacts::sandbox::Actor,
+    admin: &fake_discord::Actor,
     days: Option<u32>,
 ) -> (String, String) {
     let options = match days {

@@ -132,7 +132,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "startup",
             "telemetry",
             "demo",
-            "sandbox",
+            "against_fake",
         ],
     ),
 ];

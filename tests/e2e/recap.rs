@@ -1,8 +1,8 @@
 //! The weekly recap and the impact export end to end.
 
+use fake_discord::{Actor, FakeGuild};
 use serde_json::{Value, json};
 use smallacts::ids::{ActId, ChannelId, GuildId, MemberId, MessageId};
-use smallacts::sandbox::{Actor, FakeGuild};
 use smallacts::store::NewWin;
 
 use crate::bot::TestBot;

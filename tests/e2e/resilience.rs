@@ -6,9 +6,9 @@
 
 use std::time::{Duration, Instant};
 
+use fake_discord::Reply;
 use serde_json::json;
 use smallacts::ids::GuildId;
-use smallacts::sandbox::Reply;
 use smallacts::settings::DatabaseUrl;
 
 use crate::bot::TestBot;
@@ -253,9 +253,9 @@ async fn struggling_is_signposted_while_the_database_is(mode: DbMode) {
     let post = sandbox
         .channel_messages(room)
         .into_iter()
-        .find(|m| !smallacts::sandbox::buttons_of(m).is_empty())
+        .find(|m| !fake_discord::buttons_of(m).is_empty())
         .expect("a check-in with the pulse");
-    let struggling = smallacts::sandbox::buttons_of(&post)
+    let struggling = fake_discord::buttons_of(&post)
         .into_iter()
         .find(|(_, label)| label == "Struggling")
         .unwrap()

@@ -9,9 +9,10 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use chrono::Timelike;
+use fake_discord::{Sandbox, SandboxOptions};
+use smallacts::against_fake::{HttpPath, bot_env};
 use smallacts::calendar::Schedule;
 use smallacts::ids::GuildId;
-use smallacts::sandbox::{HttpPath, Sandbox, SandboxOptions};
 use smallacts::store::{DailyChange, Store};
 
 /// How the process is interrupted.
@@ -86,7 +87,7 @@ pub fn start_bot(
         .env("DISCORD_TOKEN", sandbox.token())
         // Production's HTTP path: serenity's own rate limiter, HTTPS to discord.com (the fake).
         .env_remove("DISCORD_API_URL")
-        .envs(sandbox.bot_env(HttpPath::Production))
+        .envs(bot_env(sandbox, HttpPath::Production))
         .env("DATABASE_URL", database_url)
         .env("SMALLACTS__HTTP__LISTEN", "")
         .env("SMALLACTS__WEB__LISTEN", "")
@@ -181,7 +182,7 @@ pub async fn rush_with_interruption(
     database_url: &str,
     options: &RushOptions,
 ) -> anyhow::Result<RushOutcome> {
-    let sandbox = Sandbox::start(SandboxOptions { openapi: false }).await?;
+    let sandbox = Sandbox::start(SandboxOptions::default()).await?;
     let dir = tempfile::tempdir()?;
     let log = dir.path().join("bot.log");
     let mut bot = start_bot(binary, &sandbox, database_url, options, &log, &[])?;

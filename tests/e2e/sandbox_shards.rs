@@ -5,9 +5,9 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
+use fake_discord::{FakeGuild, IdentifyOutcome, Sandbox, SandboxOptions};
 use futures::{SinkExt, StreamExt};
 use serde_json::{Value, json};
-use smallacts::sandbox::{FakeGuild, IdentifyOutcome, Sandbox, SandboxOptions};
 use tokio_tungstenite::tungstenite::Message;
 
 /// How long a read waits before the test gives up: a guard against hanging, not a measure.

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use smallacts::sandbox::{IdentifyOutcome, Sandbox, SandboxOptions};
+use fake_discord::{IdentifyOutcome, Sandbox, SandboxOptions};
 use smallacts::store::Store;
 
 use crate::helpers::TestDb;
@@ -63,9 +63,7 @@ fn log_of(path: &Path) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bot_in_6000_servers_starts_the_shards_discord_recommends_and_hears_every_server() {
-    let sandbox = Sandbox::start(SandboxOptions { openapi: false })
-        .await
-        .unwrap();
+    let sandbox = Sandbox::start(SandboxOptions::default()).await.unwrap();
     sandbox.add_guilds(6_000, "Team");
     let db = TestDb::sqlite().await;
     let dir = tempfile::tempdir().unwrap();
@@ -115,9 +113,7 @@ async fn a_bot_in_6000_servers_starts_the_shards_discord_recommends_and_hears_ev
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_single_shard_over_2500_servers_is_refused_and_the_bot_says_what_to_set() {
-    let sandbox = Sandbox::start(SandboxOptions { openapi: false })
-        .await
-        .unwrap();
+    let sandbox = Sandbox::start(SandboxOptions::default()).await.unwrap();
     sandbox.add_guilds(2_600, "Team");
     let db = TestDb::sqlite().await;
     let dir = tempfile::tempdir().unwrap();
@@ -165,9 +161,7 @@ struct FleetOutcome {
 /// Two processes on one PostgreSQL database, shards 0-1 and 2-3 of 4, every server due at
 /// once; the first is killed (`kill -9`) after `kill_after` posts, if given.
 async fn two_process_rush(db: TestDb, servers: usize, kill_after: Option<usize>) -> FleetOutcome {
-    let sandbox = Sandbox::start(SandboxOptions { openapi: false })
-        .await
-        .unwrap();
+    let sandbox = Sandbox::start(SandboxOptions::default()).await.unwrap();
     // Discord's global limit, enforced: the two processes must share it.
     sandbox.set_rate_limit(Some(50));
     let guilds: HashMap<u64, u64> = sandbox

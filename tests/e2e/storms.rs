@@ -6,9 +6,9 @@
 
 use std::time::Duration;
 
+use fake_discord::{LostAnswer, RequestFilter};
 use smallacts::calendar::Schedule;
 use smallacts::ids::GuildId;
-use smallacts::sandbox::{LostAnswer, RequestFilter};
 use smallacts::store::DailyChange;
 
 use crate::bot::TestBot;

@@ -2,9 +2,9 @@
 //! over who sees it, consent, export and erasure, retention, and hostile text.
 
 use chrono::Duration;
+use fake_discord::Actor;
 use serde_json::{Value, json};
 use smallacts::ids::{GuildId, MemberId};
-use smallacts::sandbox::Actor;
 use smallacts::store::WinRecord;
 
 use crate::bot::TestBot;

@@ -584,20 +584,25 @@ impl Shared {
 /// Options for a sandbox.
 #[derive(Debug, Clone, Default)]
 pub struct SandboxOptions {
-    /// Check JSON bodies against Discord's OpenAPI description when it can be found.
-    pub openapi: bool,
+    /// Whether, and against which file, JSON bodies are checked against Discord's OpenAPI
+    /// description.
+    pub openapi: OpenApiCheck,
 }
 
-/// Which of the bot's two HTTP paths to Discord to use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum HttpPath {
-    /// Production's: no `discord.api_url`, serenity's own rate limiter on, HTTPS to
-    /// `discord.com`, which `discord.resolve` and `discord.extra_root_ca` point at the fake.
+/// Whether JSON bodies are checked against Discord's OpenAPI description, and where it is.
+/// Where to look is decided when the sandbox starts, never when it is built: no path of the
+/// machine that compiled it is kept.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum OpenApiCheck {
+    /// Not checked.
     #[default]
-    Production,
-    /// An operator's shared rate-limit proxy: `discord.api_url` set, serenity's limiter off,
-    /// plain HTTP to the fake.
-    Proxy,
+    Off,
+    /// Checked when the description is found by [`OpenApi::locate`]: the file named by
+    /// `$SMALLACTS_DISCORD_OPENAPI`, else `shared/discord/openapi.json` in or beside the
+    /// current directory. Not checked when there is none (see [`Sandbox::checks_openapi`]).
+    WhenFound,
+    /// Checked against this file, which must exist.
+    File(std::path::PathBuf),
 }
 
 /// A running fake Discord. Dropping it stops the server.
@@ -608,6 +613,8 @@ pub struct Sandbox {
     ca_pem: String,
     /// Holds `ca.pem` for the bot to read.
     ca_dir: tempfile::TempDir,
+    /// The OpenAPI description bodies are checked against, if any.
+    openapi_file: Option<std::path::PathBuf>,
     server: tokio::task::JoinHandle<()>,
     tls_server: tokio::task::JoinHandle<()>,
 }
@@ -622,10 +629,16 @@ impl Drop for Sandbox {
 impl Sandbox {
     /// Starts the fake Discord on a free port of 127.0.0.1.
     pub async fn start(options: SandboxOptions) -> anyhow::Result<Sandbox> {
-        let openapi = if options.openapi {
-            OpenApi::load_default().context("loading Discord's OpenAPI description")?
-        } else {
-            None
+        let openapi_file = match options.openapi {
+            OpenApiCheck::Off => None,
+            OpenApiCheck::WhenFound => OpenApi::locate(None)?,
+            OpenApiCheck::File(path) => OpenApi::locate(Some(&path))?,
+        };
+        let openapi = match &openapi_file {
+            Some(path) => {
+                Some(OpenApi::load(path).context("loading Discord's OpenAPI description")?)
+            }
+            None => None,
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
@@ -699,6 +712,7 @@ impl Sandbox {
             tls_addr,
             ca_pem,
             ca_dir,
+            openapi_file,
             server,
             tls_server,
         })
@@ -731,41 +745,6 @@ impl Sandbox {
         self.shared.world().client_closes.clone()
     }
 
-    /// The `discord.*` settings that point the bot at this fake on `path`, as
-    /// (key, value) pairs of environment variables (for a bot in another process).
-    pub fn bot_env(&self, path: HttpPath) -> Vec<(String, String)> {
-        match path {
-            HttpPath::Production => vec![
-                (
-                    "SMALLACTS__DISCORD__RESOLVE".into(),
-                    format!("{DISCORD_HOST}={}", self.tls_addr),
-                ),
-                (
-                    "SMALLACTS__DISCORD__EXTRA_ROOT_CA".into(),
-                    self.ca_pem_path().display().to_string(),
-                ),
-            ],
-            HttpPath::Proxy => vec![("DISCORD_API_URL".into(), self.api_url())],
-        }
-    }
-
-    /// Points the bot's settings at this fake on `path` (and gives it the fake's token).
-    pub fn configure(&self, settings: &mut crate::settings::Settings, path: HttpPath) {
-        settings.token = Some(secrecy::SecretString::from(self.token()));
-        match path {
-            HttpPath::Production => {
-                settings.discord.api_url = String::new();
-                settings.discord.resolve = format!("{DISCORD_HOST}={}", self.tls_addr);
-                settings.discord.extra_root_ca = self.ca_pem_path().display().to_string();
-            }
-            HttpPath::Proxy => {
-                settings.discord.api_url = self.api_url();
-                settings.discord.resolve = String::new();
-                settings.discord.extra_root_ca = String::new();
-            }
-        }
-    }
-
     pub fn token(&self) -> &str {
         &self.shared.token
     }
@@ -773,6 +752,11 @@ impl Sandbox {
     /// Whether request bodies are checked against Discord's OpenAPI description.
     pub fn checks_openapi(&self) -> bool {
         self.shared.openapi.is_some()
+    }
+
+    /// The file of Discord's OpenAPI description bodies are checked against, if any.
+    pub fn openapi_file(&self) -> Option<&std::path::Path> {
+        self.openapi_file.as_deref()
     }
 
     pub fn bot_user(&self) -> FakeUser {

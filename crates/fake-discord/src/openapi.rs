@@ -3,8 +3,9 @@
 //! The sandbox is a fake Discord, so a body it accepts might still be refused by the real API.
 //! To close that gap it validates every JSON request body against the request schema that
 //! Discord publishes (discord/discord-api-spec, `specs/openapi.json`, OpenAPI 3.1). The spec is
-//! data that lives outside the project (`../shared/discord/openapi.json` or a path in
-//! `$SMALLACTS_DISCORD_OPENAPI`); when it is absent, callers skip the check.
+//! data that lives outside the project, found at run time ([`OpenApi::locate`]: a path given,
+//! `$SMALLACTS_DISCORD_OPENAPI`, or `shared/discord/openapi.json` in or beside the current
+//! directory); when it is absent, callers skip the check.
 //!
 //! How it works:
 //! - The whole document is registered once, under a made-up base URI, as a JSON Schema 2020-12
@@ -103,6 +104,12 @@ struct Body {
 /// Why the spec could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum OpenApiError {
+    #[error("there is no Discord OpenAPI spec at {path} (named by {named_by})")]
+    Missing {
+        path: PathBuf,
+        /// What named the path: the caller, or the environment variable.
+        named_by: &'static str,
+    },
     #[error("cannot read the Discord OpenAPI spec at {path}: {source}")]
     Io {
         path: PathBuf,
@@ -132,30 +139,36 @@ impl OpenApi {
     /// The environment variable that names a copy of the spec.
     pub const ENV_VAR: &'static str = "SMALLACTS_DISCORD_OPENAPI";
 
-    /// Loads the spec from `$SMALLACTS_DISCORD_OPENAPI`, else `../shared/discord/openapi.json`
-    /// relative to the current directory, else relative to the crate's manifest directory.
+    /// Where the spec is looked for when no file is named, relative to the current directory:
+    /// a `shared/` folder in it, or beside it (a checkout next to `shared/`).
+    pub const NEARBY: [&'static str; 2] = [
+        "shared/discord/openapi.json",
+        "../shared/discord/openapi.json",
+    ];
+
+    /// Finds the spec's file at run time: `file` when given, else the file named by
+    /// `$SMALLACTS_DISCORD_OPENAPI`, else the first of [`OpenApi::NEARBY`] that exists.
     ///
-    /// Returns `Ok(None)` when no candidate file exists (callers then skip checking), and an
-    /// error when a file exists but cannot be used. A path named explicitly by the environment
-    /// variable must exist: a missing one is an error rather than a silent skip.
-    pub fn load_default() -> Result<Option<OpenApi>, OpenApiError> {
-        if let Some(path) = std::env::var_os(Self::ENV_VAR).filter(|p| !p.is_empty()) {
-            return Self::load(Path::new(&path)).map(Some);
+    /// Returns `Ok(None)` when nothing was named and nothing is nearby (callers then skip
+    /// checking), and an error when a named file does not exist: a path given on purpose is
+    /// never skipped silently. Nothing of the machine that built the binary is consulted.
+    pub fn locate(file: Option<&Path>) -> Result<Option<PathBuf>, OpenApiError> {
+        let named = file.map(|f| (f.to_owned(), "the caller")).or_else(|| {
+            std::env::var_os(Self::ENV_VAR)
+                .filter(|p| !p.is_empty())
+                .map(|p| (PathBuf::from(p), "$SMALLACTS_DISCORD_OPENAPI"))
+        });
+        if let Some((path, named_by)) = named {
+            return if path.is_file() {
+                Ok(Some(path))
+            } else {
+                Err(OpenApiError::Missing { path, named_by })
+            };
         }
-        let relative = Path::new("..")
-            .join("shared")
-            .join("discord")
-            .join("openapi.json");
-        let candidates = [
-            std::env::current_dir().ok().map(|dir| dir.join(&relative)),
-            Some(Path::new(env!("CARGO_MANIFEST_DIR")).join(&relative)),
-        ];
-        for path in candidates.into_iter().flatten() {
-            if path.is_file() {
-                return Self::load(&path).map(Some);
-            }
-        }
-        Ok(None)
+        Ok(Self::NEARBY
+            .iter()
+            .map(PathBuf::from)
+            .find(|path| path.is_file()))
     }
 
     /// Loads the spec from a file.
@@ -624,6 +637,19 @@ fn show(value: &Value) -> String {
     placeholder(value).unwrap_or_else(|| value.to_string())
 }
 
+/// The spec for this crate's own tests: `$SMALLACTS_DISCORD_OPENAPI`, else `shared/discord`
+/// beside the workspace (found from this crate's source folder, which only test code may do).
+/// `None` when there is none: tests using it then pass without it.
+#[cfg(test)]
+pub(crate) fn spec_path_for_tests() -> Option<PathBuf> {
+    let beside_workspace =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/discord/openapi.json");
+    match std::env::var_os(OpenApi::ENV_VAR).filter(|p| !p.is_empty()) {
+        Some(named) => Some(PathBuf::from(named)),
+        None => beside_workspace.is_file().then_some(beside_workspace),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -631,10 +657,12 @@ mod tests {
     /// The real spec, loaded once; `None` (with a note) when it is not available.
     fn spec() -> Option<&'static OpenApi> {
         static SPEC: OnceLock<Option<OpenApi>> = OnceLock::new();
-        let spec = SPEC.get_or_init(|| match OpenApi::load_default() {
-            Ok(Some(spec)) => Some(spec),
-            Ok(None) => None,
-            Err(err) => panic!("the Discord OpenAPI spec cannot be loaded: {err}"),
+        let spec = SPEC.get_or_init(|| {
+            let path = spec_path_for_tests()?;
+            match OpenApi::load(&path) {
+                Ok(spec) => Some(spec),
+                Err(err) => panic!("the Discord OpenAPI spec cannot be loaded: {err}"),
+            }
         });
         if spec.is_none() {
             eprintln!(
@@ -643,6 +671,20 @@ mod tests {
             );
         }
         spec.as_ref()
+    }
+
+    #[test]
+    fn a_named_file_is_used_and_a_missing_one_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("openapi.json");
+        std::fs::write(&file, "{}").unwrap();
+        assert_eq!(OpenApi::locate(Some(&file)).unwrap(), Some(file));
+        let missing = dir.path().join("nowhere.json");
+        let refused = OpenApi::locate(Some(&missing)).unwrap_err().to_string();
+        assert!(
+            refused.contains("no Discord OpenAPI spec at") && refused.contains("nowhere.json"),
+            "{refused}"
+        );
     }
 
     fn rejected(result: Result<Checked, Vec<String>>) -> Vec<String> {

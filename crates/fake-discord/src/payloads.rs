@@ -6,7 +6,7 @@
 //! so a payload that is "nearly right" makes the bot silently do nothing. Every builder here is
 //! therefore checked in the tests below against serenity 0.12.5's own model types, and, when
 //! Discord's OpenAPI description is at hand (`$SMALLACTS_DISCORD_OPENAPI`, or
-//! `../shared/discord/openapi.json` from the crate root), against the fields it requires and
+//! `shared/discord/openapi.json` beside the workspace), against the fields it requires and
 //! their JSON types.
 //!
 //! Conventions, as Discord does them: snowflakes are JSON strings, permissions are decimal
@@ -1128,7 +1128,7 @@ mod tests {
             text,
             0,
             APP,
-            crate::sandbox::permissions::SEND_MESSAGES,
+            crate::permissions::SEND_MESSAGES,
         ));
         let can = partial.user_permissions_in(&shut, &me);
         assert!(!can.contains(Permissions::SEND_MESSAGES));
@@ -1458,19 +1458,12 @@ mod tests {
 
     // --- Against Discord's OpenAPI description, when it is at hand -------------------------
 
-    /// Discord's OpenAPI description: `$SMALLACTS_DISCORD_OPENAPI`, or `../shared/discord/openapi.json`
-    /// from the crate root. Tests using it pass without it.
+    /// Discord's OpenAPI description ([`crate::openapi::spec_path_for_tests`]). Tests using it
+    /// pass without it.
     fn openapi() -> Option<&'static Value> {
         static SPEC: std::sync::OnceLock<Option<Value>> = std::sync::OnceLock::new();
         SPEC.get_or_init(|| {
-            let path =
-                std::env::var(crate::sandbox::openapi::OpenApi::ENV_VAR).unwrap_or_else(|_| {
-                    concat!(
-                        env!("CARGO_MANIFEST_DIR"),
-                        "/../shared/discord/openapi.json"
-                    )
-                    .into()
-                });
+            let path = crate::openapi::spec_path_for_tests()?;
             let text = std::fs::read_to_string(path).ok()?;
             serde_json::from_str(&text).ok()
         })
