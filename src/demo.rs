@@ -36,6 +36,9 @@ pub struct DemoOptions {
     /// Discord's OpenAPI description to check what the bot sends against; when `None`, it is
     /// looked for at run time (see the module's documentation).
     pub openapi: Option<PathBuf>,
+    /// After the scene, keep serving the impact page (and the fake world behind it) until
+    /// Ctrl-C.
+    pub serve: bool,
 }
 
 impl DemoOptions {
@@ -62,7 +65,9 @@ pub async fn run(out: &mut (dyn Write + Send), options: DemoOptions) -> anyhow::
     let database = format!("sqlite://{}", dir.path().join("demo.db").display());
     // Production's HTTP path: serenity's own rate limiter, HTTPS to discord.com (the fake).
     // The demo drives the scheduler itself, with a clock it moves through the week.
-    let settings = against_fake::settings(&sandbox, HttpPath::Production, database);
+    let mut settings = against_fake::settings(&sandbox, HttpPath::Production, database);
+    // The impact page, on a free port of this machine only.
+    settings.web.listen = "127.0.0.1:0".into();
     let start = london(options.monday().pred_opt().expect("a date"), 18, 0);
     let clock = Arc::new(ManualClock::new(start));
 
@@ -97,8 +102,15 @@ pub async fn run(out: &mut (dyn Write + Send), options: DemoOptions) -> anyhow::
         shown: Shown::default(),
         guild_channels: Vec::new(),
         users: Vec::new(),
+        impact_link: None,
     };
-    let outcome = scene(&mut stage).await;
+    let mut outcome = scene(&mut stage).await;
+    if outcome.is_ok()
+        && stage.options.serve
+        && let Some(link) = stage.impact_link.clone()
+    {
+        outcome = serve_until_stopped(&mut stage, &link).await;
+    }
     stage.bot.stop().await;
     outcome?;
     let violations = stage.bot.sandbox.violations();
@@ -122,6 +134,70 @@ async fn scene(stage: &mut Stage<'_>) -> anyhow::Result<()> {
     ideas(stage, &guild, &people).await?;
     daily_week(stage, &guild, &people).await?;
     care_checkins(stage, &guild, &people).await?;
+    impact_page(stage, &guild, &people).await?;
+    Ok(())
+}
+
+/// For the people who are not on Discord: the admin makes a private link to the impact page,
+/// and the transcript shows what the page says.
+async fn impact_page(
+    stage: &mut Stage<'_>,
+    guild: &FakeGuild,
+    people: &[FakeUser],
+) -> anyhow::Result<()> {
+    stage.heading("For the people who are not on Discord")?;
+    let admin = stage.admin(guild, &people[0]);
+    let link = json!([{"name": "link", "type": 1, "options": []}]);
+    let reply = stage
+        .command(&admin, "/export link", "export", link)
+        .await?;
+    let text = reply.text();
+    let Some(url) = text.split_whitespace().find(|w| w.starts_with("http")) else {
+        anyhow::bail!("/export link gave no link: {text}");
+    };
+    let html = reqwest::get(url)
+        .await
+        .context("opening the impact page")?
+        .text()
+        .await?;
+    let summary = first_paragraph_after(&html, "class=\"summary\"")
+        .context("the impact page's summary")?;
+    writeln!(
+        stage.out,
+        "\n  Asha sends the link to the care home's manager. The page (read-only, counts only)\n  begins:"
+    )?;
+    for line in wrap(&summary, WIDTH - 6) {
+        writeln!(stage.out, "      {line}")?;
+    }
+    stage.impact_link = Some(url.to_owned());
+    Ok(())
+}
+
+/// The text of the first paragraph after `marker` in the page, with entities read.
+fn first_paragraph_after(html: &str, marker: &str) -> Option<String> {
+    let rest = &html[html.find(marker)?..];
+    let start = rest.find("<p>")? + 3;
+    let end = rest[start..].find("</p>")? + start;
+    Some(
+        rest[start..end]
+            .replace("&#39;", "'")
+            .replace("&quot;", "\"")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&amp;", "&"),
+    )
+}
+
+/// Keeps the fake world and the impact page up until Ctrl-C (`smallacts demo --serve`).
+async fn serve_until_stopped(stage: &mut Stage<'_>, link: &str) -> anyhow::Result<()> {
+    writeln!(
+        stage.out,
+        "\nServing the impact page at\n  {link}\nOpen it in a browser. Press Ctrl-C to stop."
+    )?;
+    stage.out.flush()?;
+    tokio::signal::ctrl_c()
+        .await
+        .context("waiting for Ctrl-C")?;
     Ok(())
 }
 
@@ -451,6 +527,8 @@ struct Stage<'a> {
     guild_channels: Vec<(u64, String)>,
     /// (id, display name) of the people in the scene, for showing mentions as names.
     users: Vec<(u64, String)>,
+    /// The impact page link the admin made, once made.
+    impact_link: Option<String>,
 }
 
 impl Stage<'_> {

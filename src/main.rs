@@ -42,6 +42,10 @@ enum Command {
         /// the current folder, and says when it found none.
         #[arg(long, value_name = "PATH")]
         openapi: Option<PathBuf>,
+        /// After the scene, keep serving the week's impact page (from the demo's fake world)
+        /// until Ctrl-C, to open it in a browser.
+        #[arg(long)]
+        serve: bool,
     },
     /// Create or update the database schema, then exit.
     Migrate,
@@ -90,11 +94,13 @@ fn main() -> ExitCode {
         Command::Demo {
             awareness_week,
             openapi,
+            serve,
         } => block_on(demo(
             settings,
             DemoOptions {
                 awareness_week,
                 openapi,
+                serve,
             },
         )),
         Command::Migrate => block_on(migrate(settings)),

@@ -294,6 +294,9 @@ fn demo_plays_the_scene_offline_with_the_real_bot() {
         "Samaritans: Call 116 123",
         "said they could use a chat",
         "3 people answered.",
+        "Asha types /export link",
+        "/impact/",
+        "In the 12 weeks from 14 Sep 2026 to 1 Dec 2026, 2 people at Rosewood",
     ] {
         assert!(stdout.contains(needle), "missing {needle:?} in:\n{stdout}");
     }
