@@ -10,6 +10,7 @@ COPY Cargo.toml Cargo.lock ./
 COPY src ./src
 COPY migrations ./migrations
 COPY config ./config
+COPY assets ./assets
 COPY benches ./benches
 RUN cargo build --release --locked --bin smallacts
 

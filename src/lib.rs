@@ -5,6 +5,7 @@
 
 pub mod acts;
 pub mod calendar;
+pub mod charts;
 pub mod checkins;
 pub mod clock;
 pub mod daily;

@@ -1,6 +1,7 @@
 //! The weekly recap and the impact export, without Discord: what the team did together this
 //! week (never a ranking of people), and weekly figures that name no one.
 
+mod card;
 pub mod chart;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -14,6 +15,7 @@ use crate::calendar::{local_wall_time, resolve_local};
 use crate::ids::{GuildId, MemberId};
 use crate::store::{RangeWin, Store, StoreError};
 
+pub use card::{Tally, awareness_tally, share_card};
 pub use chart::{Chart, DayCounts};
 
 /// Quotes at most in a recap.
