@@ -11,7 +11,7 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use smallacts::charts::{self, Series, ShareCard, StackedBars};
+use smallacts::charts::{self, samples};
 use smallacts::recap::DayCounts;
 use smallacts::recap::chart::render_week;
 
@@ -19,8 +19,11 @@ const RUNS: usize = 300;
 
 fn main() {
     let days = week();
-    let card = share_card();
-    let two_years = two_years();
+    let card = charts::ShareCard {
+        server_name: Some("Rosewood Care Home".into()),
+        ..samples::share_card()
+    };
+    let two_years = samples::two_years();
 
     let started = Instant::now();
     black_box(render_week(&days, "Wins this week, by size of act"));
@@ -85,55 +88,4 @@ fn week() -> [DayCounts; 7] {
         day(1, 0, 3),
         day(2, 1, 0),
     ]
-}
-
-fn share_card() -> ShareCard {
-    ShareCard {
-        acts: 412,
-        ways: [
-            ("Connect", 200),
-            ("Be active", 22),
-            ("Take notice", 50),
-            ("Keep learning", 40),
-            ("Give", 100),
-        ]
-        .map(|(way, n)| (way.to_owned(), n))
-        .to_vec(),
-        server_name: Some("Rosewood Care Home".into()),
-        week_label: "Loneliness Awareness Week 2026".into(),
-    }
-}
-
-/// Two years of weekly wins by Way (about 1,000,000 wins in all).
-fn two_years() -> StackedBars {
-    let first = chrono::NaiveDate::from_ymd_opt(2024, 6, 3).expect("a date");
-    let categories = (0..104)
-        .map(|i| {
-            (first + chrono::Days::new(7 * i))
-                .format("%-d %b")
-                .to_string()
-        })
-        .collect();
-    let series = [
-        "Connect",
-        "Be active",
-        "Take notice",
-        "Keep learning",
-        "Give",
-    ]
-    .iter()
-    .enumerate()
-    .map(|(s, name)| Series {
-        name: (*name).into(),
-        values: (0..104u64)
-            .map(|w| 1_500 + (w * 37 + s as u64 * 101) % 1_000)
-            .collect(),
-    })
-    .collect();
-    StackedBars {
-        title: "Wins per week, by Way to Wellbeing".into(),
-        description: "Two years of weekly wins, stacked by Way to Wellbeing.".into(),
-        categories,
-        series,
-    }
 }

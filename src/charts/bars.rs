@@ -468,6 +468,7 @@ fn cap(text: String) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::super::samples::two_years;
     use super::super::testing::Pixels;
     use super::super::{PALETTE, Series, png};
     use super::*;
@@ -493,37 +494,6 @@ mod tests {
                     values: vec![0, 0, 1, 2, 3, 1, 0],
                 },
             ],
-        }
-    }
-
-    /// 104 weeks of wins, as the impact page shows two years.
-    fn two_years() -> StackedBars {
-        let categories: Vec<String> = (0..104)
-            .map(|i| {
-                let day =
-                    chrono::NaiveDate::from_ymd_opt(2024, 6, 3).unwrap() + chrono::Days::new(7 * i);
-                day.format("%-d %b").to_string()
-            })
-            .collect();
-        let series = [
-            "Connect",
-            "Be active",
-            "Take notice",
-            "Keep learning",
-            "Give",
-        ]
-        .iter()
-        .enumerate()
-        .map(|(s, name)| Series {
-            name: (*name).into(),
-            values: (0..104).map(|w| ((w * 7 + s * 13) % 40) as u64).collect(),
-        })
-        .collect();
-        StackedBars {
-            title: "Wins per week by Way to Wellbeing".into(),
-            description: "Two years of wins".into(),
-            categories,
-            series,
         }
     }
 

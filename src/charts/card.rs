@@ -214,26 +214,10 @@ pub(super) fn alt_text(card: &ShareCard) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::super::samples::share_card as card;
     use super::super::testing::Pixels;
     use super::super::{CARD_HEIGHT, CARD_WIDTH, PALETTE, png};
     use super::*;
-
-    fn card() -> ShareCard {
-        ShareCard {
-            acts: 412,
-            ways: [
-                ("Connect", 200),
-                ("Be active", 22),
-                ("Take notice", 50),
-                ("Keep learning", 40),
-                ("Give", 100),
-            ]
-            .map(|(w, n)| (w.to_owned(), n))
-            .to_vec(),
-            server_name: None,
-            week_label: "Loneliness Awareness Week 2026".into(),
-        }
-    }
 
     #[test]
     fn the_card_is_1200_by_630_with_its_figures_drawn() {

@@ -14,6 +14,7 @@
 
 mod bars;
 mod card;
+pub mod samples;
 mod text;
 
 pub use text::{grouped, one_line};

@@ -585,38 +585,15 @@ async fn recap_card_posts_the_weeks_share_card_for_everyone_with_the_name_only_i
         Some(connect),
     )
     .await;
-    win_at(
-        &bot,
-        &team,
-        1,
-        "2026-06-09T10:00:00Z",
-        "count",
-        None,
-        Some(connect),
-    )
-    .await;
-    win_at(
-        &bot,
-        &team,
-        2,
-        "2026-06-10T09:00:00Z",
-        "anonymous",
-        None,
-        Some(give),
-    )
-    .await;
-    win_at(&bot, &team, 2, "2026-06-10T09:30:00Z", "count", None, None).await;
-    // Before the week: not on the card.
-    win_at(
-        &bot,
-        &team,
-        1,
-        "2026-06-05T10:00:00Z",
-        "count",
-        None,
-        Some(give),
-    )
-    .await;
+    // Counted-only wins, one for no act; the last is before the week: not on the card.
+    for (member, at, act) in [
+        (1, "2026-06-09T10:00:00Z", Some(connect)),
+        (2, "2026-06-10T09:00:00Z", Some(give)),
+        (2, "2026-06-10T09:30:00Z", None),
+        (1, "2026-06-05T10:00:00Z", Some(give)),
+    ] {
+        win_at(&bot, &team, member, at, "count", None, act).await;
+    }
 
     let reply = bot
         .sandbox
@@ -691,36 +668,13 @@ async fn outside_the_week_the_card_is_last_years_and_the_closing_post_carries_it
         act_of_way(&bot, Way::Connect).await,
         act_of_way(&bot, Way::BeActive).await,
     );
-    win_at(
-        &bot,
-        &team,
-        0,
-        "2026-06-08T10:00:00Z",
-        "count",
-        None,
-        Some(connect),
-    )
-    .await;
-    win_at(
-        &bot,
-        &team,
-        1,
-        "2026-06-11T10:00:00Z",
-        "count",
-        None,
-        Some(be_active),
-    )
-    .await;
-    win_at(
-        &bot,
-        &team,
-        2,
-        "2026-06-12T10:00:00Z",
-        "count",
-        None,
-        Some(be_active),
-    )
-    .await;
+    for (member, at, act) in [
+        (0, "2026-06-08T10:00:00Z", connect),
+        (1, "2026-06-11T10:00:00Z", be_active),
+        (2, "2026-06-12T10:00:00Z", be_active),
+    ] {
+        win_at(&bot, &team, member, at, "count", None, Some(act)).await;
+    }
 
     // Sunday 14 June, 09:00 BST: the day's act, then the closing post with the card.
     bot.tick_at(utc("2026-06-14T08:00:00Z")).await;
@@ -764,16 +718,8 @@ async fn outside_the_week_the_card_is_last_years_and_the_closing_post_carries_it
     );
 
     // In the autumn, /recap card is still for this year's Week, the week now over.
-    win_at(
-        &bot,
-        &team,
-        0,
-        "2026-10-01T10:00:00Z",
-        "count",
-        None,
-        Some(connect),
-    )
-    .await;
+    let autumn_win = "2026-10-01T10:00:00Z";
+    win_at(&bot, &team, 0, autumn_win, "count", None, Some(connect)).await;
     bot.tick_at(utc("2026-10-01T12:00:00Z")).await;
     let autumn = bot
         .sandbox
