@@ -15,11 +15,12 @@
 
 FROM rust:1.95-slim-bookworm AS build
 WORKDIR /src
-COPY Cargo.toml Cargo.lock build.rs ./
+COPY Cargo.toml Cargo.lock build.rs askama.toml ./
 COPY src ./src
 COPY migrations ./migrations
 COPY config ./config
 COPY crates/fake-discord ./crates/fake-discord
+COPY assets ./assets
 COPY benches ./benches
 RUN cargo build --release --locked --bin smallacts
 

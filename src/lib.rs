@@ -6,6 +6,7 @@
 pub mod acts;
 pub mod against_fake;
 pub mod calendar;
+pub mod charts;
 pub mod checkins;
 pub mod clock;
 pub mod daily;

@@ -66,14 +66,24 @@ pub fn awareness_week(config: &DailyConfig, date: NaiveDate) -> Option<Awareness
     if !config.awareness_week {
         return None;
     }
-    let overrides: Vec<AwarenessWeek> = config
+    AwarenessWeek::containing(date, &overrides(config))
+}
+
+/// The campaign week going on at `date`, or the last one before it, by the server's dates
+/// (whether or not it takes part: for the share card, which an admin asks for).
+pub fn latest_awareness_week(config: &DailyConfig, date: NaiveDate) -> AwarenessWeek {
+    AwarenessWeek::latest(date, &overrides(config))
+}
+
+/// The week a server moved the campaign to, if it did.
+fn overrides(config: &DailyConfig) -> Vec<AwarenessWeek> {
+    config
         .awareness_start
         .as_deref()
         .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
         .and_then(|d| AwarenessWeek::starting(d).ok())
         .into_iter()
-        .collect();
-    AwarenessWeek::containing(date, &overrides)
+        .collect()
 }
 
 /// The week's first and last instants in the server's zone, in milliseconds.

@@ -10,8 +10,8 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 
 pub use choice::{
-    CLOSING_JOB, DAILY_JOB, KICKOFF_JOB, awareness_week, choose_for_day, week_bounds_ms,
-    wins_thread_name,
+    CLOSING_JOB, DAILY_JOB, KICKOFF_JOB, awareness_week, choose_for_day, latest_awareness_week,
+    week_bounds_ms, wins_thread_name,
 };
 pub use plan::{AwarenessWeek, CAMPAIGN_HASHTAG, SizePlan};
 

@@ -9,8 +9,9 @@ use chrono::{Datelike, Duration, NaiveDate, Weekday};
 
 use crate::acts::Size;
 
-/// The campaign's hashtag, added to posts during Loneliness Awareness Week.
-pub const CAMPAIGN_HASHTAG: &str = "#RandomActsofConnection";
+/// The campaign's hashtag, added to posts during Loneliness Awareness Week (and drawn on
+/// its share card, hence kept with the charts).
+pub use crate::charts::CAMPAIGN_HASHTAG;
 
 /// How a server's daily sizes are planned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -167,6 +168,25 @@ impl AwarenessWeek {
         let usual = AwarenessWeek::for_year(date.year());
         usual.contains(date).then_some(usual)
     }
+
+    /// The week that contains the date or, if none does, the last one before it: this year's
+    /// (a configured override for the year, else the usual one) once its Monday has come,
+    /// else last year's.
+    pub fn latest(date: NaiveDate, overrides: &[AwarenessWeek]) -> AwarenessWeek {
+        let of_year = |year: i32| {
+            overrides
+                .iter()
+                .find(|week| week.monday.year() == year)
+                .copied()
+                .unwrap_or_else(|| AwarenessWeek::for_year(year))
+        };
+        let this_year = of_year(date.year());
+        if this_year.monday <= date {
+            this_year
+        } else {
+            of_year(date.year() - 1)
+        }
+    }
 }
 
 fn weekday_name(day: Weekday) -> &'static str {
@@ -206,6 +226,33 @@ mod tests {
             assert_eq!(monday.month(), 6, "{year}");
             assert!((8..=14).contains(&monday.day()), "{year}");
         }
+    }
+
+    #[test]
+    fn the_latest_week_is_this_one_or_the_one_before() {
+        let latest = |d: &str| AwarenessWeek::latest(date(d), &[]).monday;
+        assert_eq!(latest("2026-06-10"), date("2026-06-08"), "during the week");
+        assert_eq!(latest("2026-06-08"), date("2026-06-08"), "its Monday");
+        assert_eq!(
+            latest("2026-06-07"),
+            date("2025-06-09"),
+            "the day before: last year's"
+        );
+        assert_eq!(latest("2026-12-31"), date("2026-06-08"));
+        assert_eq!(latest("2026-01-01"), date("2025-06-09"));
+        let moved = [AwarenessWeek::starting(date("2026-06-15")).unwrap()];
+        let latest = |d: &str| AwarenessWeek::latest(date(d), &moved).monday;
+        assert_eq!(
+            latest("2026-06-10"),
+            date("2025-06-09"),
+            "the moved week hasn't come"
+        );
+        assert_eq!(latest("2026-06-16"), date("2026-06-15"));
+        assert_eq!(
+            latest("2027-07-01"),
+            date("2027-06-14"),
+            "other years are as usual"
+        );
     }
 
     #[test]

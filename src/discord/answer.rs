@@ -125,6 +125,8 @@ pub struct Answer {
     token: String,
     kind: Kind,
     stage: tokio::sync::Mutex<Stage>,
+    /// A command whose answer is for everyone in the channel (see [`Answer::will_be_public`]).
+    public: std::sync::atomic::AtomicBool,
 }
 
 tokio::task_local! {
@@ -149,7 +151,17 @@ impl Answer {
             token: token.to_owned(),
             kind,
             stage: tokio::sync::Mutex::new(Stage::Waiting),
+            public: std::sync::atomic::AtomicBool::new(false),
         })
+    }
+
+    /// Says that this command's answer will be public (a share card, say): if it has to be
+    /// acknowledged before it is ready, the "thinking..." is public too, so the answer that
+    /// replaces it is. An acknowledgement already sent stays private, and so does the answer
+    /// then: the safe way round.
+    pub fn will_be_public(&self) {
+        self.public
+            .store(true, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// The answer being kept for this interaction (a fresh one outside [`InTime`], e.g. in
@@ -310,8 +322,10 @@ impl Answer {
         if *stage != Stage::Waiting {
             return;
         }
+        let public = self.public.load(std::sync::atomic::Ordering::Relaxed);
         let callback = match self.kind {
             Kind::Button => json!({"type": 6}),
+            Kind::Command if public => json!({"type": 5}),
             Kind::Command | Kind::Form => json!({"type": 5, "data": {"flags": 64}}),
         };
         match http

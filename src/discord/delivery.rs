@@ -218,9 +218,10 @@ impl DiscordDelivery {
                 channel_id,
                 week,
                 acts_done,
+                ways,
                 ..
             } => {
-                let message = render::awareness_closing(*week, *acts_done, outgoing.nonce());
+                let message = render::awareness_closing(*week, *acts_done, ways, outgoing.nonce());
                 self.post(serenity::ChannelId::from(*channel_id), message)
                     .await
             }

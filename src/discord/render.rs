@@ -5,11 +5,12 @@ use poise::serenity_prelude as serenity;
 
 use super::component_id::ComponentId;
 use super::no_mentions;
-use crate::acts::{ActFilter, Size};
+use crate::acts::{ActFilter, Size, Way};
+use crate::charts;
 use crate::daily::{AwarenessWeek, CAMPAIGN_HASHTAG};
 use crate::ids::{PostId, WinId};
 use crate::jobs::DailyPost;
-use crate::recap::Recap;
+use crate::recap::{self, Recap};
 use crate::store::{StoredAct, WinRecord};
 use crate::wins::Visibility;
 
@@ -183,10 +184,30 @@ pub fn awareness_kickoff(week: AwarenessWeek, nonce: Option<String>) -> serenity
     )
 }
 
-/// The Sunday post that closes the week with what the team did.
+/// The file name of the Week's share card.
+pub const SHARE_CARD: &str = "share-card.png";
+
+/// A share card as a PNG attachment with its description for screen readers; `None` (logged)
+/// in the unlikely event it could not be drawn.
+pub fn share_card_file(card: &charts::ShareCard) -> Option<serenity::CreateAttachment> {
+    match charts::png(&card.svg()) {
+        Ok(png) => Some(
+            serenity::CreateAttachment::bytes(png, SHARE_CARD)
+                .description(truncate(&card.alt_text(), 1000)),
+        ),
+        Err(error) => {
+            tracing::error!(%error, "the share card could not be drawn");
+            None
+        }
+    }
+}
+
+/// The Sunday post that closes the week with what the team did, and the week's share card
+/// (without the server's name: only an admin's `/recap card` shows it).
 pub fn awareness_closing(
     week: AwarenessWeek,
     acts_done: i64,
+    ways: &[(Way, u64)],
     nonce: Option<String>,
 ) -> serenity::CreateMessage {
     let done = match acts_done {
@@ -194,7 +215,7 @@ pub fn awareness_closing(
         1 => "This week the team did 1 act of connection. Thank you.".to_owned(),
         n => format!("This week the team did {n} acts of connection. Thank you, every one of you."),
     };
-    let embed = serenity::CreateEmbed::new()
+    let mut embed = serenity::CreateEmbed::new()
         .title("That's Loneliness Awareness Week")
         .description(format!(
             "{done}\n\nConnection isn't only for one week in June: a small act a day keeps \
@@ -206,12 +227,17 @@ pub fn awareness_closing(
             week.sunday().format("%-d %B %Y")
         )))
         .colour(colour(Size::Small));
-    with_nonce(
-        serenity::CreateMessage::new()
-            .embed(embed)
-            .allowed_mentions(no_mentions()),
-        nonce,
-    )
+    let tally = recap::Tally {
+        acts: u64::try_from(acts_done).unwrap_or(0),
+        ways: ways.to_vec(),
+    };
+    let mut message = serenity::CreateMessage::new().allowed_mentions(no_mentions());
+    let card = recap::share_card(week, &tally, None);
+    if let Some(file) = share_card_file(&card) {
+        embed = embed.image(format!("attachment://{SHARE_CARD}"));
+        message = message.add_file(file);
+    }
+    with_nonce(message.embed(embed), nonce)
 }
 
 /// A message for a server's admins.

@@ -12,10 +12,10 @@ use super::report::{Pass, TickReport};
 use super::{Job, JobFuture};
 use crate::calendar::{CatchUp, Firing, Schedule, catch_up, parse_timezone};
 use crate::daily::{
-    CLOSING_JOB, DAILY_JOB, KICKOFF_JOB, awareness_week, choose_for_day, week_bounds_ms,
-    wins_thread_name,
+    CLOSING_JOB, DAILY_JOB, KICKOFF_JOB, awareness_week, choose_for_day, wins_thread_name,
 };
 use crate::ids::{ChannelId, PostId};
+use crate::recap::awareness_tally;
 use crate::store::{Claim, DailyConfig, NewPost, PostRecord, StoreError};
 
 /// Servers whose daily post is worked out and sent at the same time, in one process.
@@ -212,18 +212,15 @@ async fn post_daily(
     if let Some(week) = week
         && week.day_index(date) == Some(6)
     {
-        let (from, to) = week_bounds_ms(week, tz);
-        let acts_done = ctx
-            .store
-            .count_done_between(config.guild_id, from, to)
-            .await?;
+        let tally = awareness_tally(&ctx.store, config.guild_id, tz, week).await?;
         campaign
             .announce(ctx, CLOSING_JOB, report, |post_id| {
                 Outgoing::AwarenessClosing {
                     post_id,
                     channel_id,
                     week,
-                    acts_done,
+                    acts_done: tally.acts as i64,
+                    ways: tally.ways,
                 }
             })
             .await?;
@@ -309,16 +306,14 @@ async fn rebuild(
         }),
         CLOSING_JOB => match week {
             Some(week) => {
-                let (from, to) = week_bounds_ms(week, parse_timezone(&config.timezone)?);
-                let acts_done = ctx
-                    .store
-                    .count_done_between(post.guild_id, from, to)
-                    .await?;
+                let tz = parse_timezone(&config.timezone)?;
+                let tally = awareness_tally(&ctx.store, post.guild_id, tz, week).await?;
                 Some(Outgoing::AwarenessClosing {
                     post_id: post.id,
                     channel_id,
                     week,
-                    acts_done,
+                    acts_done: tally.acts as i64,
+                    ways: tally.ways,
                 })
             }
             None => None,

@@ -7,6 +7,7 @@ use std::pin::Pin;
 
 use chrono::NaiveDate;
 
+use crate::acts::Way;
 use crate::checkins::{CheckinStyle, PulseResult};
 use crate::daily::AwarenessWeek;
 use crate::ids::{ChannelId, DmId, GuildId, MemberId, MessageId, PostId, RunId};
@@ -34,12 +35,15 @@ pub enum Outgoing {
         channel_id: ChannelId,
         week: AwarenessWeek,
     },
-    /// Sunday of the week: how many acts the team did.
+    /// Sunday of the week: how many acts the team did, with the week's share card (drawn
+    /// from these counts).
     AwarenessClosing {
         post_id: PostId,
         channel_id: ChannelId,
         week: AwarenessWeek,
         acts_done: i64,
+        /// Acts done for each Way to Wellbeing.
+        ways: Vec<(Way, u64)>,
     },
     /// The weekly recap.
     Recap {

@@ -1,6 +1,7 @@
 //! The weekly recap and the impact export, without Discord: what the team did together this
 //! week (never a ranking of people), and weekly figures that name no one.
 
+mod card;
 pub mod chart;
 mod impact_interim;
 
@@ -15,6 +16,7 @@ use crate::calendar::{local_wall_time, resolve_local};
 use crate::ids::{GuildId, MemberId};
 use crate::store::{RangeWin, Store, StoreError};
 
+pub use card::{Tally, awareness_tally, share_card};
 pub use chart::{Chart, DayCounts};
 pub use impact_interim::{Impact, ImpactWeek, impact};
 

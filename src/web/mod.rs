@@ -4,8 +4,6 @@
 //! security headers; a wrong, expired or revoked link gets the same "not valid" page; each
 //! client is limited to `web.requests_per_minute`.
 
-mod charts_interim;
-
 use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
 use std::sync::Arc;
@@ -26,6 +24,10 @@ use crate::ids::GuildId;
 use crate::impact::page::{PULSE_NAMES, thousands};
 use crate::impact::{ChartData, ImpactLinks, ImpactPage, PageRange};
 use crate::store::{Store, StoreError};
+
+/// The page's charts, in SVG units (they scale to the page's width).
+const CHART_WIDTH: u32 = 960;
+const CHART_HEIGHT: u32 = 380;
 
 /// How long a page waits for the database before saying to try again.
 const DATABASE_DEADLINE: Duration = Duration::from_secs(5);
@@ -311,9 +313,22 @@ fn render_page(page: &ImpactPage, token: &str, error: Option<String>) -> Respons
     }
 }
 
-/// A chart as SVG to embed in the page.
+/// A chart as SVG to embed in the page (drawn as the Discord recap's charts are).
 fn chart_svg(chart: &ChartData) -> String {
-    charts_interim::svg(chart)
+    crate::charts::StackedBars {
+        title: chart.title.clone(),
+        description: chart.description.clone(),
+        categories: chart.categories.clone(),
+        series: chart
+            .series
+            .iter()
+            .map(|(name, values)| crate::charts::Series {
+                name: name.clone(),
+                values: values.clone(),
+            })
+            .collect(),
+    }
+    .svg(CHART_WIDTH, CHART_HEIGHT)
 }
 
 fn plain_page(status: StatusCode, title: &str, message: &str) -> Response {

@@ -507,3 +507,231 @@ async fn after_downtime_the_recap_follows_the_daily_posts_catch_up_rules() {
     assert_eq!(recaps(&bot, team.daily).len(), 1);
     bot.finish().await;
 }
+
+/// A PNG's size and RGBA pixels.
+fn decode_png(png: &[u8]) -> (u32, u32, Vec<u8>) {
+    let decoder = png::Decoder::new(std::io::Cursor::new(png.to_vec()));
+    let mut reader = decoder.read_info().unwrap();
+    let mut pixels = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut pixels).unwrap();
+    assert_eq!(info.color_type, png::ColorType::Rgba);
+    pixels.truncate(info.buffer_size());
+    (info.width, info.height, pixels)
+}
+
+/// Dark, opaque pixels (text) in [x0, x1) × [y0, y1) of a decoded picture `width` wide.
+fn dark_pixels(pixels: &[u8], width: u32, (x0, y0, x1, y1): (u32, u32, u32, u32)) -> usize {
+    let mut n = 0;
+    for y in y0..y1 {
+        for x in x0..x1 {
+            let i = ((y * width + x) * 4) as usize;
+            let rgb = u32::from(pixels[i]) + u32::from(pixels[i + 1]) + u32::from(pixels[i + 2]);
+            n += usize::from(pixels[i + 3] > 200 && rgb < 400);
+        }
+    }
+    n
+}
+
+/// Every share card the bot uploaded, oldest first: the PNG and its description.
+fn share_cards(bot: &TestBot) -> Vec<(Vec<u8>, String)> {
+    bot.sandbox
+        .requests()
+        .into_iter()
+        .filter_map(|r| {
+            let png = r
+                .files
+                .iter()
+                .find(|(name, _)| name == "share-card.png")?
+                .1
+                .clone();
+            let body = r.body.as_ref()?;
+            // A channel post or an edited answer has its attachments at the top; an
+            // interaction's first answer inside `data`.
+            let attachments = if body["attachments"].is_array() {
+                &body["attachments"]
+            } else {
+                &body["data"]["attachments"]
+            };
+            let description = attachments[0]["description"].as_str()?.to_owned();
+            Some((png, description))
+        })
+        .collect()
+}
+
+/// Acts of the catalogue for a Way.
+async fn act_of_way(bot: &TestBot, way: smallacts::acts::Way) -> ActId {
+    let acts = bot.db.store.active_acts(None).await.unwrap();
+    acts.iter().find(|a| a.act.way == way).unwrap().id
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn recap_card_posts_the_weeks_share_card_for_everyone_with_the_name_only_if_chosen() {
+    use smallacts::acts::Way;
+    // Wednesday of Loneliness Awareness Week 2026 (8-14 June).
+    let bot = TestBot::start_at(utc("2026-06-10T12:00:00Z"), |_| {}).await;
+    let team = team(&bot, "Europe/London").await;
+    let (connect, give) = (
+        act_of_way(&bot, Way::Connect).await,
+        act_of_way(&bot, Way::Give).await,
+    );
+    let words = "Sat with Mrs Patel over tea";
+    win_at(
+        &bot,
+        &team,
+        0,
+        "2026-06-08T10:00:00Z",
+        "named",
+        Some(words),
+        Some(connect),
+    )
+    .await;
+    // Counted-only wins, one for no act; the last is before the week: not on the card.
+    for (member, at, act) in [
+        (1, "2026-06-09T10:00:00Z", Some(connect)),
+        (2, "2026-06-10T09:00:00Z", Some(give)),
+        (2, "2026-06-10T09:30:00Z", None),
+        (1, "2026-06-05T10:00:00Z", Some(give)),
+    ] {
+        win_at(&bot, &team, member, at, "count", None, act).await;
+    }
+
+    let reply = bot
+        .sandbox
+        .slash(&team.admin, "recap", sub("card", json!([])))
+        .await
+        .unwrap();
+    assert!(!reply.ephemeral(), "the card is posted for everyone");
+    assert_eq!(
+        reply.text(),
+        "Loneliness Awareness Week 2026, 8 June to 14 June: 4 small acts of connection so far. \
+         #RandomActsofConnection"
+    );
+    let cards = share_cards(&bot);
+    assert_eq!(cards.len(), 1);
+    let (png, description) = &cards[0];
+    let (width, height, plain) = decode_png(png);
+    assert_eq!((width, height), (1200, 630));
+    assert!(
+        description.contains("4 small acts of connection")
+            && description.contains("Connect 2")
+            && description.contains("Give 1")
+            && description.contains("Be active 0")
+            && description.ends_with("#RandomActsofConnection"),
+        "{description}"
+    );
+    // No server name unless chosen, and never a member's name or words.
+    for never in ["Oak Lodge Care", "Priya", "Tom", "Zara", words] {
+        assert!(!description.contains(never), "{never} in {description}");
+    }
+    // The count is drawn large on the left; the name's line is empty.
+    assert!(dark_pixels(&plain, width, (80, 200, 600, 360)) > 1_000);
+    assert_eq!(dark_pixels(&plain, width, (80, 130, 600, 170)), 0);
+
+    // An admin may choose to show the server's name: then it is drawn and described.
+    let named = bot
+        .sandbox
+        .slash(
+            &team.admin,
+            "recap",
+            sub(
+                "card",
+                json!([{"name": "show_server_name", "type": 5, "value": true}]),
+            ),
+        )
+        .await
+        .unwrap();
+    assert!(!named.ephemeral());
+    let cards = share_cards(&bot);
+    let (png, description) = cards.last().unwrap();
+    assert!(description.contains("at Oak Lodge Care"), "{description}");
+    let (_, _, with_name) = decode_png(png);
+    assert!(dark_pixels(&with_name, width, (80, 130, 600, 170)) > 100);
+
+    // Members can't post it.
+    let refused = bot
+        .sandbox
+        .slash(&team.members[1], "recap", sub("card", json!([])))
+        .await
+        .unwrap();
+    assert!(refused.ephemeral());
+    assert_eq!(share_cards(&bot).len(), 2);
+    bot.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn outside_the_week_the_card_is_last_years_and_the_closing_post_carries_it() {
+    use smallacts::acts::Way;
+    // Saturday of the Week: the daily act is set up for 09:00 London.
+    let bot = TestBot::start_at(utc("2026-06-13T12:00:00Z"), |_| {}).await;
+    let team = team(&bot, "Europe/London").await;
+    let (connect, be_active) = (
+        act_of_way(&bot, Way::Connect).await,
+        act_of_way(&bot, Way::BeActive).await,
+    );
+    for (member, at, act) in [
+        (0, "2026-06-08T10:00:00Z", connect),
+        (1, "2026-06-11T10:00:00Z", be_active),
+        (2, "2026-06-12T10:00:00Z", be_active),
+    ] {
+        win_at(&bot, &team, member, at, "count", None, Some(act)).await;
+    }
+
+    // Sunday 14 June, 09:00 BST: the day's act, then the closing post with the card.
+    bot.tick_at(utc("2026-06-14T08:00:00Z")).await;
+    let closing = bot
+        .sandbox
+        .channel_messages(team.daily)
+        .into_iter()
+        .find(|m| m["embeds"][0]["title"] == "That's Loneliness Awareness Week")
+        .expect("the closing post");
+    assert!(
+        closing["embeds"][0]["description"]
+            .as_str()
+            .unwrap()
+            .contains("3 acts of connection"),
+        "{closing}"
+    );
+    assert_eq!(
+        closing["embeds"][0]["image"]["url"],
+        "attachment://share-card.png"
+    );
+    let cards = share_cards(&bot);
+    assert_eq!(cards.len(), 1, "one card, with the closing post");
+    let (png, description) = &cards[0];
+    let (width, height, pixels) = decode_png(png);
+    assert_eq!((width, height), (1200, 630));
+    assert!(dark_pixels(&pixels, width, (80, 200, 600, 360)) > 1_000);
+    assert!(
+        description.contains("Loneliness Awareness Week 2026:")
+            && description.contains("3 small acts of connection")
+            && description.contains("Connect 1, Be active 2"),
+        "{description}"
+    );
+    assert!(
+        !description.contains("Oak Lodge Care"),
+        "the closing post never names the server on the card"
+    );
+    assert!(
+        bot.sandbox.violations().is_empty(),
+        "{:?}",
+        bot.sandbox.violations()
+    );
+
+    // In the autumn, /recap card is still for this year's Week, the week now over.
+    let autumn_win = "2026-10-01T10:00:00Z";
+    win_at(&bot, &team, 0, autumn_win, "count", None, Some(connect)).await;
+    bot.tick_at(utc("2026-10-01T12:00:00Z")).await;
+    let autumn = bot
+        .sandbox
+        .slash(&team.admin, "recap", sub("card", json!([])))
+        .await
+        .unwrap();
+    assert!(
+        autumn.text().starts_with(
+            "Loneliness Awareness Week 2026, 8 June to 14 June: 3 small acts of connection. "
+        ),
+        "{}",
+        autumn.text()
+    );
+    bot.finish().await;
+}

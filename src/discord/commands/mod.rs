@@ -112,12 +112,39 @@ pub(super) async fn reply_with_file(
     send(ctx, reply, Some(file)).await
 }
 
+/// Answers for everyone in the channel, with a file attached. Call [`will_answer_publicly`]
+/// first, once the command knows its answer will be public.
+pub(super) async fn public_with_file(
+    ctx: Context<'_>,
+    reply: poise::CreateReply,
+    file: serenity::CreateAttachment,
+) -> Result<(), Error> {
+    send_as(ctx, reply, Some(file), true).await
+}
+
+/// Tells the answer keeper that this command's answer will be public (see
+/// [`Answer::will_be_public`]).
+pub(super) fn will_answer_publicly(ctx: Context<'_>) {
+    if let poise::Context::Application(app) = ctx {
+        Answer::for_command(app.interaction).will_be_public();
+    }
+}
+
 async fn send(
     ctx: Context<'_>,
     reply: poise::CreateReply,
     file: Option<serenity::CreateAttachment>,
 ) -> Result<(), Error> {
-    let reply = reply.ephemeral(true).allowed_mentions(no_mentions());
+    send_as(ctx, reply, file, false).await
+}
+
+async fn send_as(
+    ctx: Context<'_>,
+    reply: poise::CreateReply,
+    file: Option<serenity::CreateAttachment>,
+    public: bool,
+) -> Result<(), Error> {
+    let reply = reply.ephemeral(!public).allowed_mentions(no_mentions());
     match ctx {
         poise::Context::Application(app) => {
             Answer::for_command(app.interaction)

@@ -1,6 +1,7 @@
-//! `/recap` (admins): the weekly recap's day, time and channel, a preview, or posting it now;
-//! `/export impact`: weekly figures for funders, naming no one; and `/export link` and
-//! `/export revoke`: a private, read-only link to the impact page for people not on Discord.
+//! `/recap` (admins): the weekly recap's day, time and channel, a preview, posting it now, or
+//! Loneliness Awareness Week's share card; `/export impact`: weekly figures for funders,
+//! naming no one; and `/export link` and `/export revoke`: a private, read-only link to the
+//! impact page for people not on Discord.
 
 use chrono::{Datelike, Days, NaiveDate};
 use poise::serenity_prelude as serenity;
@@ -25,7 +26,7 @@ async fn server(ctx: Context<'_>) -> Result<Result<(String, chrono_tz::Tz), Stri
 #[poise::command(
     slash_command,
     guild_only,
-    subcommands("setup", "off", "preview", "now"),
+    subcommands("setup", "off", "preview", "now", "card"),
     subcommand_required,
     default_member_permissions = "MANAGE_GUILD",
     required_permissions = "MANAGE_GUILD"
@@ -139,6 +140,51 @@ async fn now(ctx: Context<'_>) -> Result<(), Error> {
             .await
         }
     }
+}
+
+/// Post the share card for Loneliness Awareness Week: the team's acts and mix of Ways.
+#[poise::command(slash_command, guild_only, required_permissions = "MANAGE_GUILD")]
+async fn card(
+    ctx: Context<'_>,
+    #[description = "Show this server's name on the card (default: no)"] show_server_name: Option<
+        bool,
+    >,
+) -> Result<(), Error> {
+    let (name, tz) = match server(ctx).await? {
+        Ok(server) => server,
+        Err(why) => return private(ctx, why).await,
+    };
+    let guild_id = guild(ctx)?;
+    let data = ctx.data();
+    let today = crate::calendar::local_wall_time(tz, data.clock.now()).date();
+    let Some(config) = data.store.daily_config(guild_id).await? else {
+        return private(ctx, AdminError::NotSetUp.to_string()).await;
+    };
+    let week = crate::daily::latest_awareness_week(&config, today);
+    let tally = recap::awareness_tally(&data.store, guild_id, tz, week).await?;
+    let shown_name = show_server_name.unwrap_or(false).then_some(name.as_str());
+    let card = recap::share_card(week, &tally, shown_name);
+    super::will_answer_publicly(ctx);
+    let Some(file) = render::share_card_file(&card) else {
+        return private(
+            ctx,
+            "Sorry, I couldn't draw the card just now. Please try again in a minute.",
+        )
+        .await;
+    };
+    let so_far = if week.contains(today) { " so far" } else { "" };
+    let acts = match tally.acts {
+        1 => "1 small act of connection".to_owned(),
+        n => format!("{} small acts of connection", crate::charts::grouped(n)),
+    };
+    let content = format!(
+        "{}, {} to {}: {acts}{so_far}. {}",
+        card.week_label,
+        week.monday.format("%-d %B"),
+        week.sunday().format("%-d %B"),
+        crate::daily::CAMPAIGN_HASHTAG
+    );
+    super::public_with_file(ctx, poise::CreateReply::default().content(content), file).await
 }
 
 /// Download files for reporting (admins).
