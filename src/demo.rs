@@ -170,6 +170,18 @@ async fn impact_page(
         writeln!(stage.out, "      {line}")?;
     }
     stage.impact_link = Some(url.to_owned());
+    // And a card to share for #RandomActsofConnection, saved beside the recap's chart.
+    let card = json!([{"name": "card", "type": 1, "options": []}]);
+    stage.command(&admin, "/recap card", "recap", card).await?;
+    if let Some(png) = stage.last_file(crate::discord::render::SHARE_CARD) {
+        let path = std::env::temp_dir().join("smallacts-demo-card.png");
+        std::fs::write(&path, png)?;
+        writeln!(
+            stage.out,
+            "    [share card attached: 1200x630 for social media, saved to {}]",
+            path.display()
+        )?;
+    }
     Ok(())
 }
 
@@ -432,15 +444,7 @@ impl Stage<'_> {
         for message in self.shown.unseen(&messages) {
             self.show_message(message, "posted in the channel")?;
         }
-        let chart = self
-            .bot
-            .sandbox
-            .requests()
-            .into_iter()
-            .rev()
-            .flat_map(|r| r.files)
-            .find(|(name, _)| name == crate::discord::render::RECAP_CHART);
-        if let Some((_, png)) = chart {
+        if let Some(png) = self.last_file(crate::discord::render::RECAP_CHART) {
             let path = std::env::temp_dir().join("smallacts-demo-chart.png");
             std::fs::write(&path, png)?;
             writeln!(
@@ -532,6 +536,18 @@ struct Stage<'a> {
 }
 
 impl Stage<'_> {
+    /// The last file the bot sent to Discord under `name`.
+    fn last_file(&self, name: &str) -> Option<Vec<u8>> {
+        self.bot
+            .sandbox
+            .requests()
+            .into_iter()
+            .rev()
+            .flat_map(|r| r.files)
+            .find(|(file, _)| file == name)
+            .map(|(_, bytes)| bytes)
+    }
+
     /// `user` as a server admin (Manage Server).
     fn admin(&self, guild: &FakeGuild, user: &FakeUser) -> Actor {
         Actor {

@@ -295,6 +295,8 @@ fn demo_plays_the_scene_offline_with_the_real_bot() {
         "said they could use a chat",
         "3 people answered.",
         "Asha types /export link",
+        "Asha types /recap card",
+        "smallacts-demo-card.png",
         "/impact/",
         "In the 12 weeks from 14 Sep 2026 to 1 Dec 2026, 2 people at Rosewood",
     ] {
