@@ -112,6 +112,8 @@ pub(super) fn svg(card: &ShareCard) -> String {
     let most = card.ways.iter().map(|(_, n)| *n).max().unwrap_or(0);
     let rows = card.ways.len().min(6);
     let row_height = if rows > 5 { 52.0 } else { 60.0 };
+    // With no acts at all, the Ways' rows would be all zeros: a line of encouragement instead.
+    let rows = if most == 0 { 0 } else { rows };
     for (i, (way, n)) in card.ways.iter().take(rows).enumerate() {
         let baseline = 252.0 + row_height * i as f32;
         let figure = text::grouped(*n);
@@ -331,6 +333,13 @@ mod tests {
         let pixels = Pixels::decode(&png(&empty.svg()).unwrap());
         assert_eq!((pixels.width, pixels.height), (CARD_WIDTH, CARD_HEIGHT));
         assert!(empty.svg().contains("Every act counts"));
+        // Five Ways all at zero read as the same empty week, without rows under the line.
+        let zeros = ShareCard {
+            ways: ["Connect", "Give"].iter().map(|w| (w.to_string(), 0)).collect(),
+            ..empty
+        };
+        assert!(zeros.svg().contains("Every act counts"));
+        assert!(!zeros.svg().contains(">Connect<"), "{}", zeros.svg());
     }
 
     /// Leaves a sample in the temp folder, to look at.
