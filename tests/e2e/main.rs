@@ -12,6 +12,7 @@ mod fleet;
 mod helpers;
 mod hostile;
 mod http_path;
+mod impact;
 mod layers;
 mod recap;
 mod resilience;
