@@ -25,6 +25,17 @@ CREATE TABLE win_days (
 -- Rows brought down to no wins, deleted right after (the index stays all but empty).
 CREATE INDEX win_days_spent ON win_days (guild_id) WHERE wins <= 0;
 
+-- The same per week (the Monday of local_date): a range of whole weeks reads these.
+CREATE TABLE win_weeks (
+    guild_id    INTEGER NOT NULL REFERENCES servers (guild_id) ON DELETE CASCADE,
+    week_start  TEXT    NOT NULL,
+    size        TEXT    NOT NULL,
+    way         TEXT    NOT NULL,
+    wins        INTEGER NOT NULL,
+    PRIMARY KEY (guild_id, week_start, size, way)
+) WITHOUT ROWID;
+CREATE INDEX win_weeks_spent ON win_weeks (guild_id) WHERE wins <= 0;
+
 -- Who took part in a server's week (the Monday of local_date), with how many wins, so the
 -- members taking part can be counted per week and over a range without reading wins.
 -- Holds member ids: store::MEMBER_COLUMNS lists it, and /privacy forget erases it.
@@ -35,5 +46,8 @@ CREATE TABLE member_weeks (
     wins        INTEGER NOT NULL,
     PRIMARY KEY (guild_id, week_start, member_id)
 ) WITHOUT ROWID;
+-- For /privacy forget.
 CREATE INDEX member_weeks_member ON member_weeks (member_id);
+-- For counting the members over many weeks: member by member, one probe each.
+CREATE INDEX member_weeks_guild_member ON member_weeks (guild_id, member_id, week_start);
 CREATE INDEX member_weeks_spent ON member_weeks (guild_id) WHERE wins <= 0;

@@ -9,7 +9,7 @@
 
 use std::fmt::Write as _;
 
-use chrono::{Datelike, Days, NaiveDate, Weekday};
+use chrono::{Datelike, Days, NaiveDate};
 use chrono_tz::Tz;
 
 use super::local_midnight;
@@ -112,7 +112,72 @@ pub async fn impact(
             .filter(|i| *i < count)
     };
 
-    for (monday, row) in store.win_tallies_by_week(guild_id, first, to).await? {
+    // A last week cut short by `to` counts its members from its wins, unless it has none
+    // after `to` (the usual case: `to` is today), when its week in the tallies is exact.
+    let sunday = last + Days::new(6);
+    let cut_short = if to < sunday
+        && store
+            .any_win_dated(guild_id, to + Days::new(1), sunday)
+            .await?
+    {
+        Some(DaySpan::new(last, to))
+    } else {
+        None
+    };
+    let whole_weeks = match cut_short {
+        Some(_) => (last > first).then(|| (first, last - Days::new(7))),
+        None => Some((first, last)),
+    };
+    let periods: Vec<(i64, i64)> = weeks
+        .iter()
+        .map(|w| {
+            (
+                local_midnight(tz, w.week_start).timestamp_millis(),
+                local_midnight(tz, w.week_start + Days::new(7)).timestamp_millis(),
+            )
+        })
+        .collect();
+    // Three at a time, each on a connection of its own.
+    let (tallies, (by_week, last_week), (members, checkins)) = tokio::try_join!(
+        async {
+            let mut tallies = match whole_weeks {
+                Some((a, b)) => store.wins_by_week(guild_id, a, b).await?,
+                None => Vec::new(),
+            };
+            if let Some(span) = cut_short {
+                tallies.extend(
+                    store
+                        .wins_by_week_on_days(guild_id, span.from, span.to)
+                        .await?,
+                );
+            }
+            Ok::<_, StoreError>(tallies)
+        },
+        async {
+            let by_week = match whole_weeks {
+                Some((a, b)) => store.members_by_week(guild_id, a, b).await?,
+                None => Vec::new(),
+            };
+            let last_week = match cut_short {
+                Some(span) => Some(
+                    store
+                        .members_taking_part(guild_id, None, Some(span))
+                        .await?,
+                ),
+                None => None,
+            };
+            Ok::<_, StoreError>((by_week, last_week))
+        },
+        async {
+            let members = store
+                .members_taking_part(guild_id, whole_weeks, cut_short)
+                .await?;
+            let checkins = store.checkin_totals_by_period(guild_id, &periods).await?;
+            Ok::<_, StoreError>((members, checkins))
+        },
+    )?;
+
+    for (monday, row) in tallies {
         let Some(i) = index(monday) else { continue };
         let week = &mut weeks[i];
         let n = row.wins.max(0) as u64;
@@ -125,45 +190,15 @@ pub async fn impact(
             week.ways[position(Way::ALL, &way).unwrap_or(0)] += n;
         }
     }
-
-    // Members: whole weeks from the tallies; a last week cut short by `to`, from its wins.
-    let whole_weeks = if to.weekday() == Weekday::Sun {
-        Some((first, last))
-    } else {
-        (last > first).then(|| (first, last - Days::new(7)))
-    };
-    let cut_short = (to.weekday() != Weekday::Sun).then(|| DaySpan::new(last, to));
-    if let Some((a, b)) = whole_weeks {
-        for (monday, members) in store.members_by_week(guild_id, a, b).await? {
-            if let Some(i) = index(monday) {
-                weeks[i].members_taking_part = members;
-            }
+    for (monday, members) in by_week {
+        if let Some(i) = index(monday) {
+            weeks[i].members_taking_part = members;
         }
     }
-    if let Some(span) = cut_short {
-        let members = store
-            .members_taking_part(guild_id, None, Some(span))
-            .await?;
-        if let Some(week) = weeks.last_mut() {
-            week.members_taking_part = members;
-        }
+    if let (Some(members), Some(week)) = (last_week, weeks.last_mut()) {
+        week.members_taking_part = members;
     }
-    let members = store
-        .members_taking_part(guild_id, whole_weeks, cut_short)
-        .await?;
-
-    // Check-ins and the pulse: one query for every week's instants.
-    let periods: Vec<(i64, i64)> = weeks
-        .iter()
-        .map(|w| {
-            (
-                local_midnight(tz, w.week_start).timestamp_millis(),
-                local_midnight(tz, w.week_start + Days::new(7)).timestamp_millis(),
-            )
-        })
-        .collect();
-    let totals = store.checkin_totals_by_period(guild_id, &periods).await?;
-    for (week, totals) in weeks.iter_mut().zip(totals) {
+    for (week, totals) in weeks.iter_mut().zip(checkins) {
         let n = |v: i64| v.max(0) as u64;
         week.checkins_held = n(totals.held);
         week.pulse_answers = n(totals.pulse_answers);

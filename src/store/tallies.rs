@@ -1,7 +1,7 @@
 //! Tallies of wins for the impact figures, kept as wins come and go: wins per server, local
-//! day, act size and Way (`win_days`), and who took part in each local week, with how many
-//! wins (`member_weeks`). The impact page for a server with a million wins reads a few
-//! thousand rows of these instead of counting the wins.
+//! day, act size and Way (`win_days`), the same per local week (`win_weeks`), and who took
+//! part in each local week, with how many wins (`member_weeks`). The impact page for a server
+//! with a million wins reads a few thousand rows of these instead of counting the wins.
 //!
 //! A win is counted once its `local_date` (the day in the server's time zone when it was
 //! stored) is set, and every statement here that adds or removes wins changes the tallies in
@@ -26,12 +26,6 @@ use crate::ids::{ActId, GuildId, MemberId};
 
 /// What every source of tallied wins yields, as `w`.
 const SOURCE_COLUMNS: &str = "guild_id, local_date, member_id, act_id";
-
-/// Deletes the rows that no longer count anything (the partial indexes find them at once).
-const DROP_SPENT: [&str; 2] = [
-    "DELETE FROM win_days WHERE wins <= 0",
-    "DELETE FROM member_weeks WHERE wins <= 0",
-];
 
 /// A value bound to one of the `$n` of a condition on wins.
 #[derive(Debug, Clone)]
@@ -58,6 +52,15 @@ pub struct DayTally {
     pub wins: i64,
 }
 
+/// Wins of one local week (its Monday) with one size and Way, as `win_weeks` keeps them.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, sqlx::FromRow)]
+pub struct WeekTally {
+    pub week_start: String,
+    pub size: String,
+    pub way: String,
+    pub wins: i64,
+}
+
 /// A member's wins in one local week, as `member_weeks` keeps them.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, sqlx::FromRow)]
 pub struct MemberWeek {
@@ -71,6 +74,7 @@ pub struct MemberWeek {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Tallies {
     pub days: Vec<DayTally>,
+    pub weeks: Vec<WeekTally>,
     pub member_weeks: Vec<MemberWeek>,
 }
 
@@ -142,59 +146,97 @@ fn week_of(backend: Backend, date: &str) -> String {
     }
 }
 
-/// The wins of `source` grouped by day, size and Way, as (guild_id, local_date, size, way, n).
-fn days_of(source: &str) -> String {
-    format!(
-        "SELECT w.guild_id, w.local_date, COALESCE(a.size, '') AS size, \
-         COALESCE(a.way, '') AS way, COUNT(*) AS n \
-         FROM {source} LEFT JOIN acts a ON a.id = w.act_id WHERE w.local_date IS NOT NULL \
-         GROUP BY w.guild_id, w.local_date, COALESCE(a.size, ''), COALESCE(a.way, '')"
-    )
+/// One of the tally tables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tally {
+    /// `win_days`: per local date, size and Way.
+    Days,
+    /// `win_weeks`: per local week, size and Way.
+    Weeks,
+    /// `member_weeks`: per local week and member.
+    Members,
 }
 
-/// The wins of `source` grouped by week and member, as (guild_id, week_start, member_id, n).
-fn weeks_of(backend: Backend, source: &str) -> String {
-    let week = week_of(backend, "w.local_date");
-    format!(
-        "SELECT w.guild_id, {week} AS week_start, w.member_id, COUNT(*) AS n \
-         FROM {source} WHERE w.local_date IS NOT NULL GROUP BY w.guild_id, {week}, w.member_id"
-    )
-}
+impl Tally {
+    const ALL: [Tally; 3] = [Tally::Days, Tally::Weeks, Tally::Members];
+    /// The tallies that follow an act's size and Way.
+    const BY_TAGS: [Tally; 2] = [Tally::Days, Tally::Weeks];
 
-fn add_days(source: &str) -> String {
-    format!(
-        "INSERT INTO win_days (guild_id, local_date, size, way, wins) {} \
-         ON CONFLICT (guild_id, local_date, size, way) \
-         DO UPDATE SET wins = win_days.wins + excluded.wins",
-        days_of(source)
-    )
-}
+    fn table(self) -> &'static str {
+        match self {
+            Tally::Days => "win_days",
+            Tally::Weeks => "win_weeks",
+            Tally::Members => "member_weeks",
+        }
+    }
 
-fn add_weeks(backend: Backend, source: &str) -> String {
-    format!(
-        "INSERT INTO member_weeks (guild_id, week_start, member_id, wins) {} \
-         ON CONFLICT (guild_id, week_start, member_id) \
-         DO UPDATE SET wins = member_weeks.wins + excluded.wins",
-        weeks_of(backend, source)
-    )
-}
+    fn key(self) -> &'static [&'static str] {
+        match self {
+            Tally::Days => &["guild_id", "local_date", "size", "way"],
+            Tally::Weeks => &["guild_id", "week_start", "size", "way"],
+            Tally::Members => &["guild_id", "week_start", "member_id"],
+        }
+    }
 
-fn subtract_days(source: &str) -> String {
-    format!(
-        "UPDATE win_days SET wins = win_days.wins - d.n FROM ({}) AS d \
-         WHERE win_days.guild_id = d.guild_id AND win_days.local_date = d.local_date \
-         AND win_days.size = d.size AND win_days.way = d.way",
-        days_of(source)
-    )
-}
+    /// The wins of `source` (rows of [`SOURCE_COLUMNS`] as `w`) grouped by this tally's key,
+    /// with their number as `n`.
+    fn grouped(self, backend: Backend, source: &str) -> String {
+        let week = week_of(backend, "w.local_date");
+        let (size, way) = ("COALESCE(a.size, '')", "COALESCE(a.way, '')");
+        let tags = "LEFT JOIN acts a ON a.id = w.act_id";
+        let (keys, from) = match self {
+            Tally::Days => (
+                vec!["w.local_date".to_owned(), size.to_owned(), way.to_owned()],
+                format!("{source} {tags}"),
+            ),
+            Tally::Weeks => (
+                vec![week, size.to_owned(), way.to_owned()],
+                format!("{source} {tags}"),
+            ),
+            Tally::Members => (vec![week, "w.member_id".to_owned()], source.to_owned()),
+        };
+        let selected: Vec<String> = keys
+            .iter()
+            .zip(&self.key()[1..])
+            .map(|(expression, name)| format!("{expression} AS {name}"))
+            .collect();
+        format!(
+            "SELECT w.guild_id, {}, COUNT(*) AS n FROM {from} WHERE w.local_date IS NOT NULL \
+             GROUP BY w.guild_id, {}",
+            selected.join(", "),
+            keys.join(", ")
+        )
+    }
 
-fn subtract_weeks(backend: Backend, source: &str) -> String {
-    format!(
-        "UPDATE member_weeks SET wins = member_weeks.wins - d.n FROM ({}) AS d \
-         WHERE member_weeks.guild_id = d.guild_id AND member_weeks.week_start = d.week_start \
-         AND member_weeks.member_id = d.member_id",
-        weeks_of(backend, source)
-    )
+    /// Adds the wins of `source` to this tally.
+    fn add(self, backend: Backend, source: &str) -> String {
+        let (table, key) = (self.table(), self.key().join(", "));
+        format!(
+            "INSERT INTO {table} ({key}, wins) {} ON CONFLICT ({key}) \
+             DO UPDATE SET wins = {table}.wins + excluded.wins",
+            self.grouped(backend, source)
+        )
+    }
+
+    /// Takes the wins of `source` off this tally.
+    fn subtract(self, backend: Backend, source: &str) -> String {
+        let table = self.table();
+        let matching: Vec<String> = self
+            .key()
+            .iter()
+            .map(|column| format!("{table}.{column} = d.{column}"))
+            .collect();
+        format!(
+            "UPDATE {table} SET wins = {table}.wins - d.n FROM ({}) AS d WHERE {}",
+            self.grouped(backend, source),
+            matching.join(" AND ")
+        )
+    }
+
+    /// Deletes the rows that no longer count anything (a partial index finds them at once).
+    fn drop_spent(self) -> String {
+        format!("DELETE FROM {} WHERE wins <= 0", self.table())
+    }
 }
 
 /// The stored wins matching `condition` (on `wins`, unaliased), as a tally source.
@@ -234,11 +276,45 @@ async fn count(
     Ok(row.try_get::<i64, _>(0)?.max(0) as u64)
 }
 
-async fn drop_spent(tx: &mut Transaction<'static, Any>) -> Result<(), StoreError> {
-    for sql in DROP_SPENT {
-        sqlx::query(sql).execute(&mut **tx).await?;
+/// How many weeks a count of members reads row by row; from this many on, it probes the index
+/// member by member instead.
+const SCAN_WEEKS: i64 = 13;
+
+async fn count_with(pool: &sqlx::AnyPool, sql: &str, binds: &[Value]) -> Result<u64, StoreError> {
+    use sqlx::Row;
+    let row = query(sql, binds).fetch_one(pool).await?;
+    Ok(row.try_get::<i64, _>(0)?.max(0) as u64)
+}
+
+async fn drop_spent(
+    tx: &mut Transaction<'static, Any>,
+    tallies: &[Tally],
+) -> Result<(), StoreError> {
+    for tally in tallies {
+        sqlx::query(sqlx::AssertSqlSafe(tally.drop_spent()))
+            .execute(&mut **tx)
+            .await?;
     }
     Ok(())
+}
+
+/// One statement (PostgreSQL) that changes wins by `change` (an UPDATE or DELETE returning
+/// [`SOURCE_COLUMNS`]) and applies `each` (`Tally::add` or `Tally::subtract`) to every tally
+/// from exactly the rows it changed; it answers how many.
+fn changing_with_tallies(
+    backend: Backend,
+    change: &str,
+    each: fn(Tally, Backend, &str) -> String,
+) -> String {
+    let tallies: Vec<String> = Tally::ALL
+        .iter()
+        .enumerate()
+        .map(|(n, tally)| format!("t{n} AS ({})", each(*tally, backend, "changed AS w")))
+        .collect();
+    format!(
+        "WITH changed AS ({change} RETURNING {SOURCE_COLUMNS}), {} SELECT COUNT(*) FROM changed",
+        tallies.join(", ")
+    )
 }
 
 impl Store {
@@ -273,8 +349,9 @@ impl Store {
         binds: &[Value],
     ) -> Result<(), StoreError> {
         let source = wins_where(condition);
-        execute(tx, &add_days(&source), binds).await?;
-        execute(tx, &add_weeks(self.backend, &source), binds).await?;
+        for tally in Tally::ALL {
+            execute(tx, &tally.add(self.backend, &source), binds).await?;
+        }
         Ok(())
     }
 
@@ -289,28 +366,28 @@ impl Store {
         let deleted = match self.backend {
             Backend::Sqlite => {
                 let source = wins_where(condition);
-                execute(tx, &subtract_days(&source), binds).await?;
-                execute(tx, &subtract_weeks(self.backend, &source), binds).await?;
+                for tally in Tally::ALL {
+                    execute(tx, &tally.subtract(self.backend, &source), binds).await?;
+                }
                 execute(tx, &format!("DELETE FROM wins WHERE {condition}"), binds).await?
             }
             Backend::Postgres => {
-                let sql = format!(
-                    "WITH gone AS (DELETE FROM wins WHERE {condition} RETURNING {SOURCE_COLUMNS}), \
-                     days AS ({}), weeks AS ({}) SELECT COUNT(*) FROM gone",
-                    subtract_days("gone AS w"),
-                    subtract_weeks(self.backend, "gone AS w"),
+                let sql = changing_with_tallies(
+                    self.backend,
+                    &format!("DELETE FROM wins WHERE {condition}"),
+                    Tally::subtract,
                 );
                 count(tx, &sql, binds).await?
             }
         };
         if deleted > 0 {
-            drop_spent(tx).await?;
+            drop_spent(tx, &Tally::ALL).await?;
         }
         Ok(deleted)
     }
 
     /// Moves the wins of acts whose size or Way is about to change (`before` = true) off their
-    /// day's tallies, or onto them again with the new tags (`before` = false), in the
+    /// tallies by tags, or onto them again with the new tags (`before` = false), in the
     /// catalogue sync's transaction.
     pub(super) async fn retag_tallies(
         &self,
@@ -332,13 +409,15 @@ impl Store {
         let list: Vec<String> = (1..=acts.len()).map(|n| format!("${n}")).collect();
         let source = wins_where(&format!("act_id IN ({})", list.join(", ")));
         let binds: Vec<Value> = acts.iter().map(|id| Value::Int(id.0)).collect();
-        if before {
-            execute(tx, &subtract_days(&source), &binds).await?;
-            drop_spent(tx).await?;
-        } else {
-            execute(tx, &add_days(&source), &binds).await?;
+        for tally in Tally::BY_TAGS {
+            let sql = if before {
+                tally.subtract(self.backend, &source)
+            } else {
+                tally.add(self.backend, &source)
+            };
+            execute(tx, &sql, &binds).await?;
         }
-        Ok(())
+        drop_spent(tx, &Tally::BY_TAGS).await
     }
 
     /// Before the servers left before `cutoff_ms` are deleted (with their acts): wins of
@@ -356,13 +435,15 @@ impl Store {
         );
         let binds = [Value::Int(cutoff_ms)];
         let source = wins_where(&condition);
-        execute(tx, &subtract_days(&source), &binds).await?;
         let untagged = format!(
             "(SELECT guild_id, local_date, member_id, CAST(NULL AS BIGINT) AS act_id \
              FROM wins WHERE {condition}) AS w"
         );
-        execute(tx, &add_days(&untagged), &binds).await?;
-        drop_spent(tx).await
+        for tally in Tally::BY_TAGS {
+            execute(tx, &tally.subtract(self.backend, &source), &binds).await?;
+            execute(tx, &tally.add(self.backend, &untagged), &binds).await?;
+        }
+        drop_spent(tx, &Tally::BY_TAGS).await
     }
 
     /// Dates and tallies the wins stored without a local date: those from before migration
@@ -406,8 +487,9 @@ impl Store {
                         "(SELECT guild_id, $4 AS local_date, member_id, act_id FROM wins \
                          WHERE {condition}) AS w"
                     );
-                    execute(&mut tx, &add_days(&source), &binds).await?;
-                    execute(&mut tx, &add_weeks(self.backend, &source), &binds).await?;
+                    for tally in Tally::ALL {
+                        execute(&mut tx, &tally.add(self.backend, &source), &binds).await?;
+                    }
                     execute(
                         &mut tx,
                         &format!("UPDATE wins SET local_date = $4 WHERE {condition}"),
@@ -416,12 +498,10 @@ impl Store {
                     .await?
                 }
                 Backend::Postgres => {
-                    let sql = format!(
-                        "WITH dated AS (UPDATE wins SET local_date = $4 WHERE {condition} \
-                         RETURNING {SOURCE_COLUMNS}), days AS ({}), weeks AS ({}) \
-                         SELECT COUNT(*) FROM dated",
-                        add_days("dated AS w"),
-                        add_weeks(self.backend, "dated AS w"),
+                    let sql = changing_with_tallies(
+                        self.backend,
+                        &format!("UPDATE wins SET local_date = $4 WHERE {condition}"),
+                        Tally::add,
                     );
                     count(&mut tx, &sql, &binds).await?
                 }
@@ -431,9 +511,31 @@ impl Store {
         }
     }
 
-    /// Wins per week (Monday, 'YYYY-MM-DD') by size and Way, for wins dated from `from` to
-    /// `to` (local dates, both included).
-    pub async fn win_tallies_by_week(
+    /// Wins per week (Monday) by size and Way, over the whole weeks from the week of `first`
+    /// to the week of `last`.
+    pub async fn wins_by_week(
+        &self,
+        guild_id: GuildId,
+        first: NaiveDate,
+        last: NaiveDate,
+    ) -> Result<Vec<(NaiveDate, WeekWins)>, StoreError> {
+        let rows: Vec<WeekWins> = sqlx::query_as(
+            "SELECT week_start, size, way, wins FROM win_weeks \
+             WHERE guild_id = $1 AND week_start >= $2 AND week_start <= $3",
+        )
+        .bind(guild_id)
+        .bind(date_text(monday_of(first)))
+        .bind(date_text(monday_of(last)))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|row| Ok((parse_date(&row.week_start)?, row)))
+            .collect()
+    }
+
+    /// Wins per week (Monday) by size and Way, counting only the days from `from` to `to`
+    /// (local dates, both included): for a week cut short.
+    pub async fn wins_by_week_on_days(
         &self,
         guild_id: GuildId,
         from: NaiveDate,
@@ -477,6 +579,25 @@ impl Store {
             .collect()
     }
 
+    /// Whether a server has any win dated from `from` to `to` (local dates, both included).
+    pub async fn any_win_dated(
+        &self,
+        guild_id: GuildId,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<bool, StoreError> {
+        let row: Option<(i64,)> = sqlx::query_as(
+            "SELECT 1 FROM win_days WHERE guild_id = $1 AND local_date >= $2 \
+             AND local_date <= $3 LIMIT 1",
+        )
+        .bind(guild_id)
+        .bind(date_text(from))
+        .bind(date_text(to))
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.is_some())
+    }
+
     /// How many different members took part in the whole weeks `weeks` (Mondays of the first
     /// and last, from the tallies) and on the days `days` (from the wins themselves: a week
     /// cut short by the end of a range), together.
@@ -486,44 +607,77 @@ impl Store {
         weeks: Option<(NaiveDate, NaiveDate)>,
         days: Option<DaySpan>,
     ) -> Result<u64, StoreError> {
-        let mut binds = vec![Value::Int(guild_id.to_db())];
-        let mut parts = Vec::new();
-        if let Some((first, last)) = weeks {
-            binds.push(Value::Text(date_text(monday_of(first))));
-            binds.push(Value::Text(date_text(monday_of(last))));
-            parts.push(
-                "SELECT member_id FROM member_weeks \
-                 WHERE guild_id = $1 AND week_start >= $2 AND week_start <= $3"
-                    .to_owned(),
-            );
-        }
-        if let Some(days) = days {
-            let n = binds.len();
-            binds.extend([
+        let days_values = |days: DaySpan| {
+            [
                 Value::Int(days.from_ms),
                 Value::Int(days.to_ms),
                 Value::Text(date_text(days.from)),
                 Value::Text(date_text(days.to)),
-            ]);
-            parts.push(format!(
-                "SELECT member_id FROM wins WHERE guild_id = $1 AND created_at >= ${} \
-                 AND created_at < ${} AND local_date >= ${} AND local_date <= ${}",
-                n + 1,
-                n + 2,
-                n + 3,
-                n + 4
-            ));
-        }
-        if parts.is_empty() {
-            return Ok(0);
-        }
-        let sql = format!(
-            "SELECT COUNT(DISTINCT member_id) FROM ({}) m",
-            parts.join(" UNION ALL ")
-        );
-        use sqlx::Row;
-        let row = query(&sql, &binds).fetch_one(&self.pool).await?;
-        Ok(row.try_get::<i64, _>(0)?.max(0) as u64)
+            ]
+        };
+        let Some((first, last)) = weeks.map(|(f, l)| (monday_of(f), monday_of(l))) else {
+            let Some(days) = days else { return Ok(0) };
+            let mut binds = vec![Value::Int(guild_id.to_db())];
+            binds.extend(days_values(days));
+            return count_with(
+                &self.pool,
+                "SELECT COUNT(*) FROM (SELECT member_id FROM wins WHERE guild_id = $1 \
+                 AND created_at >= $2 AND created_at < $3 AND local_date >= $4 \
+                 AND local_date <= $5 GROUP BY member_id) d",
+                &binds,
+            )
+            .await;
+        };
+        let mut binds = vec![
+            Value::Int(guild_id.to_db()),
+            Value::Text(date_text(first)),
+            Value::Text(date_text(last)),
+        ];
+        let in_weeks = if (last - first).num_days() < 7 * SCAN_WEEKS {
+            // A few weeks: read them.
+            count_with(
+                &self.pool,
+                "SELECT COUNT(*) FROM (SELECT member_id FROM member_weeks \
+                 WHERE guild_id = $1 AND week_start >= $2 AND week_start <= $3 \
+                 GROUP BY member_id) m",
+                &binds,
+            )
+            .await?
+        } else {
+            // Many weeks: go through the server's members in id order on the index (each step
+            // one probe for the next id), and ask of each whether it has a week in the range
+            // (one more): two probes a member instead of a read of every member's every week.
+            count_with(
+                &self.pool,
+                "WITH RECURSIVE m (id) AS ( \
+                   SELECT MIN(member_id) FROM member_weeks WHERE guild_id = $1 \
+                   UNION ALL \
+                   SELECT (SELECT MIN(member_id) FROM member_weeks \
+                           WHERE guild_id = $1 AND member_id > m.id) \
+                   FROM m WHERE m.id IS NOT NULL) \
+                 SELECT COUNT(*) FROM m WHERE m.id IS NOT NULL AND EXISTS ( \
+                   SELECT 1 FROM member_weeks w WHERE w.guild_id = $1 AND w.member_id = m.id \
+                   AND w.week_start >= $2 AND w.week_start <= $3)",
+                &binds,
+            )
+            .await?
+        };
+        let Some(days) = days else {
+            return Ok(in_weeks);
+        };
+        // And the members of the days who have no week in the range.
+        binds.extend(days_values(days));
+        let only_on_days = count_with(
+            &self.pool,
+            "SELECT COUNT(*) FROM (SELECT member_id FROM wins WHERE guild_id = $1 \
+             AND created_at >= $4 AND created_at < $5 AND local_date >= $6 AND local_date <= $7 \
+             GROUP BY member_id) d WHERE NOT EXISTS (SELECT 1 FROM member_weeks w \
+             WHERE w.guild_id = $1 AND w.member_id = d.member_id \
+             AND w.week_start >= $2 AND w.week_start <= $3)",
+            &binds,
+        )
+        .await?;
+        Ok(in_weeks + only_on_days)
     }
 
     /// A server's tallies, in order.
@@ -535,6 +689,13 @@ impl Store {
         .bind(guild_id)
         .fetch_all(&self.pool)
         .await?;
+        let weeks = sqlx::query_as(
+            "SELECT week_start, size, way, wins FROM win_weeks WHERE guild_id = $1 \
+             ORDER BY week_start, size, way",
+        )
+        .bind(guild_id)
+        .fetch_all(&self.pool)
+        .await?;
         let member_weeks = sqlx::query_as(
             "SELECT week_start, member_id, wins FROM member_weeks WHERE guild_id = $1 \
              ORDER BY week_start, member_id",
@@ -542,7 +703,11 @@ impl Store {
         .bind(guild_id)
         .fetch_all(&self.pool)
         .await?;
-        Ok(Tallies { days, member_weeks })
+        Ok(Tallies {
+            days,
+            weeks,
+            member_weeks,
+        })
     }
 
     /// The figures the tallies should hold, counted from a server's dated wins (for tests
@@ -552,20 +717,31 @@ impl Store {
         guild_id: GuildId,
     ) -> Result<Tallies, StoreError> {
         let source = wins_where("guild_id = $1");
-        let days = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT local_date, size, way, n AS wins FROM ({}) d ORDER BY local_date, size, way",
-            days_of(&source)
-        )))
-        .bind(guild_id)
-        .fetch_all(&self.pool)
-        .await?;
-        let member_weeks = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT week_start, member_id, n AS wins FROM ({}) m ORDER BY week_start, member_id",
-            weeks_of(self.backend, &source)
-        )))
-        .bind(guild_id)
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(Tallies { days, member_weeks })
+        let counted = |tally: Tally| {
+            let key = &tally.key()[1..];
+            format!(
+                "SELECT {}, n AS wins FROM ({}) t ORDER BY {}",
+                key.join(", "),
+                tally.grouped(self.backend, &source),
+                key.join(", ")
+            )
+        };
+        let days = sqlx::query_as(sqlx::AssertSqlSafe(counted(Tally::Days)))
+            .bind(guild_id)
+            .fetch_all(&self.pool)
+            .await?;
+        let weeks = sqlx::query_as(sqlx::AssertSqlSafe(counted(Tally::Weeks)))
+            .bind(guild_id)
+            .fetch_all(&self.pool)
+            .await?;
+        let member_weeks = sqlx::query_as(sqlx::AssertSqlSafe(counted(Tally::Members)))
+            .bind(guild_id)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(Tallies {
+            days,
+            weeks,
+            member_weeks,
+        })
     }
 }

@@ -104,8 +104,13 @@ async fn tallies_agree(store: &Store, guilds: &[GuildId], wins: i64) {
         assert_eq!(tallies, counted, "server {guild}");
         assert!(tallies.days.iter().all(|d| d.wins > 0));
         total += tallies.days.iter().map(|d| d.wins).sum::<i64>();
+        assert!(tallies.weeks.iter().all(|w| w.wins > 0));
         assert_eq!(
             tallies.member_weeks.iter().map(|m| m.wins).sum::<i64>(),
+            tallies.days.iter().map(|d| d.wins).sum::<i64>()
+        );
+        assert_eq!(
+            tallies.weeks.iter().map(|w| w.wins).sum::<i64>(),
             tallies.days.iter().map(|d| d.wins).sum::<i64>()
         );
         assert_eq!(
@@ -638,6 +643,9 @@ async fn impact_gives_the_figures_counted_from_the_wins(db: TestDb) {
         ("2026-03-29", "2026-03-29"),
         ("2026-04-13", "2026-04-13"),
         ("2026-03-02", "2026-04-26"),
+        // Many weeks: members are counted member by member on the index.
+        ("2026-01-05", "2026-06-28"),
+        ("2026-01-07", "2026-04-15"),
     ] {
         let (from, to) = (date(from), date(to));
         let figures = impact(store, LONDON, tz, from, to).await.unwrap();

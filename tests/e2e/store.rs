@@ -98,6 +98,7 @@ async fn schema_has_every_table_and_column(db: TestDb) {
             "suggestions",
             "support_resources",
             "win_days",
+            "win_weeks",
             "wins"
         ]
     );
