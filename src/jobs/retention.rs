@@ -61,6 +61,11 @@ impl Job for RetentionJob {
                     (now - ctx.settings.left_server_retention).timestamp_millis(),
                 )
                 .await?;
+            // Wins a process of an older version stored without a date (during an upgrade).
+            let dated = ctx.store.tally_undated_wins().await?;
+            if dated > 0 {
+                tracing::info!(wins = dated, "dated and tallied wins stored without a date");
+            }
             let stray = ctx.store.delete_answers_of_closed_runs().await?;
             if stray > 0 {
                 tracing::warn!(

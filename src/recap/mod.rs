@@ -3,10 +3,9 @@
 
 mod card;
 pub mod chart;
-mod impact_interim;
+mod impact;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::fmt::Write as _;
 
 use chrono::{DateTime, Datelike, Days, NaiveDate, Utc, Weekday};
 use chrono_tz::Tz;
@@ -18,7 +17,7 @@ use crate::store::{RangeWin, Store, StoreError};
 
 pub use card::{Tally, awareness_tally, share_card};
 pub use chart::{Chart, DayCounts};
-pub use impact_interim::{Impact, ImpactWeek, impact};
+pub use impact::{IMPACT_HEADER, Impact, ImpactWeek, impact, impact_csv, impact_to_csv};
 
 /// Quotes at most in a recap.
 const MAX_QUOTES: usize = 5;
@@ -233,83 +232,6 @@ pub async fn compute(
         day_streak,
         week_streak,
     ))
-}
-
-/// The impact export's columns, in order.
-pub const IMPACT_HEADER: &str = "week_start,wins,members_taking_part,smallest,smaller,small,\
-     connect,be_active,take_notice,keep_learning,give,wins_without_act,\
-     checkins_held,pulse_answers,pulse_struggling,pulse_not_great,pulse_okay,pulse_good,pulse_great";
-
-/// Weekly figures from `from` to `to` (local dates, whole weeks from the Monday on or before
-/// `from`) as CSV: no names and no words.
-pub async fn impact_csv(
-    store: &Store,
-    guild_id: GuildId,
-    tz: Tz,
-    from: NaiveDate,
-    to: NaiveDate,
-) -> Result<String, StoreError> {
-    let first = from - Days::new(u64::from(from.weekday().num_days_from_monday()));
-    let end = to + Days::new(1);
-    let wins = store
-        .wins_between(
-            guild_id,
-            local_midnight(tz, first).timestamp_millis(),
-            local_midnight(tz, end).timestamp_millis(),
-        )
-        .await?;
-    let mut csv = String::from(IMPACT_HEADER);
-    csv.push('\n');
-    let mut monday = first;
-    let mut index = 0;
-    while monday < end {
-        let week_end = local_midnight(tz, monday + Days::new(7)).timestamp_millis();
-        let mut members = HashSet::new();
-        let (mut sizes, mut ways, mut count, mut without_act) = ([0usize; 3], [0usize; 5], 0, 0);
-        while index < wins.len() && wins[index].created_at < week_end {
-            let win = &wins[index];
-            index += 1;
-            count += 1;
-            members.insert(win.member_id);
-            match win.size.as_deref().and_then(|s| s.parse::<Size>().ok()) {
-                Some(size) => sizes[Size::ALL.iter().position(|s| *s == size).unwrap_or(0)] += 1,
-                None => without_act += 1,
-            }
-            if let Some(way) = win.way.as_deref().and_then(|w| w.parse::<Way>().ok()) {
-                ways[Way::ALL.iter().position(|w| *w == way).unwrap_or(0)] += 1;
-            }
-        }
-        // Pulse counts only from check-ins where enough people answered to show them.
-        let pulse = store
-            .checkin_totals_between(
-                guild_id,
-                local_midnight(tz, monday).timestamp_millis(),
-                week_end,
-            )
-            .await?;
-        let _ = writeln!(
-            csv,
-            "{monday},{count},{},{},{},{},{},{},{},{},{},{without_act},{},{},{},{},{},{},{}",
-            members.len(),
-            sizes[0],
-            sizes[1],
-            sizes[2],
-            ways[0],
-            ways[1],
-            ways[2],
-            ways[3],
-            ways[4],
-            pulse.held,
-            pulse.pulse_answers,
-            pulse.counts[0],
-            pulse.counts[1],
-            pulse.counts[2],
-            pulse.counts[3],
-            pulse.counts[4]
-        );
-        monday = monday + Days::new(7);
-    }
-    Ok(csv)
 }
 
 #[cfg(test)]

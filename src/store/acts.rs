@@ -92,6 +92,17 @@ impl Store {
         .await?;
         let mut existing: HashMap<String, ActRow> =
             existing.into_iter().map(|r| (r.slug.clone(), r)).collect();
+        // Acts whose size or Way changes take their past wins with them in the tallies (the
+        // impact figures read an act's tags as they are now, as the wins themselves do).
+        let mut retagged: Vec<ActId> = acts
+            .iter()
+            .filter_map(|act| existing.get(&act.slug).map(|row| (act, row)))
+            .filter(|(act, row)| row.size != act.size.as_str() || row.way != act.way.as_str())
+            .map(|(_, row)| row.id)
+            .collect();
+        retagged.sort_unstable();
+        retagged.dedup();
+        self.retag_tallies(&mut tx, &retagged, true).await?;
 
         let mut report = SyncReport::default();
         for act in acts {
@@ -120,6 +131,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
+        self.retag_tallies(&mut tx, &retagged, false).await?;
         let mut retiring: Vec<ActId> = existing
             .into_values()
             .filter(|r| r.retired_at.is_none())

@@ -16,6 +16,7 @@ mod posts;
 mod recap;
 mod schema;
 mod servers;
+mod tallies;
 mod wins;
 
 use std::future::Future;
@@ -39,6 +40,7 @@ pub use posts::{Claim, Created, Lease, NewPost, PostRecord, PostStatus, Takeover
 pub use recap::{RangeWin, RecapChange, RecapConfig};
 pub use schema::ColumnShape;
 pub use servers::{ServerChange, ServerRecord};
+pub use tallies::{DaySpan, DayTally, MemberWeek, Tallies, WeekTally, WeekWins};
 pub use wins::{ForgetReport, MEMBER_COLUMNS, MemberExport, MemberPrefs, NewWin, WinRecord};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -296,7 +298,9 @@ impl Store {
         .await
     }
 
-    /// Applies the migrations this binary carries that the database has not seen.
+    /// Applies the migrations this binary carries that the database has not seen, then dates
+    /// and tallies any wins stored without a local date (all of them, the first time after
+    /// migration 0006; see [`Store::tally_undated_wins`]).
     ///
     /// Safe with several processes starting at once. On PostgreSQL sqlx's migrator (locking
     /// on, as `migrate!` builds it) takes `pg_advisory_lock` on a key derived from the
@@ -324,6 +328,13 @@ impl Store {
                     }
                 }
             }
+        }
+        let dated = self.tally_undated_wins().await?;
+        if dated > 0 {
+            tracing::info!(
+                wins = dated,
+                "dated and tallied wins stored before the tallies"
+            );
         }
         Ok(())
     }

@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use super::ids::StoredId;
+use super::tallies::{Value, date_text, local_date};
 use super::{PostRecord, Store, StoreError};
 use crate::ids::{
     ActId, ChannelId, GuildId, MemberId, MessageId, PostId, RunId, SuggestionId, WinId,
@@ -71,6 +72,7 @@ pub const MEMBER_COLUMNS: &[(&str, &str)] = &[
     ("member_shifts", "member_id"),
     ("dm_queue", "member_id"),
     ("dm_queue", "about_member_id"),
+    ("member_weeks", "member_id"),
 ];
 
 /// What `/privacy forget` erased.
@@ -157,10 +159,14 @@ pub struct MemberExport {
 }
 
 impl Store {
+    /// Stores a win, dated in the server's time zone, and counts it in the tallies.
     pub async fn insert_win(&self, win: &NewWin<'_>, now_ms: i64) -> Result<WinId, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let local_date = self.local_date_of(&mut tx, win.guild_id, now_ms).await?;
         let (id,): (WinId,) = sqlx::query_as(
             "INSERT INTO wins (guild_id, member_id, post_id, act_id, source, visibility, text, \
-             message_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+             message_id, created_at, local_date) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+             RETURNING id",
         )
         .bind(win.guild_id)
         .bind(win.member_id)
@@ -171,9 +177,22 @@ impl Store {
         .bind(win.text)
         .bind(win.message_id)
         .bind(now_ms)
-        .fetch_one(&self.pool)
+        .bind(date_text(local_date))
+        .fetch_one(&mut *tx)
         .await?;
+        self.tally_wins(&mut tx, "id = $1", &[Value::Int(id.0)])
+            .await?;
+        tx.commit().await?;
         Ok(id)
+    }
+
+    /// Deletes the wins matching a condition with the tallies kept in step, in a transaction
+    /// of its own.
+    async fn delete_wins(&self, condition: &str, binds: &[Value]) -> Result<u64, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let deleted = self.delete_wins_tallied(&mut tx, condition, binds).await?;
+        tx.commit().await?;
+        Ok(deleted)
     }
 
     /// The member's "I did it" win on a post, if any.
@@ -249,11 +268,10 @@ impl Store {
 
     /// Follows a deletion of a collected message.
     pub async fn delete_win_from_message(&self, message_id: MessageId) -> Result<bool, StoreError> {
-        let result = sqlx::query("DELETE FROM wins WHERE message_id = $1")
-            .bind(message_id)
-            .execute(&self.pool)
+        let deleted = self
+            .delete_wins("message_id = $1", &[Value::Int(message_id.to_db())])
             .await?;
-        Ok(result.rows_affected() > 0)
+        Ok(deleted > 0)
     }
 
     pub async fn win_from_message(
@@ -275,12 +293,13 @@ impl Store {
         win_id: WinId,
         member_id: MemberId,
     ) -> Result<bool, StoreError> {
-        let result = sqlx::query("DELETE FROM wins WHERE id = $1 AND member_id = $2")
-            .bind(win_id)
-            .bind(member_id)
-            .execute(&self.pool)
+        let deleted = self
+            .delete_wins(
+                "id = $1 AND member_id = $2",
+                &[Value::Int(win_id.0), Value::Int(member_id.to_db())],
+            )
             .await?;
-        Ok(result.rows_affected() > 0)
+        Ok(deleted > 0)
     }
 
     /// Wins a member recorded since an instant (for the hourly limit).
@@ -480,6 +499,11 @@ impl Store {
     pub async fn forget_member(&self, member_id: MemberId) -> Result<ForgetReport, StoreError> {
         let id = member_id;
         let mut tx = self.begin_write().await?;
+        // Their wins, off the tallies with them; then any week of theirs left in the tallies
+        // (none, when the tallies are right).
+        let wins = self
+            .delete_wins_tallied(&mut tx, "member_id = $1", &[Value::Int(id.to_db())])
+            .await?;
         let mut run = async |sql: &'static str| -> Result<u64, StoreError> {
             Ok(sqlx::query(sql)
                 .bind(id)
@@ -487,8 +511,9 @@ impl Store {
                 .await?
                 .rows_affected())
         };
+        run("DELETE FROM member_weeks WHERE member_id = $1").await?;
         let report = ForgetReport {
-            wins: run("DELETE FROM wins WHERE member_id = $1").await?,
+            wins,
             suggestions: run("DELETE FROM suggestions WHERE member_id = $1").await?,
             decisions_unlinked: run(
                 "UPDATE suggestions SET decided_by = NULL WHERE decided_by = $1",
@@ -530,36 +555,55 @@ impl Store {
     }
 
     /// For benchmarks: stores many wins at once, (member, created_at, act) each, in one
-    /// transaction of multi-row inserts.
+    /// transaction of multi-row inserts, dated in the server's time zone and then tallied in
+    /// one grouped statement. (It tallies the server's wins with ids above those stored before
+    /// it: no other process may store wins for the server meanwhile.)
     pub async fn insert_wins_for_bench(
         &self,
         guild_id: GuildId,
         wins: &[(MemberId, i64, Option<ActId>)],
     ) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
+        let (last_id,): (i64,) = sqlx::query_as("SELECT COALESCE(MAX(id), 0) FROM wins")
+            .fetch_one(&mut *tx)
+            .await?;
+        let tz = self.zone_of(&mut tx, guild_id).await?;
         for chunk in wins.chunks(400) {
             let mut sql = String::from(
-                "INSERT INTO wins (guild_id, member_id, act_id, source, visibility, text, created_at) VALUES ",
+                "INSERT INTO wins (guild_id, member_id, act_id, source, visibility, text, created_at, \
+                 local_date) VALUES ",
             );
             for (i, _) in chunk.iter().enumerate() {
                 if i > 0 {
                     sql.push(',');
                 }
-                let b = i * 4;
+                let b = i * 5;
                 sql.push_str(&format!(
-                    "(${}, ${}, ${}, 'command', 'anonymous', 'a small act', ${})",
+                    "(${}, ${}, ${}, 'command', 'anonymous', 'a small act', ${}, ${})",
                     b + 1,
                     b + 2,
                     b + 3,
-                    b + 4
+                    b + 4,
+                    b + 5
                 ));
             }
             let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
             for (member, at, act) in chunk {
-                query = query.bind(guild_id).bind(*member).bind(*act).bind(*at);
+                query = query
+                    .bind(guild_id)
+                    .bind(*member)
+                    .bind(*act)
+                    .bind(*at)
+                    .bind(date_text(local_date(tz, *at)));
             }
             query.execute(&mut *tx).await?;
         }
+        self.tally_wins(
+            &mut tx,
+            "guild_id = $1 AND id > $2",
+            &[Value::Int(guild_id.to_db()), Value::Int(last_id)],
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -587,22 +631,34 @@ impl Store {
         Ok(rows)
     }
 
-    /// Retention: deletes wins created before `cutoff_ms`.
+    /// Retention: deletes wins created before `cutoff_ms`, and takes them off the tallies
+    /// (a few grouped statements, however many wins go).
     pub async fn delete_wins_before(&self, cutoff_ms: i64) -> Result<u64, StoreError> {
-        let result = sqlx::query("DELETE FROM wins WHERE created_at < $1")
-            .bind(cutoff_ms)
-            .execute(&self.pool)
-            .await?;
-        Ok(result.rows_affected())
+        self.delete_wins("created_at < $1", &[Value::Int(cutoff_ms)])
+            .await
     }
 
     /// Retention: deletes every server (and, by cascade, all its data) the bot left before
     /// `cutoff_ms`.
+    /// Their tallies go by the same cascade.
     pub async fn delete_servers_left_before(&self, cutoff_ms: i64) -> Result<u64, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let (leaving,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM servers WHERE left_at IS NOT NULL AND left_at < $1",
+        )
+        .bind(cutoff_ms)
+        .fetch_one(&mut *tx)
+        .await?;
+        if leaving == 0 {
+            return Ok(0);
+        }
+        self.untag_wins_of_departing_acts(&mut tx, cutoff_ms)
+            .await?;
         let result = sqlx::query("DELETE FROM servers WHERE left_at IS NOT NULL AND left_at < $1")
             .bind(cutoff_ms)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
+        tx.commit().await?;
         Ok(result.rows_affected())
     }
 }

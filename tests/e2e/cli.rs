@@ -142,9 +142,10 @@ fn a_bad_catalogue_file_is_rejected_with_every_problem() {
 }
 
 /// What `smallacts migrate` reports on either backend.
-const ALL_TABLES: &str = "18 tables: acts, buddies, buddy_groups, buddy_settings, checkin_runs, \
-     checkins, dm_queue, fleet_locks, member_prefs, member_shifts, posts, processes, \
-     pulse_answers, server_settings, servers, suggestions, support_resources, wins";
+const ALL_TABLES: &str = "21 tables: acts, buddies, buddy_groups, buddy_settings, checkin_runs, \
+     checkins, dm_queue, fleet_locks, member_prefs, member_shifts, member_weeks, posts, \
+     processes, pulse_answers, server_settings, servers, suggestions, support_resources, \
+     win_days, win_weeks, wins";
 
 #[test]
 fn migrate_creates_a_working_sqlite_file_under_data() {

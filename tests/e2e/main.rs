@@ -13,6 +13,7 @@ mod helpers;
 mod hostile;
 mod http_path;
 mod impact;
+mod impact_figures;
 mod layers;
 mod recap;
 mod resilience;

@@ -87,8 +87,10 @@ async fn schema_has_every_table_and_column(db: TestDb) {
             "checkins",
             "dm_queue",
             "fleet_locks",
+            "impact_links",
             "member_prefs",
             "member_shifts",
+            "member_weeks",
             "posts",
             "processes",
             "pulse_answers",
@@ -96,6 +98,8 @@ async fn schema_has_every_table_and_column(db: TestDb) {
             "servers",
             "suggestions",
             "support_resources",
+            "win_days",
+            "win_weeks",
             "wins"
         ]
     );
@@ -589,7 +593,11 @@ async fn forget_erases_a_member_from_every_table(db: TestDb) {
         .iter()
         .map(|(_, n)| n)
         .sum();
-    assert_eq!(before, 11, "one row per member column");
+    assert_eq!(
+        before,
+        MEMBER_COLUMNS.len() as i64,
+        "one row per member column"
+    );
     let report = store.forget_member(member).await.unwrap();
     // dm_queue: the message to them, the one about them and the one naming them.
     assert_eq!(report.total(), 12);
@@ -605,9 +613,10 @@ async fn forget_erases_a_member_from_every_table(db: TestDb) {
         .map(|(_, n)| n)
         .sum();
     assert_eq!(
-        others, 7,
-        "the other member keeps their win, suggestion, preferences, pulse answer, pairing, \
-         round and shift; the message about the forgotten member is gone"
+        others, 8,
+        "the other member keeps their win (and its week in the tallies), suggestion, \
+         preferences, pulse answer, pairing, round and shift; the message about the \
+         forgotten member is gone"
     );
 
     // Every column that can hold a member's id is covered by forget.
