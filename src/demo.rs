@@ -160,8 +160,8 @@ async fn impact_page(
         .context("opening the impact page")?
         .text()
         .await?;
-    let summary = first_paragraph_after(&html, "class=\"summary\"")
-        .context("the impact page's summary")?;
+    let summary =
+        first_paragraph_after(&html, "class=\"summary\"").context("the impact page's summary")?;
     writeln!(
         stage.out,
         "\n  Asha sends the link to the care home's manager. The page (read-only, counts only)\n  begins:"

@@ -335,7 +335,10 @@ mod tests {
         assert!(empty.svg().contains("Every act counts"));
         // Five Ways all at zero read as the same empty week, without rows under the line.
         let zeros = ShareCard {
-            ways: ["Connect", "Give"].iter().map(|w| (w.to_string(), 0)).collect(),
+            ways: ["Connect", "Give"]
+                .iter()
+                .map(|w| (w.to_string(), 0))
+                .collect(),
             ..empty
         };
         assert!(zeros.svg().contains("Every act counts"));
