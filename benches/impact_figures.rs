@@ -16,6 +16,11 @@
 //! counted before the tallies (every win of the range read, a query per week for check-ins),
 //! and checks both give the same figures.
 //!
+//! Then the whole page, as a reader gets it: an HTTP GET of `/impact/{token}` (the link checked,
+//! the figures read, both charts drawn as SVG, the template rendered) from the bot's own web
+//! server (`web::router`) on a loopback socket, for the default 12 weeks and for the two years,
+//! 50 timed runs each after 3 untimed. Target: ≤ 50 ms at p99.
+//!
 //! `SMALLACTS_BENCH_ONLY=sqlite` (or `postgres`) runs one backend;
 //! `SMALLACTS_BENCH_SQLITE_FILE=path` keeps the SQLite database (a new file) there.
 //!
@@ -259,7 +264,67 @@ async fn run(backend: &str, url: &str) -> anyhow::Result<()> {
         );
         check_same(&figures, &counted)?;
     }
+    page_over_http(&store, now, first_day, today).await?;
     store.close().await;
+    Ok(())
+}
+
+/// Times the impact page as a browser asks for it: over HTTP from the bot's own web server.
+async fn page_over_http(
+    store: &Store,
+    now: DateTime<Utc>,
+    first_day: NaiveDate,
+    today: NaiveDate,
+) -> anyhow::Result<()> {
+    let clock: std::sync::Arc<dyn smallacts::clock::Clock> =
+        std::sync::Arc::new(smallacts::clock::ManualClock::new(now));
+    let settings = smallacts::settings::WebSettings {
+        listen: "127.0.0.1:0".into(),
+        public_url: String::new(),
+        // One client asks for every page here; the per-client limit is not what is timed.
+        requests_per_minute: 1_000_000,
+        trust_forwarded_for: false,
+    };
+    let state = smallacts::web::WebState::new(store.clone(), clock, 3, &settings);
+    let link = state.links.create(GUILD, 90).await?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let address = listener.local_addr()?;
+    let server = tokio::spawn(smallacts::web::serve(listener, state));
+    let client = reqwest::Client::new();
+    let page = format!("http://{address}/impact/{}", link.token);
+    for (label, url) in [
+        ("12 weeks", page.clone()),
+        (
+            "two years",
+            format!("{page}?from={first_day}&to={today}"),
+        ),
+    ] {
+        let mut times = Vec::with_capacity(RUNS);
+        let mut bytes = 0;
+        for run in 0..WARM_UP + RUNS {
+            let started = Instant::now();
+            let response = client.get(&url).send().await?;
+            let status = response.status();
+            let body = response.text().await?;
+            if run >= WARM_UP {
+                times.push(started.elapsed());
+            }
+            if !status.is_success() || !body.contains("<svg") {
+                anyhow::bail!("the page did not render: {status}");
+            }
+            bytes = body.len();
+        }
+        times.sort();
+        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        let p99 = times[(RUNS * 99).div_ceil(100) - 1];
+        println!(
+            "  page over HTTP, {label:<9} p50 {:>6.2} ms   p99 {:>6.2} ms   max {:>6.2} ms   ({bytes} bytes of HTML)",
+            ms(times[RUNS / 2]),
+            ms(p99),
+            ms(times[RUNS - 1]),
+        );
+    }
+    server.abort();
     Ok(())
 }
 

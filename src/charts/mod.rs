@@ -125,9 +125,24 @@ pub fn png(svg: &str) -> Result<Vec<u8>, ChartError> {
         tiny_skia::Transform::identity(),
         &mut pixmap.as_mut(),
     );
-    pixmap
-        .encode_png()
+    encode_fast(width, height, pixmap.take_demultiplied())
         .map_err(|e| ChartError::Encode(e.to_string()))
+}
+
+/// Encodes RGBA pixels as a PNG with the `png` crate's fast deflate (fdeflate, tuned for
+/// PNG). tiny-skia's own `encode_png` uses the default, balanced level, which spent about
+/// two thirds of a chart's time compressing flat colours; the fast level is about three
+/// times quicker for files only slightly larger (see BENCHMARKS.md, "Charts").
+fn encode_fast(width: u32, height: u32, rgba: Vec<u8>) -> Result<Vec<u8>, png::EncodingError> {
+    let mut data = Vec::new();
+    let mut encoder = png::Encoder::new(&mut data, width, height);
+    encoder.set_color(png::ColorType::Rgba);
+    encoder.set_depth(png::BitDepth::Eight);
+    encoder.set_compression(png::Compression::Fast);
+    let mut writer = encoder.write_header()?;
+    writer.write_image_data(&rgba)?;
+    writer.finish()?;
+    Ok(data)
 }
 
 // ---------------------------------------------------------------------------------------------
