@@ -280,6 +280,8 @@ impl NationChoice {
 }
 
 /// Sizes, which acts, Loneliness Awareness Week, UK bank holidays, and where problems go.
+// A poise command takes each of its options as an argument; the options are what they are.
+#[allow(clippy::too_many_arguments)]
 #[poise::command(slash_command, guild_only, required_permissions = "MANAGE_GUILD")]
 async fn options(
     ctx: Context<'_>,
