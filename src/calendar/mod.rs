@@ -18,8 +18,10 @@
 //!
 //! One concern a file: `days`, `times` (and quiet hours), `cron`, `schedule` (what people
 //! write, storage, descriptions), `local_time` (the daylight-saving rules), `firing` (the
-//! search), `catch_up`, `zones`, and `error` for the messages people see.
+//! search), `catch_up`, `zones`, `bank_holidays` (the UK's, by nation), and `error` for the
+//! messages people see.
 
+mod bank_holidays;
 mod catch_up;
 mod cron;
 mod days;
@@ -30,6 +32,10 @@ mod schedule;
 mod times;
 mod zones;
 
+pub use bank_holidays::{
+    BankHoliday, Nation, ONE_OFFS, OneOff, UK_TIME_ZONE, bank_holiday, bank_holidays,
+    server_holiday,
+};
 pub use catch_up::{CatchUp, DEFAULT_GRACE, catch_up};
 pub use cron::CompiledCron;
 pub use days::Days;

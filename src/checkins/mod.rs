@@ -11,7 +11,7 @@ pub mod quiet;
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -22,7 +22,10 @@ pub use pulse::{Feeling, PulseResult, add_up};
 pub use quiet::ShiftPattern;
 
 pub use crate::acts::stable_seed as seed;
-use crate::calendar::{QuietHours, Schedule, ScheduleError, parse_timezone, weekly_round};
+use crate::calendar::{
+    BankHoliday, Nation, QuietHours, Schedule, ScheduleError, bank_holidays, parse_timezone,
+    resolve_local, server_holiday, weekly_round,
+};
 use crate::clock::Clock;
 use crate::ids::{ChannelId, CheckinId, DmId, GuildId, MemberId, RunId};
 use crate::settings::{MIN_PULSE_ANSWERS, Settings};
@@ -153,7 +156,28 @@ pub struct CheckinSummary {
     pub next_at: Option<i64>,
     /// When a pause ends (Unix ms), while paused.
     pub paused_until: Option<i64>,
+    /// It is not posted on the server's bank holidays.
+    pub skips_bank_holidays: bool,
+    /// The next firing it skips for a bank holiday, as "Mon 31 Aug: bank holiday in England
+    /// and Wales (Summer bank holiday), skipped".
+    pub next_holiday_skip: Option<String>,
 }
+
+/// The bank holiday a check-in firing is skipped for, if the check-in skips them and the
+/// server keeps one that local day (`timezone` is the server's zone, as the firing's).
+pub fn holiday_skipped(
+    record: &CheckinRecord,
+    timezone: &str,
+    date: NaiveDate,
+) -> Option<(Nation, BankHoliday)> {
+    if record.bank_holidays != SKIP_BANK_HOLIDAYS {
+        return None;
+    }
+    server_holiday(record.bank_holiday_region.as_deref(), timezone, date)
+}
+
+/// A check-in's word for skipping bank holidays (the other is "post").
+pub const SKIP_BANK_HOLIDAYS: &str = "skip";
 
 /// What a pulse answer did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -283,6 +307,7 @@ impl Checkins {
         channel_id: ChannelId,
         when: &str,
         style: CheckinStyle,
+        skip_bank_holidays: bool,
     ) -> Result<CheckinSummary, CheckinError> {
         let schedule = Schedule::when(when)?;
         if self.store.checkins_for(guild_id).await?.len() >= MAX_CHECKINS {
@@ -306,6 +331,29 @@ impl Checkins {
                 now.timestamp_millis(),
             )
             .await?;
+        if skip_bank_holidays {
+            self.store
+                .set_checkin_bank_holidays(guild_id, id, SKIP_BANK_HOLIDAYS)
+                .await?;
+        }
+        self.summary(guild_id, id).await
+    }
+
+    /// Whether a check-in is posted on the server's bank holidays.
+    pub async fn set_bank_holidays(
+        &self,
+        guild_id: GuildId,
+        id: CheckinId,
+        skip: bool,
+    ) -> Result<CheckinSummary, CheckinError> {
+        let word = if skip { SKIP_BANK_HOLIDAYS } else { "post" };
+        if !self
+            .store
+            .set_checkin_bank_holidays(guild_id, id, word)
+            .await?
+        {
+            return Err(CheckinError::NotFound(id));
+        }
         self.summary(guild_id, id).await
     }
 
@@ -340,7 +388,44 @@ impl Checkins {
             style: CheckinStyle::parse(&record.style).unwrap_or(CheckinStyle::Both),
             next_at: record.next_at,
             paused_until: record.paused_until.filter(|u| *u > now),
+            skips_bank_holidays: record.bank_holidays == SKIP_BANK_HOLIDAYS,
+            next_holiday_skip: schedule
+                .ok()
+                .and_then(|s| self.next_holiday_skip(record, &s)),
         }
+    }
+
+    /// The next firing of a check-in that a bank holiday skips, within a year, described.
+    fn next_holiday_skip(&self, record: &CheckinRecord, schedule: &Schedule) -> Option<String> {
+        let zone = record
+            .timezone
+            .as_deref()
+            .unwrap_or(&self.config.default_timezone);
+        let tz = parse_timezone(zone).ok()?;
+        let now = self.clock.now();
+        let nation = Nation::for_server(record.bank_holiday_region.as_deref(), zone)?;
+        if record.bank_holidays != SKIP_BANK_HOLIDAYS {
+            return None;
+        }
+        let today = now.with_timezone(&tz).date_naive();
+        let year = chrono::Datelike::year(&today);
+        // The schedule's first firing on or after each coming holiday: is it that day?
+        [year, year + 1]
+            .into_iter()
+            .flat_map(|y| bank_holidays(nation, y))
+            .filter(|h| h.date >= today)
+            .find_map(|holiday| {
+                let midnight = resolve_local(tz, holiday.date.and_time(chrono::NaiveTime::MIN));
+                let from = (midnight - Duration::milliseconds(1)).max(now);
+                let firing = schedule.next_after(tz, from)?;
+                (firing.local.date() == holiday.date).then(|| {
+                    format!(
+                        "{}: {}, skipped",
+                        holiday.date.format("%a %-d %b"),
+                        holiday.describe(nation)
+                    )
+                })
+            })
     }
 
     pub async fn remove(

@@ -3,6 +3,7 @@
 //! is `calendar`'s business; posting it is the daily job's (`jobs`).
 
 mod choice;
+pub mod holidays;
 pub mod plan;
 
 use std::sync::Arc;
@@ -13,9 +14,12 @@ pub use choice::{
     CLOSING_JOB, DAILY_JOB, KICKOFF_JOB, awareness_week, choose_for_day, latest_awareness_week,
     week_bounds_ms, wins_thread_name,
 };
+pub use holidays::{HolidayDay, OnBankHoliday, day_settings, holiday_config, holiday_day};
 pub use plan::{AwarenessWeek, CAMPAIGN_HASHTAG, SizePlan};
 
-use crate::calendar::{Firing, Schedule, ScheduleError, parse_timezone, resolve_local};
+use crate::calendar::{
+    Firing, Nation, Schedule, ScheduleError, UK_TIME_ZONE, parse_timezone, resolve_local,
+};
 use crate::clock::Clock;
 use crate::ids::{ChannelId, GuildId};
 use crate::store::{DailyChange, DailyConfig, Store, StoreError, StoredAct};
@@ -38,6 +42,11 @@ pub enum AdminError {
     PastDate(String),
     #[error("{0}")]
     BadPlan(String),
+    #[error(
+        "UK bank holidays are days in UK time, and this server's time zone is {}. Set it to {UK_TIME_ZONE} first with `/daily setup timezone:{UK_TIME_ZONE}`, or leave the nation as \"not in the UK\".",
+        crate::echo::quote(.0)
+    )]
+    NotUkTime(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -48,6 +57,15 @@ pub struct DailySummary {
     pub config: DailyConfig,
     pub schedule: Option<Schedule>,
     pub next: Option<Firing>,
+}
+
+/// One day of `/daily preview`: when, the act (none on a skipped day or when no act fits the
+/// filters), and the bank holiday that day, if the server keeps one.
+#[derive(Debug, Clone)]
+pub struct PreviewDay {
+    pub firing: Firing,
+    pub act: Option<StoredAct>,
+    pub holiday: Option<HolidayDay>,
 }
 
 /// The admin operations behind `/daily` and `/settings`.
@@ -257,6 +275,29 @@ impl DailyAdmin {
         if let Some(plan) = &change.size_plan {
             change.size_plan = Some(SizePlan::parse(plan).map_err(AdminError::BadPlan)?.as_str());
         }
+        if let Some(Some(region)) = &change.bank_holiday_region {
+            let Some(nation) = Nation::parse(region) else {
+                return Err(AdminError::BadPlan(format!(
+                    "unknown nation {}; choose England and Wales, Scotland or Northern Ireland",
+                    crate::echo::quote(region)
+                )));
+            };
+            let timezone = match &change.timezone {
+                Some(zone) => zone.clone(),
+                None => {
+                    self.config(guild_id)
+                        .await?
+                        .ok_or(AdminError::NotSetUp)?
+                        .timezone
+                }
+            };
+            if Nation::for_server(Some(nation.as_str()), &timezone).is_none() {
+                return Err(AdminError::NotUkTime(timezone));
+            }
+        }
+        if let Some(policy) = &change.bank_holidays {
+            change.bank_holidays = Some(OnBankHoliday::parse(policy).as_str().to_owned());
+        }
         if let Some(Some(start)) = &change.awareness_start {
             let date = NaiveDate::parse_from_str(start, "%Y-%m-%d")
                 .map_err(|_| AdminError::BadDate(start.clone()))?;
@@ -320,12 +361,13 @@ impl DailyAdmin {
         })
     }
 
-    /// The next `n` posts as they will go out: the same seeded choice the dispatcher makes.
+    /// The next `n` posts as they will go out: the same seeded choice the dispatcher makes,
+    /// and what a bank holiday does to a day.
     pub async fn preview(
         &self,
         guild_id: GuildId,
         n: usize,
-    ) -> Result<Vec<(Firing, Option<StoredAct>)>, AdminError> {
+    ) -> Result<Vec<PreviewDay>, AdminError> {
         let summary = self.summary(guild_id).await?;
         let (Some(schedule), Some(first)) = (summary.schedule, summary.next) else {
             return Ok(vec![]);
@@ -339,18 +381,27 @@ impl DailyAdmin {
         let mut out = Vec::with_capacity(n);
         for firing in firings {
             let date = firing.local.date();
-            let act = choose_for_day(
-                &acts,
-                &config,
-                date,
-                awareness_week(&config, date),
-                &firing.slot,
-                &history,
-            );
+            let holiday = holiday_day(&config, date);
+            let (week, holiday_settings) = day_settings(&config, date, holiday);
+            let act = match holiday.map(|h| h.policy) {
+                Some(OnBankHoliday::Skip) => None,
+                _ => choose_for_day(
+                    &acts,
+                    holiday_settings.as_ref().unwrap_or(&config),
+                    date,
+                    week,
+                    &firing.slot,
+                    &history,
+                ),
+            };
             if let Some(act) = &act {
                 history.push(act.act.slug.clone());
             }
-            out.push((firing, act));
+            out.push(PreviewDay {
+                firing,
+                act,
+                holiday,
+            });
         }
         Ok(out)
     }

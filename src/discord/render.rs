@@ -123,15 +123,23 @@ pub fn shared_idea(act: &StoredAct, sharer: &str) -> serenity::CreateInteraction
 }
 
 /// Today's act for the channel: the act, its size and Way, how replies are used, and the
-/// buttons. During Loneliness Awareness Week it says which day of the week it is.
+/// buttons. During Loneliness Awareness Week it says which day of the week it is; on a bank
+/// holiday the server greets, it wishes a happy holiday.
 pub fn daily_post(post: &DailyPost, nonce: Option<String>) -> serenity::CreateMessage {
     let act = &post.act;
-    let (title, campaign) = match post.awareness_day {
-        Some(day) => (
+    let (title, campaign) = match (&post.holiday, post.awareness_day) {
+        (Some(holiday), _) => (
+            "Happy bank holiday!".to_owned(),
+            format!(
+                "\n\nIt's {} today: enjoy the day off. If you have a moment, this act is as small as they come.",
+                escape_markdown(holiday)
+            ),
+        ),
+        (None, Some(day)) => (
             format!("Loneliness Awareness Week, day {} of 7", day + 1),
             format!("\n\n{CAMPAIGN_HASHTAG}"),
         ),
-        None => ("Today's small act of connection".to_owned(), String::new()),
+        (None, None) => ("Today's small act of connection".to_owned(), String::new()),
     };
     let embed = serenity::CreateEmbed::new()
         .title(title)

@@ -6,12 +6,12 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::context::JobContext;
+use super::context::{JobContext, firing_post};
 use super::outgoing::{CheckinPost, Outgoing, checkin_thread_name};
 use super::report::{Pass, TickReport};
 use super::{Job, JobFuture};
 use crate::calendar::{CatchUp, Schedule, catch_up, local_wall_time, parse_timezone};
-use crate::checkins::{CheckinStyle, Checkins, PulseResult, add_up};
+use crate::checkins::{CheckinStyle, Checkins, PulseResult, add_up, holiday_skipped};
 use crate::ids::{CheckinId, PostId, RunId};
 use crate::store::{CheckinRecord, Claim, NewPost, NewRun, PostRecord, StoreError};
 
@@ -149,12 +149,11 @@ async fn handle_checkin(
     report: &mut TickReport,
 ) -> anyhow::Result<()> {
     let schedule = Schedule::from_storage(&record.schedule)?;
-    let tz = parse_timezone(
-        record
-            .timezone
-            .as_deref()
-            .unwrap_or(&checkins.config.default_timezone),
-    )?;
+    let zone = record
+        .timezone
+        .as_deref()
+        .unwrap_or(&checkins.config.default_timezone);
+    let tz = parse_timezone(zone)?;
     let done_through = record
         .next_at
         .map(|ms| DateTime::from_timestamp_millis(ms - 1).unwrap_or(now));
@@ -176,6 +175,15 @@ async fn handle_checkin(
         CatchUp::TooLate(firing) => {
             ctx.skip_late(record.guild_id, &job, &firing, channel_id, now, report)
                 .await?
+        }
+        CatchUp::Post(firing) if holiday_skipped(record, zone, firing.local.date()).is_some() => {
+            if let Some((nation, holiday)) = holiday_skipped(record, zone, firing.local.date()) {
+                let post = firing_post(record.guild_id, &job, &firing, channel_id);
+                let reason = format!("skipped: {}", holiday.describe(nation));
+                if ctx.skip_firing(post, &reason, now).await? {
+                    report.skipped_holiday += 1;
+                }
+            }
         }
         CatchUp::Post(firing) => {
             let style = CheckinStyle::parse(&record.style).unwrap_or(CheckinStyle::Both);

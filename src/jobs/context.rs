@@ -117,6 +117,27 @@ impl JobContext {
         Ok(())
     }
 
+    /// Records a firing the server chose not to post, e.g. on a bank holiday, as skipped with
+    /// the reason (once), and logs it. True if this call recorded it.
+    pub async fn skip_firing(
+        &self,
+        post: NewPost<'_>,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let Claim::Won(post_id) = self.claim(post, now).await? else {
+            return Ok(false);
+        };
+        self.store.mark_post_skipped(post_id, reason).await?;
+        tracing::info!(
+            guild = post.guild_id.get(),
+            job = post.job,
+            slot = post.slot,
+            "{reason}"
+        );
+        Ok(true)
+    }
+
     /// Delivers a claimed post and records the outcome; tells the server's admins when
     /// retrying cannot help. Returns whether it went out.
     pub async fn send(

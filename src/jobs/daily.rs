@@ -6,13 +6,14 @@ use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use futures::StreamExt as _;
 
-use super::context::JobContext;
+use super::context::{JobContext, firing_post};
 use super::outgoing::{DailyPost, Outgoing};
 use super::report::{Pass, TickReport};
 use super::{Job, JobFuture};
 use crate::calendar::{CatchUp, Firing, Schedule, catch_up, parse_timezone};
 use crate::daily::{
-    CLOSING_JOB, DAILY_JOB, KICKOFF_JOB, awareness_week, choose_for_day, wins_thread_name,
+    CLOSING_JOB, DAILY_JOB, HolidayDay, KICKOFF_JOB, OnBankHoliday, choose_for_day, day_settings,
+    holiday_day, wins_thread_name,
 };
 use crate::ids::{ChannelId, PostId};
 use crate::recap::awareness_tally;
@@ -128,31 +129,60 @@ async fn handle_server(
             ctx.skip_late(config.guild_id, DAILY_JOB, &firing, channel_id, now, report)
                 .await?
         }
-        CatchUp::Post(firing) => {
-            post_daily(ctx, config, tz, channel_id, &firing, now, report).await?
-        }
+        CatchUp::Post(firing) => match holiday_day(config, firing.local.date()) {
+            Some(day) if day.policy == OnBankHoliday::Skip => {
+                let post = firing_post(config.guild_id, DAILY_JOB, &firing, channel_id);
+                let reason = format!("skipped: {}", day.describe());
+                if ctx.skip_firing(post, &reason, now).await? {
+                    report.skipped_holiday += 1;
+                }
+            }
+            holiday => {
+                let day = Day {
+                    tz,
+                    channel_id,
+                    firing: &firing,
+                    holiday,
+                };
+                post_daily(ctx, config, &day, now, report).await?
+            }
+        },
     }
     ctx.store.set_daily_next_at(config.guild_id, next).await?;
     Ok(())
 }
 
+/// The day a daily post is for.
+struct Day<'a> {
+    tz: Tz,
+    channel_id: ChannelId,
+    firing: &'a Firing,
+    /// The bank holiday the server keeps that day, if any (not one it skips).
+    holiday: Option<HolidayDay>,
+}
+
 async fn post_daily(
     ctx: &JobContext,
     config: &DailyConfig,
-    tz: Tz,
-    channel_id: ChannelId,
-    firing: &Firing,
+    day: &Day<'_>,
     now: DateTime<Utc>,
     report: &mut TickReport,
 ) -> anyhow::Result<()> {
+    let Day {
+        tz,
+        channel_id,
+        firing,
+        holiday,
+    } = *day;
     let date = firing.local.date();
-    let week = awareness_week(config, date);
+    let (week, holiday_settings) = day_settings(config, date, holiday);
     let acts = ctx.store.active_acts(Some(config.guild_id)).await?;
     let history = ctx
         .store
         .posted_act_slugs(config.guild_id, DAILY_JOB)
         .await?;
-    let Some(act) = choose_for_day(&acts, config, date, week, &firing.slot, &history) else {
+    let chosen_with = holiday_settings.as_ref().unwrap_or(config);
+    let Some(act) = choose_for_day(&acts, chosen_with, date, week, &firing.slot, &history) else {
         tracing::warn!(
             guild = config.guild_id.get(),
             "no act fits this server's filters"
@@ -203,6 +233,7 @@ async fn post_daily(
         act,
         local_date: date,
         awareness_day: week.and_then(|w| w.day_index(date)),
+        holiday: greeting(holiday),
     });
     if ctx.send(config, post_id, &outgoing, report).await? {
         report.posted += 1;
@@ -267,6 +298,13 @@ impl Campaign<'_> {
     }
 }
 
+/// The holiday a post greets: only on a day the server asked for a greeting.
+fn greeting(holiday: Option<HolidayDay>) -> Option<String> {
+    holiday
+        .filter(|h| h.policy == OnBankHoliday::Greeting)
+        .map(|h| h.holiday.name.to_owned())
+}
+
 /// A claimed daily or campaign post, rebuilt from what the database holds.
 async fn rebuild(
     ctx: &JobContext,
@@ -281,7 +319,8 @@ async fn rebuild(
     };
     let date = NaiveDate::parse_from_str(&post.slot[..10.min(post.slot.len())], "%Y-%m-%d")
         .unwrap_or(now.date_naive());
-    let week = awareness_week(&config, date);
+    let holiday = holiday_day(&config, date);
+    let (week, _) = day_settings(&config, date, holiday);
     Ok(match post.job.as_str() {
         DAILY_JOB => {
             let Some(act_id) = post.act_id else {
@@ -297,6 +336,7 @@ async fn rebuild(
                 act,
                 local_date: date,
                 awareness_day: week.and_then(|w| w.day_index(date)),
+                holiday: greeting(holiday),
             }))
         }
         KICKOFF_JOB => week.map(|week| Outgoing::AwarenessKickoff {

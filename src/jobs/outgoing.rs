@@ -23,6 +23,9 @@ pub struct DailyPost {
     pub local_date: NaiveDate,
     /// 0 (Monday) to 6 (Sunday) during Loneliness Awareness Week.
     pub awareness_day: Option<u32>,
+    /// The bank holiday the post greets ("Summer bank holiday"), on a holiday the server
+    /// asked for a smallest act with a greeting.
+    pub holiday: Option<String>,
 }
 
 /// Something the bot should post. Plain data: the Discord side renders it.

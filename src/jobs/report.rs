@@ -7,6 +7,8 @@ use chrono::{DateTime, Utc};
 pub struct TickReport {
     pub posted: usize,
     pub skipped_late: usize,
+    /// Daily posts and check-ins not posted because of a bank holiday the server skips.
+    pub skipped_holiday: usize,
     pub failed: usize,
     pub already_claimed: usize,
     pub retried: usize,
@@ -39,6 +41,7 @@ impl TickReport {
     pub fn absorb(&mut self, other: TickReport) {
         self.posted += other.posted;
         self.skipped_late += other.skipped_late;
+        self.skipped_holiday += other.skipped_holiday;
         self.failed += other.failed;
         self.already_claimed += other.already_claimed;
         self.retried += other.retried;

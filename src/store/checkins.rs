@@ -18,6 +18,10 @@ pub struct CheckinRecord {
     pub paused_until: Option<i64>,
     /// The server's time zone, when it has chosen one.
     pub timezone: Option<String>,
+    /// On a bank holiday: "post" or "skip".
+    pub bank_holidays: String,
+    /// The server's UK nation (`calendar::Nation`'s word), if it is in the UK.
+    pub bank_holiday_region: Option<String>,
 }
 
 /// A check-in to add.
@@ -32,7 +36,7 @@ pub struct NewCheckin<'a> {
 }
 
 const CHECKIN_SELECT: &str = "SELECT c.id, c.guild_id, c.channel_id, c.schedule, c.style, c.next_at, \
-     c.paused_until, s.timezone FROM checkins c LEFT JOIN server_settings s ON s.guild_id = c.guild_id";
+     c.paused_until, s.timezone, c.bank_holidays, s.bank_holiday_region FROM checkins c LEFT JOIN server_settings s ON s.guild_id = c.guild_id";
 
 /// One posted check-in.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -278,6 +282,24 @@ impl Store {
                 .bind(guild_id)
                 .bind(id)
                 .bind(until)
+                .execute(&self.pool)
+                .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// What a check-in does on a bank holiday ("post" or "skip"); false if there is no such
+    /// check-in in the server.
+    pub async fn set_checkin_bank_holidays(
+        &self,
+        guild_id: GuildId,
+        id: CheckinId,
+        on_bank_holidays: &str,
+    ) -> Result<bool, StoreError> {
+        let done =
+            sqlx::query("UPDATE checkins SET bank_holidays = $3 WHERE guild_id = $1 AND id = $2")
+                .bind(guild_id)
+                .bind(id)
+                .bind(on_bank_holidays)
                 .execute(&self.pool)
                 .await?;
         Ok(done.rows_affected() > 0)

@@ -23,6 +23,11 @@ pub struct DailyConfig {
     pub awareness_week: bool,
     pub awareness_start: Option<String>,
     pub owner_id: Option<MemberId>,
+    /// The UK nation whose bank holidays the server keeps (`calendar::Nation`'s word);
+    /// `None`: not in the UK.
+    pub bank_holiday_region: Option<String>,
+    /// The daily post on a bank holiday: "post", "skip" or "greeting".
+    pub bank_holidays: String,
 }
 
 #[derive(sqlx::FromRow)]
@@ -39,6 +44,8 @@ struct DailyRow {
     awareness_week: i64,
     awareness_start: Option<String>,
     owner_id: Option<MemberId>,
+    bank_holiday_region: Option<String>,
+    bank_holidays: String,
 }
 
 impl From<DailyRow> for DailyConfig {
@@ -56,13 +63,15 @@ impl From<DailyRow> for DailyConfig {
             awareness_week: row.awareness_week != 0,
             awareness_start: row.awareness_start,
             owner_id: row.owner_id,
+            bank_holiday_region: row.bank_holiday_region,
+            bank_holidays: row.bank_holidays,
         }
     }
 }
 
 const DAILY_SELECT: &str = "SELECT c.guild_id, c.timezone, c.daily_channel_id, c.daily_schedule, \
      c.daily_next_at, c.paused_until, c.size_plan, c.setting_filter, c.admin_channel_id, \
-     c.awareness_week, c.awareness_start, s.owner_id \
+     c.awareness_week, c.awareness_start, s.owner_id, c.bank_holiday_region, c.bank_holidays \
      FROM server_settings c JOIN servers s ON s.guild_id = c.guild_id";
 
 /// A change to a server's daily-post settings; `None` leaves a value as it is.
@@ -82,6 +91,10 @@ pub struct DailyChange {
     pub awareness_start: Option<Option<String>>,
     /// The next due time, recomputed by the caller whenever the schedule, zone or pause changes.
     pub next_at: Option<Option<i64>>,
+    /// `Some(None)`: not in the UK.
+    pub bank_holiday_region: Option<Option<String>>,
+    /// "post", "skip" or "greeting".
+    pub bank_holidays: Option<String>,
 }
 
 /// A member's suggestion for the catalogue.
@@ -265,6 +278,14 @@ impl Store {
         update!(
             change.next_at,
             "UPDATE server_settings SET daily_next_at = $1 WHERE guild_id = $2"
+        );
+        update!(
+            change.bank_holiday_region.clone(),
+            "UPDATE server_settings SET bank_holiday_region = $1 WHERE guild_id = $2"
+        );
+        update!(
+            change.bank_holidays.clone(),
+            "UPDATE server_settings SET bank_holidays = $1 WHERE guild_id = $2"
         );
         sqlx::query("UPDATE server_settings SET updated_at = $1 WHERE guild_id = $2")
             .bind(now_ms)

@@ -42,6 +42,12 @@ fn describe(c: &CheckinSummary) -> String {
         (None, Some(next)) => line.push_str(&format!(" · next <t:{}:f>", next / 1000)),
         (None, None) => {}
     }
+    if c.skips_bank_holidays {
+        line.push_str(" · skips bank holidays");
+    }
+    if let Some(skip) = &c.next_holiday_skip {
+        line.push_str(&format!("\n  {skip}"));
+    }
     line
 }
 
@@ -77,7 +83,8 @@ impl From<StyleChoice> for CheckinStyle {
         "resume",
         "buddies",
         "resource_add",
-        "resource_remove"
+        "resource_remove",
+        "bank_holidays"
     ),
     subcommand_required,
     default_member_permissions = "MANAGE_GUILD",
@@ -164,13 +171,16 @@ async fn add(
     when: String,
     #[description = "A thread to talk in, an anonymous pulse, or both (default both)"]
     style: Option<StyleChoice>,
+    #[description = "On the server's UK bank holidays (set with /daily options): post as usual (default) or skip"]
+    on_bank_holidays: Option<CheckinHolidayChoice>,
 ) -> Result<(), Error> {
     ensure_server(ctx).await?;
     let style = style.map(CheckinStyle::from).unwrap_or(CheckinStyle::Both);
+    let skip = matches!(on_bank_holidays, Some(CheckinHolidayChoice::Skip));
     let outcome = ctx
         .data()
         .checkins
-        .add(guild(ctx)?, channel.into(), &when, style)
+        .add(guild(ctx)?, channel.into(), &when, style, skip)
         .await;
     answer(ctx, outcome, |c| {
         format!(
@@ -210,6 +220,37 @@ async fn list(ctx: Context<'_>) -> Result<(), Error> {
             .description(lines.join("\n")),
     )
     .await
+}
+
+#[derive(Debug, Clone, Copy, poise::ChoiceParameter)]
+enum CheckinHolidayChoice {
+    #[name = "Post as usual"]
+    Post,
+    #[name = "Skip the day"]
+    Skip,
+}
+
+/// Post or skip a check-in on the server's UK bank holidays (nation: /daily options).
+#[poise::command(
+    slash_command,
+    guild_only,
+    rename = "bank-holidays",
+    required_permissions = "MANAGE_GUILD"
+)]
+async fn bank_holidays(
+    ctx: Context<'_>,
+    #[description = "Which check-in"]
+    #[autocomplete = "autocomplete_checkin"]
+    checkin: i64,
+    #[description = "Post as usual or skip the day"] on_bank_holidays: CheckinHolidayChoice,
+) -> Result<(), Error> {
+    let skip = matches!(on_bank_holidays, CheckinHolidayChoice::Skip);
+    let outcome = ctx
+        .data()
+        .checkins
+        .set_bank_holidays(guild(ctx)?, CheckinId(checkin), skip)
+        .await;
+    answer(ctx, outcome, |c| format!("Saved: {}", describe(&c))).await
 }
 
 /// Remove a check-in (its past pulses stay in the impact export as totals).

@@ -3,8 +3,9 @@
 use poise::serenity_prelude as serenity;
 
 use super::{ensure_server, guild, private, private_embed};
+use crate::calendar::Nation;
 use crate::calendar::timezone_suggestions;
-use crate::daily::{AdminError, DailySummary, SizePlan};
+use crate::daily::{AdminError, DailySummary, OnBankHoliday, PreviewDay, SizePlan};
 use crate::discord::{Context, Error};
 use crate::store::DailyChange;
 
@@ -39,6 +40,15 @@ fn describe(summary: &DailySummary) -> String {
         } else {
             lines.push(format!("Paused until <t:{}:D>.", until / 1000));
         }
+    }
+    if let Some(nation) =
+        Nation::for_server(config.bank_holiday_region.as_deref(), &config.timezone)
+    {
+        lines.push(format!(
+            "Bank holidays in {}: {}.",
+            nation.name(),
+            OnBankHoliday::parse(&config.bank_holidays).describe()
+        ));
     }
     if let Some(next) = &summary.next {
         lines.push(format!(
@@ -156,20 +166,30 @@ async fn preview(ctx: Context<'_>) -> Result<(), Error> {
         return private(ctx, AdminError::NotSetUp.to_string()).await;
     }
     let mut embed = serenity::CreateEmbed::new().title("The next seven daily acts");
-    for (firing, act) in upcoming {
+    for PreviewDay {
+        firing,
+        act,
+        holiday,
+    } in upcoming
+    {
         let name = format!(
             "{} (<t:{}:R>)",
             firing.local.format("%a %-d %b, %H:%M"),
             firing.at.timestamp()
         );
-        let value = match act {
-            Some(act) => format!(
-                "{} · {} · {}",
+        // "Mon 31 Aug: bank holiday in England and Wales (Summer bank holiday), skipped".
+        let holiday =
+            holiday.map(|h| format!("{}: {}", firing.local.format("%a %-d %b"), h.describe()));
+        let value = match (act, holiday) {
+            (Some(act), holiday) => format!(
+                "{}{} · {} · {}",
+                holiday.map(|h| format!("{h}\n")).unwrap_or_default(),
                 act.act.text,
                 act.act.size.label(),
                 act.act.way.label()
             ),
-            None => "No act fits the filters: widen them with `/daily options`.".to_owned(),
+            (None, Some(holiday)) => holiday,
+            (None, None) => "No act fits the filters: widen them with `/daily options`.".to_owned(),
         };
         embed = embed.field(name, crate::discord::render::truncate(&value, 1024), false);
     }
@@ -216,7 +236,52 @@ pub enum OnlyChoice {
     Community,
 }
 
-/// Sizes, which acts, Loneliness Awareness Week, and where problems are reported.
+#[derive(Debug, Clone, Copy, poise::ChoiceParameter)]
+pub enum BankHolidayChoice {
+    #[name = "Post as usual"]
+    Post,
+    #[name = "Skip the day"]
+    Skip,
+    #[name = "Post a smallest act with a holiday greeting"]
+    Greeting,
+}
+
+impl From<BankHolidayChoice> for OnBankHoliday {
+    fn from(choice: BankHolidayChoice) -> OnBankHoliday {
+        match choice {
+            BankHolidayChoice::Post => OnBankHoliday::Post,
+            BankHolidayChoice::Skip => OnBankHoliday::Skip,
+            BankHolidayChoice::Greeting => OnBankHoliday::Greeting,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, poise::ChoiceParameter)]
+pub enum NationChoice {
+    #[name = "England and Wales"]
+    EnglandAndWales,
+    #[name = "Scotland"]
+    Scotland,
+    #[name = "Northern Ireland"]
+    NorthernIreland,
+    #[name = "Not in the UK"]
+    NotInUk,
+}
+
+impl NationChoice {
+    fn nation(self) -> Option<Nation> {
+        match self {
+            NationChoice::EnglandAndWales => Some(Nation::EnglandAndWales),
+            NationChoice::Scotland => Some(Nation::Scotland),
+            NationChoice::NorthernIreland => Some(Nation::NorthernIreland),
+            NationChoice::NotInUk => None,
+        }
+    }
+}
+
+/// Sizes, which acts, Loneliness Awareness Week, UK bank holidays, and where problems go.
+// A poise command takes each of its options as an argument; the options are what they are.
+#[allow(clippy::too_many_arguments)]
 #[poise::command(slash_command, guild_only, required_permissions = "MANAGE_GUILD")]
 async fn options(
     ctx: Context<'_>,
@@ -230,6 +295,10 @@ async fn options(
     #[description = "Where to report problems (default: a DM to the server owner)"]
     #[channel_types("Text")]
     admin_channel: Option<serenity::ChannelId>,
+    #[description = "Whose UK bank holidays this server keeps (default: not in the UK)"]
+    bank_holiday_nation: Option<NationChoice>,
+    #[description = "What the daily act does on those bank holidays (default: post as usual)"]
+    bank_holidays: Option<BankHolidayChoice>,
 ) -> Result<(), Error> {
     let change = DailyChange {
         size_plan: size_plan.map(|p| p.word().to_owned()),
@@ -247,6 +316,9 @@ async fn options(
         awareness_start: awareness_start
             .map(|s| Some(s.trim().to_owned()).filter(|s| !s.is_empty())),
         admin_channel_id: admin_channel.map(|c| Some(c.into())),
+        bank_holiday_region: bank_holiday_nation
+            .map(|n| n.nation().map(|nation| nation.as_str().to_owned())),
+        bank_holidays: bank_holidays.map(|p| OnBankHoliday::from(p).as_str().to_owned()),
         ..Default::default()
     };
     let outcome = ctx.data().daily.set_options(guild(ctx)?, change).await;
@@ -282,6 +354,15 @@ pub async fn settings(ctx: Context<'_>) -> Result<(), Error> {
     } else {
         "on (second Monday of June)".to_owned()
     };
+    let holidays = match Nation::for_server(config.bank_holiday_region.as_deref(), &config.timezone)
+    {
+        Some(nation) => format!(
+            "{}: {}",
+            nation.name(),
+            OnBankHoliday::parse(&config.bank_holidays).describe()
+        ),
+        None => "not in the UK: none".to_owned(),
+    };
     let admin = config
         .admin_channel_id
         .map(|c| format!("<#{c}>"))
@@ -293,6 +374,7 @@ pub async fn settings(ctx: Context<'_>) -> Result<(), Error> {
         .field("Sizes", plan, true)
         .field("Acts", only, true)
         .field("Loneliness Awareness Week", week, true)
+        .field("Bank holidays", holidays, true)
         .field("Problems reported to", admin, true)
         .footer(serenity::CreateEmbedFooter::new(
             "Change these with /daily setup, /daily schedule and /daily options.",
