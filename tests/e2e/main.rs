@@ -4,6 +4,7 @@
 mod bot;
 mod checkins;
 mod cli;
+mod country;
 mod crash;
 mod daily;
 mod db_proxy;
