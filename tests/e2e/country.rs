@@ -257,3 +257,50 @@ async fn country_autocomplete_offers_the_listed_countries_another_and_the_time_z
     assert!(france.iter().any(|c| c["value"] == "FR"), "{france:?}");
     bot.finish().await;
 }
+
+#[test]
+fn check_validates_every_support_list_and_warns_about_unchecked_entries() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = crate::cli::smallacts(dir.path(), &["check"], &[]);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{stdout}");
+    assert!(stdout.contains("Support lists: OK (built-in)"), "{stdout}");
+    for list in ["United States (US)", "New Zealand (NZ)", "international"] {
+        assert!(stdout.contains(list), "{list} in {stdout}");
+    }
+    assert!(!stdout.contains("warning"), "{stdout}");
+
+    // An operator's folder: a list without sources is warned about, a broken one stops.
+    let lists = dir.path().join("lists");
+    std::fs::create_dir(&lists).unwrap();
+    std::fs::write(
+        lists.join("fr.toml"),
+        "intro = \"Parler aide.\"\n\n[[resource]]\nname = \"SOS Amitié\"\ndetails = \"Une écoute.\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("mine.toml"),
+        "[checkins]\nsupport_path = \"lists\"\n",
+    )
+    .unwrap();
+    let out = crate::cli::smallacts(dir.path(), &["--config", "mine.toml", "check"], &[]);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("warning   FR: \"SOS Amitié\" has no source and no checked_on date"),
+        "{stdout}"
+    );
+    std::fs::write(
+        lists.join("fr.toml"),
+        "intro = \"Parler aide.\"\n\n[[resource]]\nname = \"SOS Amitié\"\ndetails = \"Une écoute.\"\nchecked_on = \"last week\"\n",
+    )
+    .unwrap();
+    let out = crate::cli::smallacts(dir.path(), &["--config", "mine.toml", "check"], &[]);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!out.status.success());
+    assert!(stderr.contains("fr.toml"), "{stderr}");
+    assert!(
+        stderr.contains("checked_on \"last week\" is not a date"),
+        "{stderr}"
+    );
+}
