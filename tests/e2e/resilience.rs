@@ -71,6 +71,10 @@ async fn every_interaction_is_answered_while_the_database_is(mode: DbMode) {
         crate::helpers::server_with(&bot, "Birch House", &["Ada", "Ben"]).await;
     let ada = &members[0];
 
+    // Signposting read once: the server's country (the UK, from its time zone) is remembered.
+    let before = sandbox.slash(ada, "support", json!([])).await.unwrap();
+    assert!(before.text().contains("Samaritans"), "{}", before.text());
+
     // Before: a win to list, an idea to press buttons on.
     let kept = sandbox
         .slash(
@@ -86,9 +90,6 @@ async fn every_interaction_is_answered_while_the_database_is(mode: DbMode) {
         .await
         .unwrap();
     let idea = sandbox.slash(ada, "idea", json!([])).await.unwrap();
-    // Signposting read once: the server's country (the UK, from its time zone) is remembered.
-    let before = sandbox.slash(ada, "support", json!([])).await.unwrap();
-    assert!(before.text().contains("Samaritans"), "{}", before.text());
 
     proxy.set(mode);
 
