@@ -53,10 +53,15 @@ async fn support(bot: &TestBot, member: &Actor) -> String {
     read(&reply)
 }
 
-async fn settings(bot: &TestBot, admin: &Actor, options: Value) -> String {
-    let reply = bot.sandbox.slash(admin, "settings", options).await.unwrap();
+/// An admin's command that answers privately (`/settings`, `/doctor`); what it says.
+async fn settings_command(bot: &TestBot, admin: &Actor, name: &str, options: Value) -> String {
+    let reply = bot.sandbox.slash(admin, name, options).await.unwrap();
     assert!(reply.ephemeral());
     reply.text()
+}
+
+async fn settings(bot: &TestBot, admin: &Actor, options: Value) -> String {
+    settings_command(bot, admin, "settings", options).await
 }
 
 async fn set_time_zone(bot: &TestBot, team: &Team, zone: &str) {
@@ -98,12 +103,7 @@ async fn a_us_server_set_by_its_admin_shows_988_and_no_uk_number() {
         shown.contains("Country (for /support): United States (US)"),
         "{shown}"
     );
-    let doctor = bot
-        .sandbox
-        .slash(&team.admin, "doctor", json!([]))
-        .await
-        .unwrap()
-        .text();
+    let doctor = settings_command(&bot, &team.admin, "doctor", json!([])).await;
     assert!(
         doctor.contains("Country for `/support`: United States (US)"),
         "{doctor}"
@@ -220,12 +220,7 @@ async fn a_server_in_a_country_without_a_list_sees_the_international_directory_o
         "{text}"
     );
     assert_none_of(&text, NATIONAL, "a French server");
-    let doctor = bot
-        .sandbox
-        .slash(&team.admin, "doctor", json!([]))
-        .await
-        .unwrap()
-        .text();
+    let doctor = settings_command(&bot, &team.admin, "doctor", json!([])).await;
     assert!(
         doctor.contains("FR: members see the international helplines"),
         "{doctor}"
