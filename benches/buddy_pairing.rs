@@ -25,7 +25,7 @@ use chrono::{DateTime, Duration, Utc};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use smallacts::checkins::pairing::{History, MemberId, pair_round};
-use smallacts::checkins::{CheckinConfig, Checkins, PromptBank, SupportList};
+use smallacts::checkins::{CheckinConfig, Checkins, PromptBank, SupportLists};
 use smallacts::clock::ManualClock;
 use smallacts::ids::{self, GuildId};
 use smallacts::settings::Settings;
@@ -206,7 +206,7 @@ async fn with_store(
         store.clone(),
         clock,
         PromptBank::builtin(),
-        SupportList::builtin(),
+        SupportLists::builtin(),
         CheckinConfig::from_settings(&settings).expect("default settings"),
     );
     let mut history = History::new();

@@ -135,6 +135,23 @@ async fn scene(stage: &mut Stage<'_>) -> anyhow::Result<()> {
     daily_week(stage, &guild, &people).await?;
     care_checkins(stage, &guild, &people).await?;
     impact_page(stage, &guild, &people).await?;
+    signposting_by_country(stage).await?;
+    Ok(())
+}
+
+/// A second server, in Canada: its admin sets the country, and its members are shown their
+/// own country's helplines, never the UK's.
+async fn signposting_by_country(stage: &mut Stage<'_>) -> anyhow::Result<()> {
+    let (guild, people) = stage.server_joins("Maple Street Library", &["Dana", "Eli"])?;
+    let admin = stage.admin(&guild, &people[0]);
+    let canada = json!([{"name": "country", "type": 3, "value": "CA"}]);
+    stage
+        .command(&admin, "/settings country: Canada", "settings", canada)
+        .await?;
+    let eli = stage.bot.sandbox.member(&guild, &people[1]);
+    stage
+        .command(&eli, "/support", "support", json!([]))
+        .await?;
     Ok(())
 }
 

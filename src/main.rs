@@ -49,8 +49,8 @@ enum Command {
     },
     /// Create or update the database schema, then exit.
     Migrate,
-    /// Check the configuration and the acts catalogue and print a summary; exits non-zero on
-    /// any problem.
+    /// Check the configuration, the acts catalogue and the support lists and print a summary;
+    /// exits non-zero on any problem.
     Check,
     /// Print acts as the bot would offer them, for people writing the catalogue.
     Preview {
@@ -217,6 +217,35 @@ async fn check(settings: Settings) -> anyhow::Result<()> {
                 "  warning   {} {} (aim for at least {}, so every filter has enough to offer)",
                 target.have, target.what, target.want
             );
+        }
+    }
+    check_support(&settings)
+}
+
+/// Validates every support list (loading fails on any broken entry) and warns about entries
+/// that don't say where and when they were checked.
+fn check_support(settings: &Settings) -> anyhow::Result<()> {
+    use smallacts::checkins::SupportLists;
+    let lists = match settings.support_path() {
+        Some(path) => SupportLists::load(&path)?,
+        None => SupportLists::builtin(),
+    };
+    println!(
+        "Support lists: OK ({})",
+        settings
+            .support_path()
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|| "built-in".into())
+    );
+    for (name, list) in lists.all() {
+        println!("  {name:<26} {} entries", list.resources.len());
+        for resource in &list.resources {
+            if let Some(missing) = resource.unchecked() {
+                println!(
+                    "  warning   {name}: \"{}\" has {missing}; add the page it was checked against (source) and the day (checked_on)",
+                    resource.name
+                );
+            }
         }
     }
     Ok(())

@@ -6,11 +6,13 @@
 //! - `config/checkin_prompts.toml`: `[[prompt]]` entries, warm, no-agenda questions posted to
 //!   a team thread at shift handover or mid-week, and `[[starter]]` entries, easy conversation
 //!   starters sent by DM to newly paired buddies ([`PromptBank`]).
-//! - `config/support.toml`: a kind opening line and the support services shown privately to
-//!   anyone who says they are struggling or runs `/support` ([`SupportList`]).
+//! - `config/support/<country>.toml`: a kind opening line and the support services shown
+//!   privately to anyone who says they are struggling or runs `/support` ([`SupportList`]),
+//!   one list per country and an international one (see [`super::signposting`]).
 //!
-//! Both are compiled into the binary ([`PromptBank::builtin`], [`SupportList::builtin`]) and
-//! can be replaced by an operator's own file ([`PromptBank::load`], [`SupportList::load`]).
+//! Both are compiled into the binary ([`PromptBank::builtin`],
+//! [`super::signposting::SupportLists::builtin`]) and can be replaced by an operator's own
+//! files ([`PromptBank::load`], [`SupportList::load`]).
 //! Every file is validated when loaded, and a [`ContentError`] names the file, the entry and
 //! what to change. This module knows nothing about Discord.
 
@@ -22,11 +24,8 @@ use serde::Deserialize;
 
 /// The prompt bank compiled into the binary.
 const BUILTIN_PROMPTS: &str = include_str!("../../config/checkin_prompts.toml");
-/// The support list compiled into the binary.
-const BUILTIN_SUPPORT: &str = include_str!("../../config/support.toml");
 
 const BUILTIN_PROMPTS_NAME: &str = "built-in config/checkin_prompts.toml";
-const BUILTIN_SUPPORT_NAME: &str = "built-in config/support.toml";
 /// What a prompt file is called in errors when it was given as text, not read from a path.
 const PROMPTS_TEXT_NAME: &str = "check-in prompt file";
 /// What a support file is called in errors when it was given as text, not read from a path.
@@ -44,6 +43,8 @@ const MAX_NAME: usize = 80;
 const MAX_CONTACT: usize = 80;
 /// Most characters in a support resource's details.
 const MAX_DETAILS: usize = 200;
+/// Most characters in a web address (a resource's `url` or `source`).
+const MAX_URL: usize = 300;
 
 /// A question posted to a team's check-in thread.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -190,6 +191,25 @@ pub struct SupportResource {
     /// Its website, always `https://`.
     #[serde(default)]
     pub url: Option<String>,
+    /// The page the entry was checked against, always `https://`. Every built-in entry has
+    /// one; an operator's own file may leave it out (`smallacts check` warns).
+    #[serde(default)]
+    pub source: Option<String>,
+    /// The day the entry was last checked against `source`, `YYYY-MM-DD`.
+    #[serde(default)]
+    pub checked_on: Option<String>,
+}
+
+impl SupportResource {
+    /// What an entry lacks to be trusted: its source page and the day it was checked there.
+    pub fn unchecked(&self) -> Option<&'static str> {
+        match (&self.source, &self.checked_on) {
+            (Some(_), Some(_)) => None,
+            (None, Some(_)) => Some("no source"),
+            (Some(_), None) => Some("no checked_on date"),
+            (None, None) => Some("no source and no checked_on date"),
+        }
+    }
 }
 
 /// A validated support list: an opening line and the resources, in file order.
@@ -207,20 +227,7 @@ struct RawSupport {
     resource: Vec<SupportResource>,
 }
 
-static BUILTIN_SUPPORT_LIST: LazyLock<SupportList> = LazyLock::new(|| {
-    SupportList::parse_named(BUILTIN_SUPPORT, BUILTIN_SUPPORT_NAME)
-        .unwrap_or_else(|e| panic!("the built-in support list is broken: {e}"))
-});
-
 impl SupportList {
-    /// The UK support list compiled into the binary.
-    ///
-    /// # Panics
-    /// Only if the built-in file is invalid, which a unit test rules out.
-    pub fn builtin() -> SupportList {
-        BUILTIN_SUPPORT_LIST.clone()
-    }
-
     /// Parses and validates a support file's text, reporting every problem at once.
     pub fn parse(text: &str) -> Result<SupportList, ContentError> {
         Self::parse_named(text, SUPPORT_TEXT_NAME)
@@ -232,7 +239,7 @@ impl SupportList {
         Self::parse_named(&text, &name)
     }
 
-    fn parse_named(text: &str, file: &str) -> Result<SupportList, ContentError> {
+    pub(crate) fn parse_named(text: &str, file: &str) -> Result<SupportList, ContentError> {
         let raw: RawSupport = toml::from_str(text).map_err(|e| syntax(file, &e))?;
         let mut problems = Vec::new();
         if let Some(why) = text_problem("intro", &raw.intro, MAX_INTRO) {
@@ -268,6 +275,19 @@ impl SupportList {
             {
                 report(why);
             }
+            if let Some(source) = &resource.source
+                && let Some(why) = url_problem(source)
+            {
+                report(why.replacen("url", "source", 1));
+            }
+            if let Some(day) = &resource.checked_on
+                && chrono::NaiveDate::parse_from_str(day.trim(), "%Y-%m-%d").is_err()
+            {
+                report(format!(
+                    "checked_on \"{}\" is not a date; write the day the entry was checked as YYYY-MM-DD, e.g. 2026-11-27",
+                    day.trim()
+                ));
+            }
         }
         if !problems.is_empty() {
             return Err(invalid(file, problems));
@@ -283,6 +303,8 @@ impl SupportList {
                     contact: tidy(r.contact),
                     details: r.details.trim().to_owned(),
                     url: tidy(r.url),
+                    source: tidy(r.source),
+                    checked_on: tidy(r.checked_on),
                 })
                 .collect(),
         })
@@ -407,7 +429,10 @@ fn url_problem(url: &str) -> Option<String> {
             "url \"{url}\" is not a web address; write it like https://www.example.org"
         ));
     }
-    None
+    let length = url.chars().count();
+    (length > MAX_URL).then(|| {
+        format!("url is {length} characters; shorten it to {MAX_URL} or fewer (a shorter page on the same site will do)")
+    })
 }
 
 #[cfg(test)]
@@ -605,9 +630,8 @@ mod tests {
 
     #[test]
     fn builtin_support_list_has_the_core_services() {
-        let list = SupportList::parse_named(BUILTIN_SUPPORT, BUILTIN_SUPPORT_NAME)
+        let list = SupportList::parse(include_str!("../../config/support/gb.toml"))
             .unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(SupportList::builtin(), list);
         assert!(
             list.intro.contains("999"),
             "intro should give the emergency number"

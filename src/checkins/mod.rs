@@ -7,6 +7,7 @@ pub mod content;
 pub mod pairing;
 pub mod pulse;
 pub mod quiet;
+pub mod signposting;
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -20,6 +21,7 @@ use rand::seq::IndexedRandom;
 pub use content::{ContentError, Prompt, PromptBank, Starter, SupportList, SupportResource};
 pub use pulse::{Feeling, PulseResult, add_up};
 pub use quiet::ShiftPattern;
+pub use signposting::{CountryChoice, Signposting, SupportLists};
 
 pub use crate::acts::stable_seed as seed;
 use crate::calendar::{
@@ -200,6 +202,9 @@ pub struct SupportView {
     pub server_added: usize,
     /// The server's own contacts couldn't be read just now, so they are missing.
     pub own_unavailable: bool,
+    /// The country whose helplines these are ("United States"); `None` for the international
+    /// list.
+    pub country: Option<&'static str>,
 }
 
 /// A member's place in buddy pairing.
@@ -234,7 +239,10 @@ pub struct Checkins {
     store: Store,
     clock: Arc<dyn Clock>,
     pub bank: Arc<PromptBank>,
-    support: Arc<SupportList>,
+    support: Arc<SupportLists>,
+    /// Each server's signposting as last read, for when the database can't answer in time:
+    /// a server not read since start-up then gets the international list, never a guess.
+    signposting_seen: std::sync::Mutex<std::collections::HashMap<GuildId, Signposting>>,
     pub config: CheckinConfig,
     /// The hour each (server, member) was last noted as seen, so a busy channel costs one
     /// database write per member per hour, not one per message.
@@ -246,7 +254,7 @@ impl Checkins {
         store: Store,
         clock: Arc<dyn Clock>,
         bank: PromptBank,
-        support: SupportList,
+        support: SupportLists,
         config: CheckinConfig,
     ) -> Checkins {
         Checkins {
@@ -254,6 +262,7 @@ impl Checkins {
             clock,
             bank: Arc::new(bank),
             support: Arc::new(support),
+            signposting_seen: Default::default(),
             config,
             seen_hours: Default::default(),
         }
@@ -270,8 +279,8 @@ impl Checkins {
             None => PromptBank::builtin(),
         };
         let support = match settings.support_path() {
-            Some(path) => SupportList::load(&path)?,
-            None => SupportList::builtin(),
+            Some(path) => SupportLists::load(&path)?,
+            None => SupportLists::builtin(),
         };
         Ok(Checkins::new(
             store,
@@ -532,37 +541,129 @@ impl Checkins {
 
     // ----- support ----------------------------------------------------------------------
 
-    /// The support list, at once: the built-in resources are in memory, and a server's own
-    /// (none in direct messages) are added when the database answers within a moment.
-    /// Signposting never waits on, or fails with, the database.
+    /// The support lists, by country.
+    pub fn support_lists(&self) -> &SupportLists {
+        &self.support
+    }
+
+    /// The support list, at once: the lists are in memory, and the server's country and own
+    /// contacts (none in direct messages) are read when the database answers within a moment.
+    /// Signposting never waits on, or fails with, the database. In direct messages, and for a
+    /// server whose country can't be read, the international list is shown: never another
+    /// country's numbers.
     pub async fn support(&self, guild_id: Option<GuildId>) -> SupportView {
-        let own = match guild_id {
+        let read = match guild_id {
             Some(guild_id) => {
-                self.store
-                    .within(OWN_CONTACTS_WAIT, self.store.support_resources(guild_id))
+                let store = &self.store;
+                store
+                    .within(OWN_CONTACTS_WAIT, async {
+                        tokio::try_join!(
+                            store.country_setting(guild_id),
+                            store.support_resources(guild_id)
+                        )
+                    })
                     .await
+                    .map(|(setting, own)| (Some(guild_id), setting, own))
             }
-            None => Ok(Vec::new()),
+            None => Ok((None, None, Vec::new())),
         };
-        let own_unavailable = own.is_err();
-        let own = own.unwrap_or_else(|error| {
-            tracing::warn!(%error, "showing support without the server's own contacts");
-            Vec::new()
-        });
-        let mut resources = self.support.resources.clone();
+        let own_unavailable = read.is_err();
+        let (country, own) = match read {
+            Ok((guild_id, setting, own)) => {
+                let signposting = match (guild_id, setting) {
+                    (Some(guild_id), Some(setting)) => {
+                        Some(self.remember(guild_id, &setting.country, &setting.timezone))
+                    }
+                    _ => None,
+                };
+                (
+                    signposting.and_then(|s| s.country().map(str::to_owned)),
+                    own,
+                )
+            }
+            Err(error) => {
+                tracing::warn!(%error, "showing support without the server's own contacts");
+                let seen = guild_id.and_then(|guild_id| {
+                    self.signposting_seen
+                        .lock()
+                        .expect("the signposting memory is never poisoned")
+                        .get(&guild_id)
+                        .cloned()
+                });
+                (
+                    seen.and_then(|s| s.country().map(str::to_owned)),
+                    Vec::new(),
+                )
+            }
+        };
+        let list = self.support.for_country(country.as_deref());
+        let international = std::ptr::eq(list, self.support.for_country(None));
+        let country = country
+            .as_deref()
+            .and_then(signposting::country)
+            .filter(|_| !international)
+            .map(|c| c.name);
+        let mut resources = list.resources.clone();
         let server_added = own.len();
         resources.extend(own.into_iter().map(|r| SupportResource {
             name: r.name,
             contact: r.contact,
             details: r.details,
             url: r.url,
+            source: None,
+            checked_on: None,
         }));
         SupportView {
-            intro: self.support.intro.clone(),
+            intro: list.intro.clone(),
             resources,
             server_added,
             own_unavailable,
+            country,
         }
+    }
+
+    /// Notes a server's signposting as read, for when the database can't answer.
+    fn remember(&self, guild_id: GuildId, country: &Option<String>, timezone: &str) -> Signposting {
+        let signposting = Signposting::new(country.as_deref(), timezone);
+        self.signposting_seen
+            .lock()
+            .expect("the signposting memory is never poisoned")
+            .insert(guild_id, signposting.clone());
+        signposting
+    }
+
+    /// The server's country as set, and as suggested by its time zone.
+    pub async fn signposting(&self, guild_id: GuildId) -> Result<Signposting, CheckinError> {
+        let setting = self.store.country_setting(guild_id).await?.ok_or_else(|| {
+            CheckinError::Invalid(
+                "I don't know this server yet; try again in a minute, once I've seen it.".into(),
+            )
+        })?;
+        Ok(self.remember(guild_id, &setting.country, &setting.timezone))
+    }
+
+    /// Sets the server's country from what an admin typed or picked (see
+    /// [`signposting::parse_country`]).
+    pub async fn set_country(
+        &self,
+        guild_id: GuildId,
+        input: &str,
+    ) -> Result<Signposting, CheckinError> {
+        let choice = signposting::parse_country(input).map_err(CheckinError::Invalid)?;
+        let code = match &choice {
+            CountryChoice::Set(code) => Some(code.as_str()),
+            CountryChoice::FromTimeZone => None,
+        };
+        if !self
+            .store
+            .set_country(guild_id, code, self.clock.now_ms())
+            .await?
+        {
+            return Err(CheckinError::Invalid(
+                "I don't know this server yet; try again in a minute, once I've seen it.".into(),
+            ));
+        }
+        self.signposting(guild_id).await
     }
 
     /// Adds a server's own resource (an employee assistance line, a named contact).

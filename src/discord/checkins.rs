@@ -159,13 +159,19 @@ pub fn support_embed(view: &SupportView) -> serenity::CreateEmbed {
             false,
         );
     }
+    let whose = match view.country {
+        Some(country) if country.starts_with("United") => format!("Helplines for the {country}."),
+        Some(country) => format!("Helplines for {country}."),
+        None => "International helplines: no national numbers are shown here.".to_owned(),
+    };
     let footer = if left_out > 0 {
         format!(
-            "Only you can see this. {left_out} more contact(s) didn't fit here: ask an admin, or see the server's pinned messages."
+            "Only you can see this. {whose} {left_out} more contact(s) didn't fit here: ask an admin, or see the server's pinned messages."
         )
     } else {
-        "Only you can see this. Admins can add their own contacts with /checkin resource-add."
-            .to_string()
+        format!(
+            "Only you can see this. {whose} Admins set the country with /settings and add their own contacts with /checkin resource-add."
+        )
     };
     embed.footer(serenity::CreateEmbedFooter::new(footer))
 }

@@ -39,7 +39,7 @@ pub use fleet::ProcessRow;
 pub use posts::{Claim, Created, Lease, NewPost, PostRecord, PostStatus, Takeover};
 pub use recap::{RangeWin, RecapChange, RecapConfig};
 pub use schema::ColumnShape;
-pub use servers::{ServerChange, ServerRecord};
+pub use servers::{CountrySetting, ServerChange, ServerRecord};
 pub use tallies::{DaySpan, DayTally, MemberWeek, Tallies, WeekTally, WeekWins};
 pub use wins::{ForgetReport, MEMBER_COLUMNS, MemberExport, MemberPrefs, NewWin, WinRecord};
 

@@ -13,6 +13,14 @@ pub struct ServerRecord {
     pub timezone: String,
 }
 
+/// What chooses a server's support list: the country an admin set, and the time zone that
+/// suggests one until then.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct CountrySetting {
+    pub country: Option<String>,
+    pub timezone: String,
+}
+
 const MARK_LEFT: &str = "UPDATE servers SET left_at = $1 WHERE guild_id = $2 AND left_at IS NULL";
 
 /// A server the bot joined (or saw again on connecting) or left.
@@ -128,5 +136,36 @@ impl Store {
             .fetch_one(&self.pool)
             .await?;
         Ok(n)
+    }
+
+    /// The server's country and time zone, if the server is known.
+    pub async fn country_setting(
+        &self,
+        guild_id: GuildId,
+    ) -> Result<Option<CountrySetting>, StoreError> {
+        let row =
+            sqlx::query_as("SELECT country, timezone FROM server_settings WHERE guild_id = $1")
+                .bind(guild_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row)
+    }
+
+    /// Sets (or, with `None`, clears) the server's country; false if the server is unknown.
+    pub async fn set_country(
+        &self,
+        guild_id: GuildId,
+        country: Option<&str>,
+        now_ms: i64,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE server_settings SET country = $1, updated_at = $2 WHERE guild_id = $3",
+        )
+        .bind(country)
+        .bind(now_ms)
+        .bind(guild_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() > 0)
     }
 }

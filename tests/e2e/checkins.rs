@@ -103,7 +103,7 @@ pub(crate) async fn add_checkin(bot: &TestBot, team: &Team, when: &str, style: &
 }
 
 /// The check-in posts in the team's channel (they carry the pulse or the 🫖 title).
-fn checkin_posts(bot: &TestBot, team: &Team) -> Vec<Value> {
+pub(crate) fn checkin_posts(bot: &TestBot, team: &Team) -> Vec<Value> {
     bot.sandbox
         .channel_messages(team.channel)
         .into_iter()
@@ -115,7 +115,7 @@ fn checkin_posts(bot: &TestBot, team: &Team) -> Vec<Value> {
         .collect()
 }
 
-fn pulse_button(message: &Value, label: &str) -> String {
+pub(crate) fn pulse_button(message: &Value, label: &str) -> String {
     buttons_of(message)
         .into_iter()
         .find(|(_, l)| l == label)

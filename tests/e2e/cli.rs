@@ -293,6 +293,8 @@ fn demo_plays_the_scene_offline_with_the_real_bot() {
         "Cara works nights: her message waits until 17:00",
         "🫖 Monday 19:30 check-in",
         "Samaritans: Call 116 123",
+        "Dana types /settings country: Canada",
+        "9-8-8: Suicide Crisis Helpline: Call or text 988",
         "said they could use a chat",
         "3 people answered.",
         "Asha types /export link",

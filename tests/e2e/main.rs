@@ -5,6 +5,7 @@ mod bank_holidays;
 mod bot;
 mod checkins;
 mod cli;
+mod country;
 mod crash;
 mod daily;
 mod db_proxy;

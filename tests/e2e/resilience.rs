@@ -71,6 +71,10 @@ async fn every_interaction_is_answered_while_the_database_is(mode: DbMode) {
         crate::helpers::server_with(&bot, "Birch House", &["Ada", "Ben"]).await;
     let ada = &members[0];
 
+    // Signposting read once: the server's country (the UK, from its time zone) is remembered.
+    let before = sandbox.slash(ada, "support", json!([])).await.unwrap();
+    assert!(before.text().contains("Samaritans"), "{}", before.text());
+
     // Before: a win to list, an idea to press buttons on.
     let kept = sandbox
         .slash(
@@ -226,7 +230,8 @@ async fn every_interaction_is_answered_while_the_database_is(mode: DbMode) {
 }
 
 /// Someone who says they are struggling is shown who they can talk to even when their answer
-/// can't be saved: signposting never waits on the database.
+/// can't be saved: signposting never waits on the database (and, not knowing the server's
+/// country, shows the international directory rather than guess).
 async fn struggling_is_signposted_while_the_database_is(mode: DbMode) {
     let (bot, proxy) = bot_behind_a_proxy_at(crate::helpers::utc("2026-11-23T06:00:00Z")).await;
     let sandbox = &bot.sandbox;
@@ -274,10 +279,13 @@ async fn struggling_is_signposted_while_the_database_is(mode: DbMode) {
     assert!(reply.ephemeral());
     let shown = reply.text();
     assert!(shown.contains("couldn't save your answer"), "{shown}");
+    // The server's country was never read since start-up, so it can't be known: the
+    // international directory rather than a guess at the country's numbers.
     assert!(
-        shown.contains("Samaritans") && shown.contains("116 123"),
+        shown.contains("findahelpline.com") && shown.contains("local emergency number"),
         "{shown}"
     );
+    assert!(!shown.contains("116 123"), "{shown}");
     assert!(!shown.contains("on my side"), "{shown}");
     eprintln!(
         "database {mode:?}: Struggling acknowledged after {:?}, support shown regardless",

@@ -176,10 +176,10 @@ async fn schema_has_every_table_and_column(db: TestDb) {
         ]
     );
     let settings = db.store.column_names("server_settings").await.unwrap();
-    assert_eq!(settings.len(), 20, "{settings:?}");
+    assert_eq!(settings.len(), 21, "{settings:?}");
     assert_eq!(
         settings[18..],
-        ["bank_holiday_region", "bank_holidays"],
+        ["country", "bank_holiday_region", "bank_holidays"],
         "{settings:?}"
     );
     // Applying again is a no-op, not an error.

@@ -1,4 +1,5 @@
-//! `/daily` and `/settings`: where and when the daily act is posted (admins).
+//! `/daily` and `/settings`: where and when the daily act is posted, and the server's country
+//! for support lists (admins).
 
 use poise::serenity_prelude as serenity;
 
@@ -325,15 +326,71 @@ async fn options(
     answer(ctx, "Saved.", outcome).await
 }
 
-/// Everything configured for this server (admins).
+/// Suggests countries as you type: those with their own helplines, another country, or the
+/// time zone's suggestion.
+async fn autocomplete_country(
+    _ctx: Context<'_>,
+    partial: &str,
+) -> serenity::CreateAutocompleteResponse {
+    use crate::checkins::signposting::COUNTRIES;
+    use crate::discord::fit::choice;
+    let typed = partial.trim().to_lowercase();
+    let fits = |words: &[&str]| {
+        typed.is_empty() || words.iter().any(|w| w.to_lowercase().contains(&typed))
+    };
+    let mut offered: Vec<_> = COUNTRIES
+        .iter()
+        .filter(|c| fits(&[c.name, c.code]) || fits(c.aliases))
+        .map(|c| choice(&format!("{} ({})", c.name, c.code), c.code))
+        .collect();
+    if offered.is_empty() && typed.len() == 2 && typed.chars().all(|c| c.is_ascii_alphabetic()) {
+        let code = typed.to_ascii_uppercase();
+        offered.push(choice(
+            &format!("{code}: no list of its own yet, so the international helplines"),
+            code.as_str(),
+        ));
+    }
+    if fits(&["another country", "other", "international"]) {
+        offered.push(choice(
+            "Another country: the international helplines",
+            "other",
+        ));
+    }
+    if fits(&["auto", "time zone", "timezone"]) {
+        offered.push(choice("Follow the time zone's suggestion", "auto"));
+    }
+    crate::discord::fit::choices(offered)
+}
+
+/// See this server's settings; add country: to choose whose helplines /support shows.
 #[poise::command(
     slash_command,
     guild_only,
     default_member_permissions = "MANAGE_GUILD",
     required_permissions = "MANAGE_GUILD"
 )]
-pub async fn settings(ctx: Context<'_>) -> Result<(), Error> {
-    let summary = match ctx.data().daily.summary(guild(ctx)?).await {
+pub async fn settings(
+    ctx: Context<'_>,
+    #[description = "Set the country whose helplines members see with /support, e.g. United States"]
+    #[autocomplete = "autocomplete_country"]
+    #[max_length = 60]
+    country: Option<String>,
+) -> Result<(), Error> {
+    let guild_id = guild(ctx)?;
+    let checkins = &ctx.data().checkins;
+    let signposting = match &country {
+        Some(country) => {
+            ensure_server(ctx).await?;
+            checkins.set_country(guild_id, country).await
+        }
+        None => checkins.signposting(guild_id).await,
+    };
+    let signposting = match signposting {
+        Ok(signposting) => signposting,
+        Err(crate::checkins::CheckinError::Store(e)) => return Err(e.into()),
+        Err(user_error) => return private(ctx, user_error.to_string()).await,
+    };
+    let summary = match ctx.data().daily.summary(guild_id).await {
         Ok(summary) => summary,
         Err(AdminError::Store(e)) => return Err(e.into()),
         Err(user_error) => return private(ctx, user_error.to_string()).await,
@@ -376,8 +433,26 @@ pub async fn settings(ctx: Context<'_>) -> Result<(), Error> {
         .field("Loneliness Awareness Week", week, true)
         .field("Bank holidays", holidays, true)
         .field("Problems reported to", admin, true)
+        .field(
+            "Country (for /support)",
+            signposting.describe(checkins.support_lists()),
+            false,
+        )
         .footer(serenity::CreateEmbedFooter::new(
-            "Change these with /daily setup, /daily schedule and /daily options.",
+            "Change these with /daily setup, /daily schedule, /daily options and /settings country.",
         ));
+    let embed = if country.is_some() {
+        embed.description(format!(
+            "Saved: the country is {}.\n{}",
+            signposting
+                .set
+                .as_deref()
+                .map(crate::checkins::signposting::name)
+                .unwrap_or_else(|| "the time zone's suggestion".to_owned()),
+            describe(&summary)
+        ))
+    } else {
+        embed
+    };
     private_embed(ctx, embed).await
 }

@@ -17,6 +17,7 @@ use crate::invite::NEEDED_PERMISSIONS;
 )]
 pub async fn doctor(ctx: Context<'_>) -> Result<(), Error> {
     let guild_id = guild(ctx)?;
+    let country = country_line(ctx, guild_id).await?;
     let config = ctx.data().store.daily_config(guild_id).await?;
     let mut channels: Vec<(&str, ChannelId)> = Vec::new();
     if let Some(config) = &config {
@@ -28,7 +29,7 @@ pub async fn doctor(ctx: Context<'_>) -> Result<(), Error> {
         }
     }
     if channels.is_empty() {
-        return private(ctx, "No channel is configured yet. Set one up with `/daily setup`, then run `/doctor` again.").await;
+        return private(ctx, format!("No channel is configured yet. Set one up with `/daily setup`, then run `/doctor` again.\n{country}")).await;
     }
     let bot_id = ctx.framework().bot_id();
     // Asked of Discord rather than a cache: the bot keeps no copy of its servers (a copy of
@@ -47,14 +48,34 @@ pub async fn doctor(ctx: Context<'_>) -> Result<(), Error> {
         )
         .await;
     };
-    let lines: Vec<String> = channels
+    let mut lines: Vec<String> = channels
         .iter()
         .map(|(purpose, channel_id)| {
             let channel = guild_channels.get(&serenity::ChannelId::from(*channel_id));
             check_channel(&guild, &me, channel, *channel_id, purpose)
         })
         .collect();
+    lines.push(country);
     private(ctx, lines.join("\n")).await
+}
+
+/// Which helplines members are shown, and a nudge when no country is known.
+async fn country_line(ctx: Context<'_>, guild_id: crate::ids::GuildId) -> Result<String, Error> {
+    let checkins = &ctx.data().checkins;
+    let signposting = match checkins.signposting(guild_id).await {
+        Ok(signposting) => signposting,
+        Err(crate::checkins::CheckinError::Store(e)) => return Err(e.into()),
+        Err(other) => return Ok(format!("\u{2139}\u{fe0f} Country: {other}")),
+    };
+    let mark = if signposting.country().is_some() {
+        "\u{2705}"
+    } else {
+        "\u{2139}\u{fe0f}"
+    };
+    Ok(format!(
+        "{mark} Country for `/support`: {}.",
+        signposting.describe(checkins.support_lists())
+    ))
 }
 
 /// One line per channel: all good, gone, or the permissions missing.
