@@ -348,6 +348,30 @@ impl Store {
         &self.location
     }
 
+    /// Keeps the query planner's picture of the tables current, once a day. SQLite has no
+    /// automatic statistics: without them it guesses how many rows an index range holds and
+    /// can pick a plan that reads a million wins where a few thousand tallies would do, so it
+    /// runs `PRAGMA optimize` (which analyses only what has changed enough to matter, within
+    /// a bounded effort). PostgreSQL's autovacuum already does this on its own.
+    pub async fn refresh_statistics(&self) -> Result<(), StoreError> {
+        if self.backend == Backend::Sqlite {
+            sqlx::query("PRAGMA optimize").execute(&self.pool).await?;
+        }
+        Ok(())
+    }
+
+    /// For benchmarks that load a large database in one go: what autovacuum (PostgreSQL) and
+    /// `PRAGMA optimize` (SQLite) would have done by the time a server had grown that large,
+    /// statistics and, on PostgreSQL, the visibility map that index-only scans use.
+    pub async fn settle_for_bench(&self) -> Result<(), StoreError> {
+        let sql = match self.backend {
+            Backend::Sqlite => "ANALYZE",
+            Backend::Postgres => "VACUUM (ANALYZE)",
+        };
+        sqlx::query(sql).execute(&self.pool).await?;
+        Ok(())
+    }
+
     /// A cheap round trip.
     pub async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
