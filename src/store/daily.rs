@@ -23,6 +23,8 @@ pub struct DailyConfig {
     pub awareness_week: bool,
     pub awareness_start: Option<String>,
     pub owner_id: Option<MemberId>,
+    /// Needs whose acts the daily post leaves out, `acts::Avoid`'s stored form ("" = none).
+    pub avoid_needs: String,
 }
 
 #[derive(sqlx::FromRow)]
@@ -39,6 +41,7 @@ struct DailyRow {
     awareness_week: i64,
     awareness_start: Option<String>,
     owner_id: Option<MemberId>,
+    avoid_needs: String,
 }
 
 impl From<DailyRow> for DailyConfig {
@@ -56,13 +59,14 @@ impl From<DailyRow> for DailyConfig {
             awareness_week: row.awareness_week != 0,
             awareness_start: row.awareness_start,
             owner_id: row.owner_id,
+            avoid_needs: row.avoid_needs,
         }
     }
 }
 
 const DAILY_SELECT: &str = "SELECT c.guild_id, c.timezone, c.daily_channel_id, c.daily_schedule, \
      c.daily_next_at, c.paused_until, c.size_plan, c.setting_filter, c.admin_channel_id, \
-     c.awareness_week, c.awareness_start, s.owner_id \
+     c.awareness_week, c.awareness_start, s.owner_id, c.avoid_needs \
      FROM server_settings c JOIN servers s ON s.guild_id = c.guild_id";
 
 /// A change to a server's daily-post settings; `None` leaves a value as it is.
@@ -82,6 +86,8 @@ pub struct DailyChange {
     pub awareness_start: Option<Option<String>>,
     /// The next due time, recomputed by the caller whenever the schedule, zone or pause changes.
     pub next_at: Option<Option<i64>>,
+    /// Needs whose acts are left out, `acts::Avoid`'s stored form.
+    pub avoid_needs: Option<String>,
 }
 
 /// A member's suggestion for the catalogue.
@@ -261,6 +267,10 @@ impl Store {
         update!(
             change.awareness_start.clone(),
             "UPDATE server_settings SET awareness_start = $1 WHERE guild_id = $2"
+        );
+        update!(
+            change.avoid_needs.clone(),
+            "UPDATE server_settings SET avoid_needs = $1 WHERE guild_id = $2"
         );
         update!(
             change.next_at,

@@ -7,6 +7,7 @@
 //! `migrations/postgres` describe the same schema.
 
 mod acts;
+mod barriers;
 mod checkins;
 mod daily;
 mod fleet;
@@ -30,6 +31,7 @@ use sqlx::{Any, AnyPool, Transaction};
 use crate::settings::{DatabaseSettings, DatabaseUrl};
 
 pub use acts::{StoredAct, SyncReport};
+pub use barriers::AvoidExport;
 pub use checkins::{
     BuddyRecord, BuddySettings, CheckinRecord, CheckinTotals, NewCheckin, NewDm, NewRun,
     PulseAnswer, QueuedDm, QuietBuddy, RunRecord, ServerResource,

@@ -1,6 +1,7 @@
 //! One integration-test binary: the store on both backends, the command line, and (as
 //! features land) the bot end to end against the fake Discord.
 
+mod barriers;
 mod bot;
 mod checkins;
 mod cli;

@@ -156,6 +156,9 @@ async fn preview(ctx: Context<'_>) -> Result<(), Error> {
         return private(ctx, AdminError::NotSetUp.to_string()).await;
     }
     let mut embed = serenity::CreateEmbed::new().title("The next seven daily acts");
+    if let Some(shortfall) = ctx.data().daily.shortfall(guild(ctx)?).await? {
+        embed = embed.description(too_few(&shortfall));
+    }
     for (firing, act) in upcoming {
         let name = format!(
             "{} (<t:{}:R>)",
@@ -174,6 +177,14 @@ async fn preview(ctx: Context<'_>) -> Result<(), Error> {
         embed = embed.field(name, crate::discord::render::truncate(&value, 1024), false);
     }
     private_embed(ctx, embed).await
+}
+
+/// The warning admins see when the server's filters leave too few acts.
+pub(super) fn too_few(shortfall: &crate::acts::Shortfall) -> String {
+    format!(
+        "\u{26a0}\u{fe0f} With this server's filters, {shortfall}. Widen them with \
+         `/daily options avoid:` (fewer barriers left out) or `only:` (any setting)."
+    )
 }
 
 #[derive(Debug, Clone, Copy, poise::ChoiceParameter)]
@@ -216,7 +227,7 @@ pub enum OnlyChoice {
     Community,
 }
 
-/// Sizes, which acts, Loneliness Awareness Week, and where problems are reported.
+/// Sizes, which acts, barriers left out, Loneliness Awareness Week, and where problems go.
 #[poise::command(slash_command, guild_only, required_permissions = "MANAGE_GUILD")]
 async fn options(
     ctx: Context<'_>,
@@ -230,6 +241,10 @@ async fn options(
     #[description = "Where to report problems (default: a DM to the server owner)"]
     #[channel_types("Text")]
     admin_channel: Option<serenity::ChannelId>,
+    #[description = "Leave out acts needing money, alcohol, car, mobility or outgoing, e.g. money, car; none: every act"]
+    #[autocomplete = "super::autocomplete_avoid"]
+    #[max_length = 100]
+    avoid: Option<String>,
 ) -> Result<(), Error> {
     let change = DailyChange {
         size_plan: size_plan.map(|p| p.word().to_owned()),
@@ -247,10 +262,16 @@ async fn options(
         awareness_start: awareness_start
             .map(|s| Some(s.trim().to_owned()).filter(|s| !s.is_empty())),
         admin_channel_id: admin_channel.map(|c| Some(c.into())),
+        avoid_needs: avoid,
         ..Default::default()
     };
-    let outcome = ctx.data().daily.set_options(guild(ctx)?, change).await;
-    answer(ctx, "Saved.", outcome).await
+    let guild_id = guild(ctx)?;
+    let outcome = ctx.data().daily.set_options(guild_id, change).await;
+    let done = match (&outcome, ctx.data().daily.shortfall(guild_id).await?) {
+        (Ok(_), Some(shortfall)) => format!("Saved.\n{}", too_few(&shortfall)),
+        _ => "Saved.".to_owned(),
+    };
+    answer(ctx, &done, outcome).await
 }
 
 /// Everything configured for this server (admins).
@@ -275,6 +296,12 @@ pub async fn settings(ctx: Context<'_>) -> Result<(), Error> {
     } else {
         format!("acts for {}", config.setting_filter)
     };
+    let avoid = crate::acts::Avoid::from_storage(&config.avoid_needs);
+    let left_out = if avoid.is_empty() {
+        "nothing".to_owned()
+    } else {
+        format!("{} ({})", avoid.describe(), avoid.words())
+    };
     let week = if !config.awareness_week {
         "off".to_owned()
     } else if let Some(start) = &config.awareness_start {
@@ -292,6 +319,7 @@ pub async fn settings(ctx: Context<'_>) -> Result<(), Error> {
         .field("Time zone", &config.timezone, true)
         .field("Sizes", plan, true)
         .field("Acts", only, true)
+        .field("Left out", left_out, true)
         .field("Loneliness Awareness Week", week, true)
         .field("Problems reported to", admin, true)
         .footer(serenity::CreateEmbedFooter::new(

@@ -1,5 +1,5 @@
 //! `/doctor`: checks the bot's permissions in every configured channel and names exactly what
-//! is missing.
+//! is missing, and warns when the server's filters leave too few acts.
 
 use poise::serenity_prelude as serenity;
 
@@ -18,6 +18,7 @@ use crate::invite::NEEDED_PERMISSIONS;
 pub async fn doctor(ctx: Context<'_>) -> Result<(), Error> {
     let guild_id = guild(ctx)?;
     let config = ctx.data().store.daily_config(guild_id).await?;
+    let shortfall = ctx.data().daily.shortfall(guild_id).await?;
     let mut channels: Vec<(&str, ChannelId)> = Vec::new();
     if let Some(config) = &config {
         if let Some(c) = config.channel_id {
@@ -47,13 +48,14 @@ pub async fn doctor(ctx: Context<'_>) -> Result<(), Error> {
         )
         .await;
     };
-    let lines: Vec<String> = channels
+    let mut lines: Vec<String> = channels
         .iter()
         .map(|(purpose, channel_id)| {
             let channel = guild_channels.get(&serenity::ChannelId::from(*channel_id));
             check_channel(&guild, &me, channel, *channel_id, purpose)
         })
         .collect();
+    lines.extend(shortfall.as_ref().map(super::daily::too_few));
     private(ctx, lines.join("\n")).await
 }
 
