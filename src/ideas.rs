@@ -124,10 +124,8 @@ impl Ideas {
         member_id: MemberId,
         filter: &ActFilter,
     ) -> Option<StoredAct> {
-        let (own, avoid) = tokio::join!(
-            self.own_acts(guild_id),
-            self.avoid_of(guild_id, member_id)
-        );
+        let (own, avoid) =
+            tokio::join!(self.own_acts(guild_id), self.avoid_of(guild_id, member_id));
         let (recent_ids, last) = {
             let recent = self.recent.lock().expect("recent ideas");
             let mine = recent.get(&member_id);
@@ -184,7 +182,11 @@ impl Ideas {
             return Ok(Smaller::Gone);
         };
         let Some(size) = current.act.size.smaller() else {
-            if !self.avoid_of(guild_id, member_id).await.allows(&current.act) {
+            if !self
+                .avoid_of(guild_id, member_id)
+                .await
+                .allows(&current.act)
+            {
                 return Ok(Smaller::NoneFits);
             }
             return Ok(Smaller::AlreadySmallest(current));
@@ -209,7 +211,11 @@ impl Ideas {
                 .await
             {
                 Some(act) => Smaller::Offer(act),
-                None if self.avoid_of(guild_id, member_id).await.allows(&current.act) => {
+                None if self
+                    .avoid_of(guild_id, member_id)
+                    .await
+                    .allows(&current.act) =>
+                {
                     Smaller::AlreadySmallest(current)
                 }
                 None => Smaller::NoneFits,

@@ -164,7 +164,9 @@ impl Avoid {
             }
         }
         // "all" goes last at the start, after the needs one at a time.
-        if let Some(at) = out.iter().position(|(_, v)| v == &Avoid::everything().words())
+        if let Some(at) = out
+            .iter()
+            .position(|(_, v)| v == &Avoid::everything().words())
             && chosen.is_empty()
         {
             let all = out.remove(at);
@@ -321,13 +323,27 @@ mod tests {
         };
         assert_eq!(
             values(""),
-            ["none", "money", "alcohol", "car", "mobility", "outgoing", "money, alcohol, car, mobility, outgoing"]
+            [
+                "none",
+                "money",
+                "alcohol",
+                "car",
+                "mobility",
+                "outgoing",
+                "money, alcohol, car, mobility, outgoing"
+            ]
         );
         assert_eq!(values("c"), ["car"]);
         assert_eq!(values("money, c"), ["money, car"]);
         assert_eq!(
             values("money, "),
-            ["money", "money, alcohol", "money, car", "money, mobility", "money, outgoing"]
+            [
+                "money",
+                "money, alcohol",
+                "money, car",
+                "money, mobility",
+                "money, outgoing"
+            ]
         );
         for (name, value) in Avoid::suggestions("")
             .into_iter()
@@ -353,10 +369,20 @@ mod tests {
         let left = Coverage::of(acts.iter().filter(|a| kept.allows(a)));
         let short = left.shortfall(&[Size::Smallest, Size::Small]).unwrap();
         assert_eq!(short.missing, vec![Size::Small]);
-        assert!(short.to_string().contains("no small act is left"), "{short}");
-        assert_eq!(left.shortfall(&[Size::Smallest]), None, "no day asks for small");
+        assert!(
+            short.to_string().contains("no small act is left"),
+            "{short}"
+        );
+        assert_eq!(
+            left.shortfall(&[Size::Smallest]),
+            None,
+            "no day asks for small"
+        );
         let few = Coverage::of(&acts[..3]);
         let short = few.shortfall(&[]).unwrap();
-        assert!(short.to_string().starts_with("only 3 act(s) are left"), "{short}");
+        assert!(
+            short.to_string().starts_with("only 3 act(s) are left"),
+            "{short}"
+        );
     }
 }

@@ -117,7 +117,10 @@ fn check_reports_how_many_acts_each_barrier_leaves_and_warns_when_too_few() {
     for need in Need::ALL {
         let with_it = acts.iter().filter(|a| a.needs.contains(need)).count();
         let expected = format!("{} {}", need.as_str(), acts.len() - with_it);
-        assert!(stdout.contains(&expected), "missing {expected:?} in {stdout}");
+        assert!(
+            stdout.contains(&expected),
+            "missing {expected:?} in {stdout}"
+        );
     }
     let all = format!("all of them {}", left(Avoid::everything()));
     assert!(stdout.contains(&all), "missing {all:?} in {stdout}");

@@ -80,7 +80,9 @@ fn avoid_line(choices: &[crate::store::AvoidExport], here: Option<crate::ids::Gu
         let all = choices
             .iter()
             .filter(|c| Some(c.guild_id) != here)
-            .fold(Avoid::NOTHING, |a, c| a.union(Avoid::from_storage(&c.needs)));
+            .fold(Avoid::NOTHING, |a, c| {
+                a.union(Avoid::from_storage(&c.needs))
+            });
         parts.push(format!(
             "in {elsewhere} other server(s), {} (`{}`)",
             all.describe(),
