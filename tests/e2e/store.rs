@@ -177,7 +177,10 @@ async fn schema_has_every_table_and_column(db: TestDb) {
         ]
     );
     let settings = db.store.column_names("server_settings").await.unwrap();
-    assert_eq!(settings.len(), 18, "{settings:?}");
+    assert_eq!(settings.len(), 19, "{settings:?}");
+    assert_eq!(settings.last().map(String::as_str), Some("avoid_needs"));
+    let avoids = db.store.column_names("member_avoids").await.unwrap();
+    assert_eq!(avoids, ["guild_id", "member_id", "needs", "updated_at"]);
     // Applying again is a no-op, not an error.
     db.store.migrate().await.unwrap();
 }

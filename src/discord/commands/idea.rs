@@ -87,7 +87,7 @@ pub async fn idea(
     #[description = "How big a step: smallest, smaller or small"] size: Option<SizeChoice>,
     #[description = "Which of the Five Ways to Wellbeing"] way: Option<WayChoice>,
     #[description = "Where you'll be: at work, in care, online..."] setting: Option<SettingChoice>,
-    #[description = "Leave out acts needing money, alcohol, car, mobility or outgoing; kept per server; none: all acts"]
+    #[description = "Leave out acts needing money, alcohol, car, mobility or outgoing, e.g. money, car; none: all acts"]
     #[autocomplete = "super::autocomplete_avoid"]
     #[max_length = 100]
     avoid: Option<String>,
