@@ -75,6 +75,17 @@ fn sub_choice(
     json!({"name": option, "type": found["type"], "value": value})
 }
 
+/// Presses the button with this label on an answer.
+async fn press(sandbox: &Sandbox, actor: &Actor, reply: &Reply, label: &str) -> Reply {
+    let button = reply
+        .button(label)
+        .unwrap_or_else(|| panic!("no {label:?} button"));
+    sandbox
+        .click(actor, reply.message.as_ref().unwrap(), &button)
+        .await
+        .unwrap()
+}
+
 fn needs_any(act: &Act, needs: &[Need]) -> bool {
     act.needs.iter().any(|n| needs.contains(n))
 }
@@ -333,14 +344,7 @@ async fn a_member_who_avoids_money_and_mobility_is_never_offered_them_until_they
                 .slash(&sam, "idea", json!([size(from), active()]))
                 .await
                 .unwrap();
-            let smaller = sandbox
-                .click(
-                    &sam,
-                    idea.message.as_ref().unwrap(),
-                    &idea.button("Make it smaller").unwrap(),
-                )
-                .await
-                .unwrap();
+            let smaller = press(sandbox, &sam, &idea, "Make it smaller").await;
             let act = shown(&catalogue, &smaller);
             assert_eq!((act.size, act.way), (down, Way::BeActive));
             assert!(!needs_any(&act, &avoided), "made smaller into {}", act.slug);
@@ -396,14 +400,7 @@ async fn a_member_who_avoids_money_and_mobility_is_never_offered_them_until_they
         .slash(&sam, "privacy", sub("forget", json!([])))
         .await
         .unwrap();
-    let erased = sandbox
-        .click(
-            &sam,
-            forget.message.as_ref().unwrap(),
-            &forget.button("Erase everything").unwrap(),
-        )
-        .await
-        .unwrap();
+    let erased = press(sandbox, &sam, &forget, "Erase everything").await;
     assert!(erased.text().starts_with("Done."), "{}", erased.text());
     assert!(
         bot.db
