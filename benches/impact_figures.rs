@@ -201,9 +201,8 @@ async fn run(backend: &str, url: &str) -> anyhow::Result<()> {
         }
     }
     let checkins_s = loading.elapsed().as_secs_f64();
-    // A server grows to a million wins over two years, with autovacuum (PostgreSQL) or the
-    // daily `PRAGMA optimize` (SQLite) keeping statistics as it goes; loaded in one go here,
-    // it gets them once before timing.
+    // A server grows to a million wins over two years, with PostgreSQL's autovacuum keeping
+    // statistics as it goes; loaded in one go here, it gets them once before timing.
     store.settle_for_bench().await?;
     let tallies = store.tallies(GUILD).await?;
     println!(
@@ -298,10 +297,7 @@ async fn page_over_http(
     let page = format!("http://{address}/impact/{}", link.token);
     for (label, url) in [
         ("12 weeks", page.clone()),
-        (
-            "two years",
-            format!("{page}?from={first_day}&to={today}"),
-        ),
+        ("two years", format!("{page}?from={first_day}&to={today}")),
     ] {
         let mut times = Vec::with_capacity(RUNS);
         let mut bytes = 0;

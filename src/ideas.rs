@@ -6,6 +6,11 @@
 //! only when the bot starts with a new catalogue), and what each member was offered lately is
 //! kept in memory only. A server's own acts are read each time, but only for a moment: if the
 //! database can't answer by then, they are left out of that one answer, with no fuss.
+//!
+//! A member can ask for acts with barriers (money, a car, ...) to be left out; that choice is
+//! kept per server and read with the server's acts. If the database can't say in time what a
+//! member leaves out, every act with a barrier is left out of that answer: an act they
+//! excluded is never offered.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Mutex;
@@ -14,7 +19,7 @@ use std::time::Duration;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
-use crate::acts::{ActFilter, choose_fresh};
+use crate::acts::{ActFilter, Avoid, choose_fresh};
 use crate::ids::{ActId, GuildId, MemberId};
 use crate::store::{Store, StoreError, StoredAct};
 
@@ -35,6 +40,9 @@ pub enum Smaller {
     AlreadySmallest(StoredAct),
     /// The act is gone from the catalogue.
     Gone,
+    /// Nothing one size down is left once what the member avoids is left out, and the act
+    /// itself has a barrier they avoid.
+    NoneFits,
 }
 
 /// Offers ideas. Remembers, in memory only, the last few acts each member was offered.
@@ -72,16 +80,52 @@ impl Ideas {
             })
     }
 
+    /// What a member leaves out where they ask: what they set in that server or, in direct
+    /// messages, in any of their servers. Everything with a barrier when the database can't
+    /// say in time.
+    pub async fn avoid_of(&self, guild_id: Option<GuildId>, member_id: MemberId) -> Avoid {
+        match self
+            .store
+            .within(OWN_ACTS_WAIT, self.store.member_avoids(member_id))
+            .await
+        {
+            Ok(rows) => rows
+                .iter()
+                .filter(|row| guild_id.is_none_or(|g| row.guild_id == g))
+                .fold(Avoid::NOTHING, |avoid, row| {
+                    avoid.union(Avoid::from_storage(&row.needs))
+                }),
+            Err(error) => {
+                tracing::warn!(%error, "offering an idea without acts that have barriers");
+                Avoid::everything()
+            }
+        }
+    }
+
+    /// Remembers what a member leaves out in a server (nothing: forgets it).
+    pub async fn set_avoid(
+        &self,
+        guild_id: GuildId,
+        member_id: MemberId,
+        avoid: Avoid,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        self.store
+            .set_member_avoid(guild_id, member_id, &avoid.to_storage(), now_ms)
+            .await
+    }
+
     /// An act matching `filter` for `member`, avoiding the acts they were offered lately and
-    /// never the one they were offered last (unless it is the only match). `None` if nothing
-    /// matches the filter.
+    /// never the one they were offered last (unless it is the only match), and never one
+    /// with a barrier they leave out ([`Ideas::avoid_of`]). `None` if nothing matches.
     pub async fn offer(
         &self,
         guild_id: Option<GuildId>,
         member_id: MemberId,
         filter: &ActFilter,
     ) -> Option<StoredAct> {
-        let own = self.own_acts(guild_id).await;
+        let (own, avoid) =
+            tokio::join!(self.own_acts(guild_id), self.avoid_of(guild_id, member_id));
         let (recent_ids, last) = {
             let recent = self.recent.lock().expect("recent ideas");
             let mine = recent.get(&member_id);
@@ -95,7 +139,7 @@ impl Ideas {
             .built_in
             .iter()
             .chain(&own)
-            .filter(|s| filter.matches(&s.act))
+            .filter(|s| filter.matches(&s.act) && avoid.allows(&s.act))
             .collect();
         let candidates: Vec<&StoredAct> = if matching.len() > 1 {
             matching
@@ -138,6 +182,13 @@ impl Ideas {
             return Ok(Smaller::Gone);
         };
         let Some(size) = current.act.size.smaller() else {
+            if !self
+                .avoid_of(guild_id, member_id)
+                .await
+                .allows(&current.act)
+            {
+                return Ok(Smaller::NoneFits);
+            }
             return Ok(Smaller::AlreadySmallest(current));
         };
         let filter = ActFilter {
@@ -160,7 +211,14 @@ impl Ideas {
                 .await
             {
                 Some(act) => Smaller::Offer(act),
-                None => Smaller::AlreadySmallest(current),
+                None if self
+                    .avoid_of(guild_id, member_id)
+                    .await
+                    .allows(&current.act) =>
+                {
+                    Smaller::AlreadySmallest(current)
+                }
+                None => Smaller::NoneFits,
             },
         })
     }

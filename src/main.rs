@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 use rand::SeedableRng;
-use smallacts::acts::{ActFilter, Setting, Size, Way, choose_fresh};
+use smallacts::acts::{ActFilter, Avoid, Coverage, Need, Setting, Size, Way, choose_fresh};
 use smallacts::clock::SystemClock;
 use smallacts::demo::DemoOptions;
 use smallacts::settings::Settings;
@@ -63,6 +63,10 @@ enum Command {
         /// Only acts that fit this setting: anywhere, workplace, care, online or community.
         #[arg(long)]
         setting: Option<Setting>,
+        /// Leave out acts with these barriers, e.g. "money, car" (money, alcohol, car,
+        /// mobility, outgoing, or all).
+        #[arg(long, value_parser = Avoid::parse)]
+        avoid: Option<Avoid>,
         /// How many acts to show, in the order they would be offered (no repeats until all
         /// matching acts were shown).
         #[arg(long, short = 'n', default_value_t = 7)]
@@ -109,9 +113,16 @@ fn main() -> ExitCode {
             size,
             way,
             setting,
+            avoid,
             count,
             seed,
-        } => preview(&settings, ActFilter { size, way, setting }, count, seed),
+        } => preview(
+            &settings,
+            ActFilter { size, way, setting },
+            avoid.unwrap_or_default(),
+            count,
+            seed,
+        ),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -219,6 +230,7 @@ async fn check(settings: Settings) -> anyhow::Result<()> {
             );
         }
     }
+    print_barriers(&catalogue.acts);
     check_support(&settings)
 }
 
@@ -251,18 +263,52 @@ fn check_support(settings: &Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// How many acts each barrier left out leaves (`/daily options avoid:`, `/idea avoid:`), and
+/// a warning where that is too few for a server's days.
+fn print_barriers(acts: &[smallacts::acts::Act]) {
+    let left = |avoid: Avoid| Coverage::of(acts.iter().filter(|a| avoid.allows(a)));
+    let singles: Vec<Avoid> = Need::ALL.iter().map(|n| Avoid::of(&[*n])).collect();
+    let counts: Vec<String> = singles
+        .iter()
+        .map(|avoid| format!("{} {}", avoid.words(), left(*avoid).total))
+        .collect();
+    println!(
+        "  {:<9} acts left when leaving out {}",
+        "barriers",
+        counts.join(", ")
+    );
+    let all = left(Avoid::everything());
+    println!(
+        "  {:<9} acts left when leaving out all of them {} (smallest {}, smaller {}, small {})",
+        "",
+        all.total,
+        all.of_size(Size::Smallest),
+        all.of_size(Size::Smaller),
+        all.of_size(Size::Small)
+    );
+    for avoid in singles.into_iter().chain([Avoid::everything()]) {
+        if let Some(shortfall) = left(avoid).shortfall(Size::ALL) {
+            println!("  warning   leaving out {}: {shortfall}", avoid.words());
+        }
+    }
+}
+
 fn preview(
     settings: &Settings,
     filter: ActFilter,
+    avoid: Avoid,
     count: usize,
     seed: Option<u64>,
 ) -> anyhow::Result<()> {
-    let catalogue = startup::load_catalogue(settings)?;
+    let mut catalogue = startup::load_catalogue(settings)?;
+    catalogue.acts.retain(|a| avoid.allows(a));
     let seed = seed.unwrap_or_else(rand::random);
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
     let matching = catalogue.acts.iter().filter(|a| filter.matches(a)).count();
     if matching == 0 {
-        anyhow::bail!("no act matches those filters; try fewer of --size, --way and --setting");
+        anyhow::bail!(
+            "no act matches those filters; try fewer of --size, --way, --setting and --avoid"
+        );
     }
     println!("{matching} act(s) match; the next {count} as they would be offered (seed {seed}):\n");
     let mut used = std::collections::HashSet::new();

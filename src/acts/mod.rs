@@ -1,8 +1,11 @@
 //! Acts of connection: what one is, the catalogue they come from, and how the next one is
 //! chosen. Plain data and pure functions: nothing here knows about Discord or SQL.
 
+mod barriers;
 mod catalogue;
 mod choose;
+
+pub use barriers::{Avoid, Coverage, FEWEST_ACTS_LEFT, Shortfall};
 
 pub use catalogue::{
     BUILT_IN_CATALOGUE, Catalogue, CatalogueError, CatalogueSummary, MAX_ACT_TEXT, MIN_ACT_TEXT,

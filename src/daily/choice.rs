@@ -10,7 +10,8 @@ use rand::rngs::StdRng;
 
 use super::plan::{AwarenessWeek, SizePlan};
 use crate::acts::{
-    ActFilter, Setting, choose_fresh, current_round, split_tags, stable_seed as seed,
+    Act, ActFilter, Avoid, Coverage, Setting, Shortfall, Size, choose_fresh, current_round,
+    split_tags, stable_seed as seed,
 };
 use crate::calendar::resolve_local;
 use crate::store::{DailyConfig, StoredAct};
@@ -27,9 +28,33 @@ pub fn wins_thread_name(date: NaiveDate) -> String {
     format!("Wins \u{2014} {}", date.format("%a %-d %B"))
 }
 
+/// Whether a server's filters let an act through, whatever the day: its setting filter, and
+/// no act with a barrier the server leaves out (`/daily options avoid:`).
+pub fn server_allows(config: &DailyConfig) -> impl Fn(&Act) -> bool + use<> {
+    let settings: Vec<Setting> = split_tags(&config.setting_filter);
+    let avoid = Avoid::from_storage(&config.avoid_needs);
+    move |act: &Act| {
+        avoid.allows(act) && (settings.is_empty() || settings.iter().any(|s| act.fits(*s)))
+    }
+}
+
+/// Whether a server's filters leave too few acts for its days (see [`Coverage::shortfall`]):
+/// the sizes its plan asks for, and every size when it takes part in the campaign week.
+pub fn filter_shortfall(acts: &[StoredAct], config: &DailyConfig) -> Option<Shortfall> {
+    let allows = server_allows(config);
+    let plan = SizePlan::parse(&config.size_plan).unwrap_or(SizePlan::GentleWeek);
+    let sizes: Vec<Size> = if config.awareness_week {
+        Size::ALL.to_vec()
+    } else {
+        plan.sizes()
+    };
+    Coverage::of(acts.iter().map(|a| &a.act).filter(|a| allows(a))).shortfall(&sizes)
+}
+
 /// The act for a server's day: the size from the plan (or the campaign's climb), the
-/// server's setting filter, and no repeat until every eligible act has been posted. The choice
-/// is seeded by (server, slot), so `/daily preview` shows what will really be posted.
+/// server's filters ([`server_allows`]), and no repeat until every eligible act has been
+/// posted, counted within what the filters let through. The choice is seeded by (server,
+/// slot), so `/daily preview` shows what will really be posted.
 pub fn choose_for_day(
     acts: &[StoredAct],
     config: &DailyConfig,
@@ -43,11 +68,8 @@ pub fn choose_for_day(
         Some(week) => week.size_for(date),
         None => plan.size_for(date),
     };
-    let settings: Vec<Setting> = split_tags(&config.setting_filter);
-    let fits = |act: &StoredAct| {
-        size.is_none_or(|s| act.act.size == s)
-            && (settings.is_empty() || settings.iter().any(|s| act.act.fits(*s)))
-    };
+    let allows = server_allows(config);
+    let fits = |act: &StoredAct| size.is_none_or(|s| act.act.size == s) && allows(&act.act);
     let eligible: Vec<crate::acts::Act> = acts
         .iter()
         .filter(|a| fits(a))

@@ -138,6 +138,7 @@ mod tests {
             owner_id: None,
             bank_holiday_region: region.map(str::to_owned),
             bank_holidays: policy.to_owned(),
+            avoid_needs: String::new(),
         }
     }
 

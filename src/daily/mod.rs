@@ -11,8 +11,8 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 
 pub use choice::{
-    CLOSING_JOB, DAILY_JOB, KICKOFF_JOB, awareness_week, choose_for_day, latest_awareness_week,
-    week_bounds_ms, wins_thread_name,
+    CLOSING_JOB, DAILY_JOB, KICKOFF_JOB, awareness_week, choose_for_day, filter_shortfall,
+    latest_awareness_week, server_allows, week_bounds_ms, wins_thread_name,
 };
 pub use holidays::{HolidayDay, OnBankHoliday, day_settings, holiday_config, holiday_day};
 pub use plan::{AwarenessWeek, CAMPAIGN_HASHTAG, SizePlan};
@@ -266,7 +266,7 @@ impl DailyAdmin {
         self.apply(guild_id, &change).await
     }
 
-    /// Size plan, setting filter, campaign week and admin channel.
+    /// Size plan, setting filter, barriers left out, campaign week and admin channel.
     pub async fn set_options(
         &self,
         guild_id: GuildId,
@@ -297,6 +297,13 @@ impl DailyAdmin {
         }
         if let Some(policy) = &change.bank_holidays {
             change.bank_holidays = Some(OnBankHoliday::parse(policy).as_str().to_owned());
+        }
+        if let Some(avoid) = &change.avoid_needs {
+            change.avoid_needs = Some(
+                crate::acts::Avoid::parse(avoid)
+                    .map_err(AdminError::BadPlan)?
+                    .to_storage(),
+            );
         }
         if let Some(Some(start)) = &change.awareness_start {
             let date = NaiveDate::parse_from_str(start, "%Y-%m-%d")
@@ -359,6 +366,19 @@ impl DailyAdmin {
             schedule,
             next,
         })
+    }
+
+    /// Why the server's filters leave too few acts for its days, if they do (for `/daily
+    /// preview`, `/doctor` and the answer to `/daily options`).
+    pub async fn shortfall(
+        &self,
+        guild_id: GuildId,
+    ) -> Result<Option<crate::acts::Shortfall>, StoreError> {
+        let Some(config) = self.config(guild_id).await? else {
+            return Ok(None);
+        };
+        let acts = self.store.active_acts(Some(guild_id)).await?;
+        Ok(filter_shortfall(&acts, &config))
     }
 
     /// The next `n` posts as they will go out: the same seeded choice the dispatcher makes,

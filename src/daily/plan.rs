@@ -72,6 +72,15 @@ impl SizePlan {
         }
     }
 
+    /// The sizes its days ask for; none in particular when any size will do.
+    pub fn sizes(&self) -> Vec<Size> {
+        match self {
+            SizePlan::GentleWeek => Size::ALL.to_vec(),
+            SizePlan::Always(size) => vec![*size],
+            SizePlan::Mixed => Vec::new(),
+        }
+    }
+
     /// The size for a local date, or `None` when any size will do.
     pub fn size_for(&self, date: NaiveDate) -> Option<Size> {
         match self {

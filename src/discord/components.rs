@@ -126,6 +126,7 @@ async fn idea_button(
                     Some(render::ALREADY_SMALLEST),
                 )),
                 Smaller::Gone => render::update(render::notice(render::ACT_GONE)),
+                Smaller::NoneFits => render::update(render::notice(render::NOTHING_SMALLER_FITS)),
             }
         }
         ComponentId::IdeaShare { act } => match data.ideas.act(act).await? {
@@ -305,6 +306,7 @@ async fn daily_button(
                     Some(render::ALREADY_SMALLEST),
                 ),
                 Smaller::Gone => render::notice(render::ACT_GONE),
+                Smaller::NoneFits => render::notice(render::NOTHING_SMALLER_FITS),
             }
         }
         // "Another idea" (`DailyIdea`: the router sends only the daily post's buttons here).

@@ -15,7 +15,10 @@ use crate::store::{StoredAct, WinRecord};
 use crate::wins::Visibility;
 
 pub const NOTHING_MATCHES: &str = "No act matches all of those choices yet. Try `/idea` with fewer options: \
-     size, way and setting each narrow it down.";
+     size, way and setting each narrow it down, and so does what you avoid (`/idea avoid: none` \
+     offers every act again).";
+pub const NOTHING_SMALLER_FITS: &str = "Nothing smaller is left once the acts you avoid are left \
+     out. Try `/idea` for another one, or `/idea avoid:` to change what you avoid.";
 pub const ALREADY_SMALLEST: &str = "This one is already as small as they come, and small is plenty. \
      Even a smile at someone counts.";
 pub const DONE_COUNTED: &str =

@@ -79,8 +79,6 @@ impl Job for RetentionJob {
                     (now - crate::checkins::PAIRING_MEMORY).timestamp_millis(),
                 )
                 .await?;
-            // After the day's deletions, so the statistics see the tables as they now are.
-            ctx.store.refresh_statistics().await?;
             if report.expired_wins + report.expired_servers + report.expired_buddy_rows > 0 {
                 tracing::info!(
                     wins = report.expired_wins,

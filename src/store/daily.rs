@@ -28,6 +28,8 @@ pub struct DailyConfig {
     pub bank_holiday_region: Option<String>,
     /// The daily post on a bank holiday: "post", "skip" or "greeting".
     pub bank_holidays: String,
+    /// Needs whose acts the daily post leaves out, `acts::Avoid`'s stored form ("" = none).
+    pub avoid_needs: String,
 }
 
 #[derive(sqlx::FromRow)]
@@ -46,6 +48,7 @@ struct DailyRow {
     owner_id: Option<MemberId>,
     bank_holiday_region: Option<String>,
     bank_holidays: String,
+    avoid_needs: String,
 }
 
 impl From<DailyRow> for DailyConfig {
@@ -65,13 +68,15 @@ impl From<DailyRow> for DailyConfig {
             owner_id: row.owner_id,
             bank_holiday_region: row.bank_holiday_region,
             bank_holidays: row.bank_holidays,
+            avoid_needs: row.avoid_needs,
         }
     }
 }
 
 const DAILY_SELECT: &str = "SELECT c.guild_id, c.timezone, c.daily_channel_id, c.daily_schedule, \
      c.daily_next_at, c.paused_until, c.size_plan, c.setting_filter, c.admin_channel_id, \
-     c.awareness_week, c.awareness_start, s.owner_id, c.bank_holiday_region, c.bank_holidays \
+     c.awareness_week, c.awareness_start, s.owner_id, c.bank_holiday_region, c.bank_holidays, \
+     c.avoid_needs \
      FROM server_settings c JOIN servers s ON s.guild_id = c.guild_id";
 
 /// A change to a server's daily-post settings; `None` leaves a value as it is.
@@ -95,6 +100,8 @@ pub struct DailyChange {
     pub bank_holiday_region: Option<Option<String>>,
     /// "post", "skip" or "greeting".
     pub bank_holidays: Option<String>,
+    /// Needs whose acts are left out, `acts::Avoid`'s stored form.
+    pub avoid_needs: Option<String>,
 }
 
 /// A member's suggestion for the catalogue.
@@ -274,6 +281,10 @@ impl Store {
         update!(
             change.awareness_start.clone(),
             "UPDATE server_settings SET awareness_start = $1 WHERE guild_id = $2"
+        );
+        update!(
+            change.avoid_needs.clone(),
+            "UPDATE server_settings SET avoid_needs = $1 WHERE guild_id = $2"
         );
         update!(
             change.next_at,

@@ -73,6 +73,7 @@ pub const MEMBER_COLUMNS: &[(&str, &str)] = &[
     ("dm_queue", "member_id"),
     ("dm_queue", "about_member_id"),
     ("member_weeks", "member_id"),
+    ("member_avoids", "member_id"),
 ];
 
 /// What `/privacy forget` erased.
@@ -90,6 +91,8 @@ pub struct ForgetReport {
     pub shift_patterns: u64,
     /// Direct messages waiting to go to them, or about them.
     pub queued_messages: u64,
+    /// What they asked `/idea` to leave out, one per server.
+    pub avoid_choices: u64,
 }
 
 impl ForgetReport {
@@ -103,6 +106,7 @@ impl ForgetReport {
             + self.buddy_rows
             + self.shift_patterns
             + self.queued_messages
+            + self.avoid_choices
     }
 }
 
@@ -156,6 +160,8 @@ pub struct MemberExport {
     pub shift_patterns: Vec<ShiftExport>,
     /// Direct messages waiting to be sent to them.
     pub queued_messages: Vec<String>,
+    /// What they asked `/idea` to leave out, by server.
+    pub avoid_choices: Vec<super::AvoidExport>,
 }
 
 impl Store {
@@ -490,6 +496,7 @@ impl Store {
             .into_iter()
             .map(|(body,)| body)
             .collect(),
+            avoid_choices: self.member_avoids(member_id).await?,
         })
     }
 
@@ -531,6 +538,7 @@ impl Store {
                  OR body LIKE '%<@' || CAST($1 AS TEXT) || '>%'",
             )
             .await?,
+            avoid_choices: run("DELETE FROM member_avoids WHERE member_id = $1").await?,
         };
         tx.commit().await?;
         Ok(report)

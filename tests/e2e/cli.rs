@@ -106,6 +106,48 @@ fn check_never_prints_the_token_or_password() {
 }
 
 #[test]
+fn check_reports_how_many_acts_each_barrier_leaves_and_warns_when_too_few() {
+    use smallacts::acts::{Avoid, Catalogue, Need};
+    let dir = tempfile::tempdir().unwrap();
+    let out = smallacts(dir.path(), &["check"], &[]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
+    let acts = Catalogue::built_in().unwrap().acts;
+    let left = |avoid: Avoid| acts.iter().filter(|a| avoid.allows(a)).count();
+    for need in Need::ALL {
+        let with_it = acts.iter().filter(|a| a.needs.contains(need)).count();
+        let expected = format!("{} {}", need.as_str(), acts.len() - with_it);
+        assert!(
+            stdout.contains(&expected),
+            "missing {expected:?} in {stdout}"
+        );
+    }
+    let all = format!("all of them {}", left(Avoid::everything()));
+    assert!(stdout.contains(&all), "missing {all:?} in {stdout}");
+    assert!(!stdout.contains("warning   leaving out"), "{stdout}");
+
+    // A catalogue whose only small act needs money: leaving money out leaves no small act.
+    std::fs::write(
+        dir.path().join("acts.toml"),
+        "[[act]]\nid='a'\ntext='Say hello to someone.'\nsize='smallest'\nway='connect'\nsettings=['anywhere']\n\
+         [[act]]\nid='b'\ntext='Ask someone about their day.'\nsize='smaller'\nway='connect'\nsettings=['anywhere']\n\
+         [[act]]\nid='c'\ntext='Buy a colleague a coffee.'\nsize='small'\nway='give'\nsettings=['anywhere']\nneeds=['money']\n",
+    )
+    .unwrap();
+    let out = smallacts(
+        dir.path(),
+        &["check"],
+        &[("SMALLACTS__CATALOGUE__PATH", "acts.toml")],
+    );
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("warning   leaving out money: only 2 act(s) are left"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("no small act is left"), "{stdout}");
+}
+
+#[test]
 fn a_bad_config_file_stops_with_file_key_and_reason() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
@@ -142,8 +184,9 @@ fn a_bad_catalogue_file_is_rejected_with_every_problem() {
 }
 
 /// What `smallacts migrate` reports on either backend.
-const ALL_TABLES: &str = "22 tables: acts, buddies, buddy_groups, buddy_settings, checkin_runs, \
-     checkins, dm_queue, fleet_locks, impact_links, member_prefs, member_shifts, member_weeks, posts, \
+const ALL_TABLES: &str = "23 tables: acts, buddies, buddy_groups, buddy_settings, checkin_runs, \
+     checkins, dm_queue, fleet_locks, impact_links, member_avoids, member_prefs, member_shifts, \
+     member_weeks, posts, \
      processes, pulse_answers, server_settings, servers, suggestions, support_resources, \
      win_days, win_weeks, wins";
 

@@ -80,7 +80,7 @@ async fn commands_intents_and_the_openapi_check_are_as_documented() {
         .iter()
         .map(|o| o["name"].as_str().unwrap())
         .collect();
-    assert_eq!(options, ["size", "way", "setting"]);
+    assert_eq!(options, ["size", "way", "setting", "avoid"]);
     for (i, expected) in [(0, 3), (1, 5), (2, 5)] {
         let option = &idea["options"][i];
         assert_eq!(option["required"], false);

@@ -110,6 +110,8 @@ fn cases(channel_id: u64) -> Vec<Case> {
         case("daily", Some("pause"), "until", vec![], Format),
         case("daily", Some("options"), "awareness_start", vec![], Format),
         case("settings", None, "country", vec![], Format),
+        case("daily", Some("options"), "avoid", vec![], Format),
+        case("idea", None, "avoid", vec![], Format),
         case("recap", Some("setup"), "day", vec![], Format),
         case("recap", Some("setup"), "time", vec![], Format),
         case("export", Some("impact"), "from", vec![], Format),
@@ -252,6 +254,11 @@ async fn every_text_option_answers_hostile_input_helpfully_and_within_discords_l
             ),
             ("idea", json!([focused("size", 4, &value)])),
             ("settings", json!([focused("country", 3, &value)])),
+            ("idea", json!([focused("avoid", 3, &value)])),
+            (
+                "daily",
+                sub("options", json!([focused("avoid", 3, &value)])),
+            ),
         ];
         for (command, options) in asks {
             let choices = bot

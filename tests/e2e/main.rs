@@ -2,6 +2,7 @@
 //! features land) the bot end to end against the fake Discord.
 
 mod bank_holidays;
+mod barriers;
 mod bot;
 mod checkins;
 mod cli;

@@ -88,6 +88,7 @@ async fn schema_has_every_table_and_column(db: TestDb) {
             "dm_queue",
             "fleet_locks",
             "impact_links",
+            "member_avoids",
             "member_prefs",
             "member_shifts",
             "member_weeks",
@@ -176,12 +177,19 @@ async fn schema_has_every_table_and_column(db: TestDb) {
         ]
     );
     let settings = db.store.column_names("server_settings").await.unwrap();
-    assert_eq!(settings.len(), 21, "{settings:?}");
+    assert_eq!(settings.len(), 22, "{settings:?}");
     assert_eq!(
         settings[18..],
-        ["country", "bank_holiday_region", "bank_holidays"],
+        [
+            "country",
+            "bank_holiday_region",
+            "bank_holidays",
+            "avoid_needs"
+        ],
         "{settings:?}"
     );
+    let avoids = db.store.column_names("member_avoids").await.unwrap();
+    assert_eq!(avoids, ["guild_id", "member_id", "needs", "updated_at"]);
     // Applying again is a no-op, not an error.
     db.store.migrate().await.unwrap();
 }
@@ -529,6 +537,10 @@ async fn forget_erases_a_member_from_every_table(db: TestDb) {
             .set_member_prefs(who, &MemberPrefs::default(), T0)
             .await
             .unwrap();
+        store
+            .set_member_avoid(GUILD, who, "money,car", T0)
+            .await
+            .unwrap();
     }
     let pending = store.pending_suggestions(GUILD).await.unwrap();
     // The member, as an admin, decided on the other's suggestion.
@@ -590,6 +602,8 @@ async fn forget_erases_a_member_from_every_table(db: TestDb) {
     assert_eq!(export.suggestions_decided, vec![theirs]);
     assert_eq!(export.servers_owned, vec![GUILD.to_string()]);
     assert!(export.preferences.is_some());
+    assert_eq!(export.avoid_choices.len(), 1);
+    assert_eq!(export.avoid_choices[0].needs, "money,car");
 
     let before: i64 = store
         .rows_naming_member(member)
@@ -605,7 +619,8 @@ async fn forget_erases_a_member_from_every_table(db: TestDb) {
     );
     let report = store.forget_member(member).await.unwrap();
     // dm_queue: the message to them, the one about them and the one naming them.
-    assert_eq!(report.total(), 12);
+    assert_eq!(report.total(), 13);
+    assert_eq!(report.avoid_choices, 1);
     assert!(store.queued_dms_for(other).await.unwrap().is_empty());
     for (column, n) in store.rows_naming_member(member).await.unwrap() {
         assert_eq!(n, 0, "{column} still names the member");
@@ -618,10 +633,10 @@ async fn forget_erases_a_member_from_every_table(db: TestDb) {
         .map(|(_, n)| n)
         .sum();
     assert_eq!(
-        others, 8,
+        others, 9,
         "the other member keeps their win (and its week in the tallies), suggestion, \
-         preferences, pulse answer, pairing, round and shift; the message about the \
-         forgotten member is gone"
+         preferences, what they avoid, pulse answer, pairing, round and shift; the message \
+         about the forgotten member is gone"
     );
 
     // Every column that can hold a member's id is covered by forget.

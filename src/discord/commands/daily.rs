@@ -167,6 +167,9 @@ async fn preview(ctx: Context<'_>) -> Result<(), Error> {
         return private(ctx, AdminError::NotSetUp.to_string()).await;
     }
     let mut embed = serenity::CreateEmbed::new().title("The next seven daily acts");
+    if let Some(shortfall) = ctx.data().daily.shortfall(guild(ctx)?).await? {
+        embed = embed.description(too_few(&shortfall));
+    }
     for PreviewDay {
         firing,
         act,
@@ -195,6 +198,14 @@ async fn preview(ctx: Context<'_>) -> Result<(), Error> {
         embed = embed.field(name, crate::discord::render::truncate(&value, 1024), false);
     }
     private_embed(ctx, embed).await
+}
+
+/// The warning admins see when the server's filters leave too few acts.
+pub(super) fn too_few(shortfall: &crate::acts::Shortfall) -> String {
+    format!(
+        "\u{26a0}\u{fe0f} With this server's filters, {shortfall}. Widen them with \
+         `/daily options avoid:` (fewer barriers left out) or `only:` (any setting)."
+    )
 }
 
 #[derive(Debug, Clone, Copy, poise::ChoiceParameter)]
@@ -280,7 +291,7 @@ impl NationChoice {
     }
 }
 
-/// Sizes, which acts, Loneliness Awareness Week, UK bank holidays, and where problems go.
+/// Sizes, which acts, barriers to leave out, Awareness Week, UK bank holidays, where problems go.
 // A poise command takes each of its options as an argument; the options are what they are.
 #[allow(clippy::too_many_arguments)]
 #[poise::command(slash_command, guild_only, required_permissions = "MANAGE_GUILD")]
@@ -300,6 +311,10 @@ async fn options(
     bank_holiday_nation: Option<NationChoice>,
     #[description = "What the daily act does on those bank holidays (default: post as usual)"]
     bank_holidays: Option<BankHolidayChoice>,
+    #[description = "Leave out acts needing money, alcohol, car, mobility or outgoing, e.g. money, car; none: every act"]
+    #[autocomplete = "super::autocomplete_avoid"]
+    #[max_length = 100]
+    avoid: Option<String>,
 ) -> Result<(), Error> {
     let change = DailyChange {
         size_plan: size_plan.map(|p| p.word().to_owned()),
@@ -320,10 +335,16 @@ async fn options(
         bank_holiday_region: bank_holiday_nation
             .map(|n| n.nation().map(|nation| nation.as_str().to_owned())),
         bank_holidays: bank_holidays.map(|p| OnBankHoliday::from(p).as_str().to_owned()),
+        avoid_needs: avoid,
         ..Default::default()
     };
-    let outcome = ctx.data().daily.set_options(guild(ctx)?, change).await;
-    answer(ctx, "Saved.", outcome).await
+    let guild_id = guild(ctx)?;
+    let outcome = ctx.data().daily.set_options(guild_id, change).await;
+    let done = match (&outcome, ctx.data().daily.shortfall(guild_id).await?) {
+        (Ok(_), Some(shortfall)) => format!("Saved.\n{}", too_few(&shortfall)),
+        _ => "Saved.".to_owned(),
+    };
+    answer(ctx, &done, outcome).await
 }
 
 /// Suggests countries as you type: those with their own helplines, another country, or the
@@ -404,6 +425,12 @@ pub async fn settings(
     } else {
         format!("acts for {}", config.setting_filter)
     };
+    let avoid = crate::acts::Avoid::from_storage(&config.avoid_needs);
+    let left_out = if avoid.is_empty() {
+        "nothing".to_owned()
+    } else {
+        format!("{} ({})", avoid.describe(), avoid.words())
+    };
     let week = if !config.awareness_week {
         "off".to_owned()
     } else if let Some(start) = &config.awareness_start {
@@ -430,6 +457,7 @@ pub async fn settings(
         .field("Time zone", &config.timezone, true)
         .field("Sizes", plan, true)
         .field("Acts", only, true)
+        .field("Left out", left_out, true)
         .field("Loneliness Awareness Week", week, true)
         .field("Bank holidays", holidays, true)
         .field("Problems reported to", admin, true)

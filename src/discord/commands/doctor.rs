@@ -1,5 +1,5 @@
 //! `/doctor`: checks the bot's permissions in every configured channel and names exactly what
-//! is missing.
+//! is missing, and warns when the server's filters leave too few acts.
 
 use poise::serenity_prelude as serenity;
 
@@ -19,6 +19,7 @@ pub async fn doctor(ctx: Context<'_>) -> Result<(), Error> {
     let guild_id = guild(ctx)?;
     let country = country_line(ctx, guild_id).await?;
     let config = ctx.data().store.daily_config(guild_id).await?;
+    let shortfall = ctx.data().daily.shortfall(guild_id).await?;
     let mut channels: Vec<(&str, ChannelId)> = Vec::new();
     if let Some(config) = &config {
         if let Some(c) = config.channel_id {
@@ -56,6 +57,7 @@ pub async fn doctor(ctx: Context<'_>) -> Result<(), Error> {
         })
         .collect();
     lines.push(country);
+    lines.extend(shortfall.as_ref().map(super::daily::too_few));
     private(ctx, lines.join("\n")).await
 }
 

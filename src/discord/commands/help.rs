@@ -15,6 +15,16 @@ pub async fn help(ctx: Context<'_>) -> Result<(), Error> {
     let embed = serenity::CreateEmbed::new()
         .title("smallacts: small acts of connection")
         .description(lines.join("\n"))
+        .field(
+            "Acts without barriers",
+            "Some acts need money, alcohol, a car, getting about (mobility) or an outgoing \
+             manner. `/idea avoid:` leaves them out of your ideas and their buttons in this \
+             server (kept until you change it; `/privacy show` lists it); admins use \
+             `/daily options avoid:` for the daily post and Loneliness Awareness Week. Type \
+             several separated by commas, e.g. `money, car`, or pick from the list as you \
+             type; `none` offers every act again.",
+            false,
+        )
         .footer(serenity::CreateEmbedFooter::new(
             "Start with /idea. Nothing you do here pings anyone.",
         ));

@@ -1,7 +1,7 @@
 //! `/idea`: one act of connection, privately, with buttons for another, a smaller one, or
 //! sharing it.
 
-use crate::acts::{ActFilter, Setting, Size, Way};
+use crate::acts::{ActFilter, Avoid, Setting, Size, Way};
 use crate::discord::answer::Answer;
 use crate::discord::render;
 use crate::discord::{Context, Error};
@@ -87,6 +87,10 @@ pub async fn idea(
     #[description = "How big a step: smallest, smaller or small"] size: Option<SizeChoice>,
     #[description = "Which of the Five Ways to Wellbeing"] way: Option<WayChoice>,
     #[description = "Where you'll be: at work, in care, online..."] setting: Option<SettingChoice>,
+    #[description = "Leave out acts needing money, alcohol, car, mobility or outgoing, e.g. money, car; none: all acts"]
+    #[autocomplete = "super::autocomplete_avoid"]
+    #[max_length = 100]
+    avoid: Option<String>,
 ) -> Result<(), Error> {
     let filter = ActFilter {
         size: size.map(Size::from),
@@ -94,14 +98,46 @@ pub async fn idea(
         setting: setting.map(Setting::from),
     };
     let guild_id = ctx.guild_id().map(GuildId::from);
+    let mut note = None;
+    if let Some(typed) = avoid {
+        let avoid = match Avoid::parse(&typed) {
+            Ok(avoid) => avoid,
+            Err(why) => return super::private(ctx, why).await,
+        };
+        let Some(guild_id) = guild_id else {
+            return super::private(
+                ctx,
+                "I keep what you avoid for each server, so set it from one of your servers, \
+                 e.g. `/idea avoid: money`. Here, I leave out what you avoid in any of them.",
+            )
+            .await;
+        };
+        super::ensure_server(ctx).await?;
+        let data = ctx.data();
+        data.ideas
+            .set_avoid(guild_id, super::member(ctx), avoid, data.clock.now_ms())
+            .await?;
+        note = Some(if avoid.is_empty() {
+            "Saved: `/idea` offers you every act here again.".to_owned()
+        } else {
+            format!(
+                "Saved: in this server, `/idea` and its buttons leave out {} for you. \
+                 `/idea avoid: none` undoes it; `/privacy show` lists it.",
+                avoid.describe()
+            )
+        });
+    }
     let offer = ctx
         .data()
         .ideas
         .offer(guild_id, super::member(ctx), &filter)
         .await;
     let message = match offer {
-        Some(act) => render::idea_message(&act, &filter, guild_id.is_some(), None),
-        None => render::notice(render::NOTHING_MATCHES),
+        Some(act) => render::idea_message(&act, &filter, guild_id.is_some(), note.as_deref()),
+        None => render::notice(&match note {
+            Some(note) => format!("{note}\n{}", render::NOTHING_MATCHES),
+            None => render::NOTHING_MATCHES.to_owned(),
+        }),
     };
     // Answer with the message exactly as rendered (private, with its buttons).
     if let poise::Context::Application(app) = ctx {

@@ -53,6 +53,20 @@ pub(super) fn guild(ctx: Context<'_>) -> Result<GuildId, NotInServer> {
     ctx.guild_id().map(GuildId::from).ok_or(NotInServer)
 }
 
+/// Suggests what to leave out (`avoid:` on `/idea` and `/daily options`) as you type: slash
+/// commands have no multiple choice, so a combination is built up a need at a time
+/// ("money, car").
+pub(super) async fn autocomplete_avoid(
+    _ctx: Context<'_>,
+    partial: &str,
+) -> serenity::CreateAutocompleteResponse {
+    crate::discord::fit::choices(
+        crate::acts::Avoid::suggestions(partial)
+            .iter()
+            .map(|(name, value)| crate::discord::fit::choice(name, value.as_str())),
+    )
+}
+
 /// The member who used a command.
 pub(super) fn member(ctx: Context<'_>) -> MemberId {
     ctx.author().id.into()

@@ -32,6 +32,8 @@ async fn show(ctx: Context<'_>) -> Result<(), Error> {
         .filter(|w| w.visibility != "count")
         .count();
     let with_words = export.wins.iter().filter(|w| w.text.is_some()).count();
+    let here = ctx.guild_id().map(crate::ids::GuildId::from);
+    let avoid_line = avoid_line(&export.avoid_choices, here);
     let text = format!(
         "**What I keep about you**\n\
          - {} win(s) across your servers: {shared} shared, {} only counted; {with_words} with your words.\n\
@@ -39,6 +41,7 @@ async fn show(ctx: Context<'_>) -> Result<(), Error> {
          - Collecting your replies: **{}**. Your replies are {}.\n\
          - Check-ins: {} pulse answer(s) in check-ins still open (deleted when they close); \
          buddy pairing in {} server(s), {} past round(s); {} shift pattern(s); {} direct message(s) waiting for you.\n\
+         - {avoid_line}\n\
          - Nothing else: I don't read or keep your messages except replies to the daily post, \
          and what `/idea` offered you is forgotten when I restart.\n\
          Wins are deleted after {} days. `/privacy export` gives you a copy, `/privacy forget` erases it all.",
@@ -55,6 +58,41 @@ async fn show(ctx: Context<'_>) -> Result<(), Error> {
         ctx.data().settings.privacy.wins_retention_days,
     );
     private(ctx, text).await
+}
+
+/// What the member asked `/idea` to leave out: here, and how many other servers.
+fn avoid_line(choices: &[crate::store::AvoidExport], here: Option<crate::ids::GuildId>) -> String {
+    use crate::acts::Avoid;
+    if choices.is_empty() {
+        return "What `/idea` leaves out for you: nothing (set it with `/idea avoid:`).".to_owned();
+    }
+    let mut parts = Vec::new();
+    let elsewhere = choices.iter().filter(|c| Some(c.guild_id) != here).count();
+    if let Some(this) = choices.iter().find(|c| Some(c.guild_id) == here) {
+        let avoid = Avoid::from_storage(&this.needs);
+        parts.push(format!(
+            "in this server, {} (`{}`)",
+            avoid.describe(),
+            avoid.words()
+        ));
+    }
+    if elsewhere > 0 {
+        let all = choices
+            .iter()
+            .filter(|c| Some(c.guild_id) != here)
+            .fold(Avoid::NOTHING, |a, c| {
+                a.union(Avoid::from_storage(&c.needs))
+            });
+        parts.push(format!(
+            "in {elsewhere} other server(s), {} (`{}`)",
+            all.describe(),
+            all.words()
+        ));
+    }
+    format!(
+        "What `/idea` leaves out for you: {}. `/idea avoid: none` in a server clears it there.",
+        parts.join("; ")
+    )
 }
 
 /// A file with everything the bot keeps about you. Only you see it.
