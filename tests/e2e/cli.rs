@@ -48,7 +48,7 @@ fn run_without_a_token_explains_what_to_do_and_fails() {
         "smallacts demo",
         "discord.com/developers/applications",
         "bot and applications.commands",
-        "permissions=309237763136",
+        "permissions=17901423807552",
         "Message Content",
     ] {
         assert!(stderr.contains(needle), "missing {needle:?} in:\n{stderr}");
@@ -300,6 +300,11 @@ fn demo_plays_the_scene_offline_with_the_real_bot() {
         "smallacts-demo-card.png",
         "/impact/",
         "In the 12 weeks from 14 Sep 2026 to 1 Dec 2026, 2 people at Rosewood",
+        "Asha types /event create title: Tea in the garden",
+        "A get-together: Tea in the garden",
+        "https://discord.com/events/",
+        "starts at 15:00",
+        "2 people were interested",
     ] {
         assert!(stdout.contains(needle), "missing {needle:?} in:\n{stdout}");
     }
