@@ -251,6 +251,10 @@ async fn refresh_interest(
             return;
         }
     }
+    // Serenity handles events concurrently: one at a time here, so the last count written is
+    // from the last question asked, which saw every change that led to a question.
+    static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    let _turn = ONE_AT_A_TIME.lock().await;
     let count = match ctx.http.get_scheduled_event(guild_id, event_id, true).await {
         Ok(event) => event.user_count.unwrap_or(0),
         Err(error) => {

@@ -142,8 +142,8 @@ fn a_bad_catalogue_file_is_rejected_with_every_problem() {
 }
 
 /// What `smallacts migrate` reports on either backend.
-const ALL_TABLES: &str = "22 tables: acts, buddies, buddy_groups, buddy_settings, checkin_runs, \
-     checkins, dm_queue, fleet_locks, impact_links, member_prefs, member_shifts, member_weeks, posts, \
+const ALL_TABLES: &str = "24 tables: acts, buddies, buddy_groups, buddy_settings, checkin_runs, \
+     checkins, dm_queue, event_hosts, events, fleet_locks, impact_links, member_prefs, member_shifts, member_weeks, posts, \
      processes, pulse_answers, server_settings, servers, suggestions, support_resources, \
      win_days, win_weeks, wins";
 
