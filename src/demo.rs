@@ -172,7 +172,11 @@ async fn connection_event(
         .shown
         .unseen(&stage.bot.sandbox.channel_messages(daily))
         .into_iter()
-        .filter(|m| m["content"].as_str().is_some_and(|c| c.contains("get-together")))
+        .filter(|m| {
+            m["content"]
+                .as_str()
+                .is_some_and(|c| c.contains("get-together"))
+        })
         .cloned()
         .collect::<Vec<_>>()
     {
@@ -190,7 +194,10 @@ async fn connection_event(
         .and_then(|id| id.parse().ok())
         .context("the event's id")?;
     for person in &people[1..] {
-        stage.bot.sandbox.mark_interested(event_id, person.id, true)?;
+        stage
+            .bot
+            .sandbox
+            .mark_interested(event_id, person.id, true)?;
     }
     writeln!(
         stage.out,
@@ -211,8 +218,10 @@ async fn connection_event(
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
     let parse = |field: &str| -> anyhow::Result<DateTime<Utc>> {
-        Ok(DateTime::parse_from_rfc3339(event[field].as_str().context("a time")?)?
-            .with_timezone(&Utc))
+        Ok(
+            DateTime::parse_from_rfc3339(event[field].as_str().context("a time")?)?
+                .with_timezone(&Utc),
+        )
     };
     let (start, end) = (parse("scheduled_start_time")?, parse("scheduled_end_time")?);
     for (at, what) in [
@@ -225,7 +234,11 @@ async fn connection_event(
             .shown
             .unseen(&messages)
             .into_iter()
-            .filter(|m| m["content"].as_str().is_some_and(|c| c.contains("Tea in the garden")))
+            .filter(|m| {
+                m["content"]
+                    .as_str()
+                    .is_some_and(|c| c.contains("Tea in the garden"))
+            })
             .cloned()
             .collect();
         writeln!(stage.out, "\n  {what}, in #daily-act:")?;

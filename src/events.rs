@@ -230,10 +230,7 @@ impl Events {
         if !(1..=TITLE_MAX).contains(&length) {
             return Err(EventError::BadTitle(length));
         }
-        let description = request
-            .description
-            .map(str::trim)
-            .filter(|d| !d.is_empty());
+        let description = request.description.map(str::trim).filter(|d| !d.is_empty());
         if let Some(d) = description
             && d.chars().count() > DESCRIPTION_MAX
         {
@@ -349,13 +346,20 @@ mod tests {
     #[test]
     fn past_and_unreadable_times_are_refused_with_an_example() {
         let now = utc("2026-06-10T09:00:00Z");
-        let past = parse_when("today 09:30", LONDON, now).unwrap_err().to_string();
+        let past = parse_when("today 09:30", LONDON, now)
+            .unwrap_err()
+            .to_string();
         assert!(past.contains("in the past"), "{past}");
         let past = parse_when("2026-01-01 10:00", LONDON, now)
             .unwrap_err()
             .to_string();
         assert!(past.contains("in the past"), "{past}");
-        for text in ["someday", "next week 10:00", "tomorrow 6pm", "blursday 10:00"] {
+        for text in [
+            "someday",
+            "next week 10:00",
+            "tomorrow 6pm",
+            "blursday 10:00",
+        ] {
             let error = parse_when(text, LONDON, now).unwrap_err().to_string();
             assert!(error.contains("e.g."), "{text}: {error}");
         }

@@ -121,7 +121,8 @@ mod tests {
         // 64 + 1024 + 2048 + 16384 + 32768 + 65536 + 2^35 + 2^38 + 2^44
         assert_eq!(permissions_integer(), 17_901_423_807_552);
         assert!(
-            invite_url("123").ends_with("scope=bot+applications.commands&permissions=17901423807552")
+            invite_url("123")
+                .ends_with("scope=bot+applications.commands&permissions=17901423807552")
         );
     }
 

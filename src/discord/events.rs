@@ -114,7 +114,13 @@ pub async fn handle(
             seen(data, edited.map_err(Error::from))?;
         }
         serenity::FullEvent::GuildScheduledEventUserAdd { subscribed } => {
-            refresh_interest(ctx, data, subscribed.guild_id, subscribed.scheduled_event_id).await;
+            refresh_interest(
+                ctx,
+                data,
+                subscribed.guild_id,
+                subscribed.scheduled_event_id,
+            )
+            .await;
         }
         serenity::FullEvent::GuildScheduledEventUserRemove { unsubscribed } => {
             refresh_interest(

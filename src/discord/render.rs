@@ -288,7 +288,11 @@ pub fn event_reminder(
 }
 
 /// After an event: thanks, with how many were interested and never who.
-pub fn event_thanks(title: &str, interested: i64, nonce: Option<String>) -> serenity::CreateMessage {
+pub fn event_thanks(
+    title: &str,
+    interested: i64,
+    nonce: Option<String>,
+) -> serenity::CreateMessage {
     let count = match interested {
         i64::MIN..=0 => "Whoever came along, thank you for making time for each other.".to_owned(),
         1 => "1 person was interested. Thank you for making time for each other.".to_owned(),

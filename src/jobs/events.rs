@@ -160,20 +160,26 @@ async fn remind(
     let now_ms = now.timestamp_millis();
     if now_ms >= event.starts_at {
         // The bot was down through the hour before: no reminder once it has begun.
-        ctx.store.mark_event_reminded(event.event_id, now_ms).await?;
+        ctx.store
+            .mark_event_reminded(event.event_id, now_ms)
+            .await?;
         report.skipped_late += 1;
         return Ok(());
     }
     let due = event.starts_at - crate::store::REMINDER_BEFORE_MS;
     match claim(ctx, event, EVENT_REMINDER_JOB, due, now).await? {
         Some(post_id) => {
-            ctx.store.mark_event_reminded(event.event_id, now_ms).await?;
+            ctx.store
+                .mark_event_reminded(event.event_id, now_ms)
+                .await?;
             if send(ctx, event, post_id, &reminder(event, post_id), report).await? {
                 report.event_reminders += 1;
             }
         }
         None => {
-            ctx.store.mark_event_reminded(event.event_id, now_ms).await?;
+            ctx.store
+                .mark_event_reminded(event.event_id, now_ms)
+                .await?;
             report.already_claimed += 1;
         }
     }

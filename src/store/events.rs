@@ -70,12 +70,14 @@ impl Store {
     }
 
     pub async fn event(&self, event_id: EventId) -> Result<Option<EventRecord>, StoreError> {
-        Ok(sqlx::query_as::<_, EventRecord>(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM events WHERE event_id = $1"
-        )))
-        .bind(event_id)
-        .fetch_optional(&self.pool)
-        .await?)
+        Ok(
+            sqlx::query_as::<_, EventRecord>(sqlx::AssertSqlSafe(format!(
+                "SELECT {COLUMNS} FROM events WHERE event_id = $1"
+            )))
+            .bind(event_id)
+            .fetch_optional(&self.pool)
+            .await?,
+        )
     }
 
     /// Records how many are interested, as Discord last said. False if the event is unknown.
@@ -122,15 +124,17 @@ impl Store {
         now_ms: i64,
         limit: i64,
     ) -> Result<Vec<EventRecord>, StoreError> {
-        Ok(sqlx::query_as::<_, EventRecord>(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM events WHERE reminded_at IS NULL AND cancelled_at IS NULL \
+        Ok(
+            sqlx::query_as::<_, EventRecord>(sqlx::AssertSqlSafe(format!(
+                "SELECT {COLUMNS} FROM events WHERE reminded_at IS NULL AND cancelled_at IS NULL \
              AND starts_at - $1 <= $2 ORDER BY starts_at LIMIT $3"
-        )))
-        .bind(REMINDER_BEFORE_MS)
-        .bind(now_ms)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?)
+            )))
+            .bind(REMINDER_BEFORE_MS)
+            .bind(now_ms)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?,
+        )
     }
 
     /// Events that have ended by `now_ms` and not yet been thanked, soonest first.
@@ -139,14 +143,16 @@ impl Store {
         now_ms: i64,
         limit: i64,
     ) -> Result<Vec<EventRecord>, StoreError> {
-        Ok(sqlx::query_as::<_, EventRecord>(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM events WHERE thanked_at IS NULL AND cancelled_at IS NULL \
+        Ok(
+            sqlx::query_as::<_, EventRecord>(sqlx::AssertSqlSafe(format!(
+                "SELECT {COLUMNS} FROM events WHERE thanked_at IS NULL AND cancelled_at IS NULL \
              AND ends_at <= $1 ORDER BY ends_at LIMIT $2"
-        )))
-        .bind(now_ms)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?)
+            )))
+            .bind(now_ms)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?,
+        )
     }
 
     /// The earliest instant a reminder or a thank-you is due.
@@ -196,13 +202,15 @@ impl Store {
     /// Events of a server not yet over or not yet thanked (whose interest is still worth
     /// asking Discord about).
     pub async fn open_events(&self, guild_id: GuildId) -> Result<Vec<EventRecord>, StoreError> {
-        Ok(sqlx::query_as::<_, EventRecord>(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM events WHERE guild_id = $1 AND thanked_at IS NULL \
+        Ok(
+            sqlx::query_as::<_, EventRecord>(sqlx::AssertSqlSafe(format!(
+                "SELECT {COLUMNS} FROM events WHERE guild_id = $1 AND thanked_at IS NULL \
              AND cancelled_at IS NULL ORDER BY starts_at"
-        )))
-        .bind(guild_id)
-        .fetch_all(&self.pool)
-        .await?)
+            )))
+            .bind(guild_id)
+            .fetch_all(&self.pool)
+            .await?,
+        )
     }
 
     /// Events held (thanked: they took place and were not cancelled) that ended in

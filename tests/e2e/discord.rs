@@ -52,8 +52,7 @@ async fn commands_intents_and_the_openapi_check_are_as_documented() {
         names,
         [
             "idea", "suggest", "win", "wins", "privacy", "help", "about", "daily", "settings",
-            "acts", "recap", "export", "checkin", "support", "buddy", "shift", "doctor",
-            "event"
+            "acts", "recap", "export", "checkin", "support", "buddy", "shift", "doctor", "event"
         ]
     );
     for command in commands.as_array().unwrap() {

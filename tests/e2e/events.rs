@@ -101,8 +101,9 @@ async fn an_event_is_announced_reminded_once_and_thanked_once_with_a_count_and_n
     assert_eq!(event["entity_type"], 3);
     assert_eq!(event["entity_metadata"]["location"], "The garden");
     assert_eq!(event["name"], "Tea in the garden");
-    let start = chrono::DateTime::parse_from_rfc3339(event["scheduled_start_time"].as_str().unwrap())
-        .unwrap();
+    let start =
+        chrono::DateTime::parse_from_rfc3339(event["scheduled_start_time"].as_str().unwrap())
+            .unwrap();
     let end = chrono::DateTime::parse_from_rfc3339(event["scheduled_end_time"].as_str().unwrap())
         .unwrap();
     assert_eq!(start, utc("2026-06-11T17:00:00Z"));
@@ -323,7 +324,13 @@ async fn a_cancelled_event_is_neither_reminded_nor_thanked_nor_counted() {
     .await
     .unwrap();
     for _ in 0..250 {
-        let stored = bot.db.store.event(EventId(event_id)).await.unwrap().unwrap();
+        let stored = bot
+            .db
+            .store
+            .event(EventId(event_id))
+            .await
+            .unwrap()
+            .unwrap();
         if stored.cancelled_at.is_some() {
             break;
         }
@@ -337,7 +344,10 @@ async fn a_cancelled_event_is_neither_reminded_nor_thanked_nor_counted() {
             "{report:?}"
         );
     }
-    assert!(messages_with(&bot, team.daily, "Quiz").len() == 1, "only the announcement");
+    assert!(
+        messages_with(&bot, team.daily, "Quiz").len() == 1,
+        "only the announcement"
+    );
     let impact = smallacts::recap::impact(
         &bot.db.store,
         GuildId(team.guild.id),
@@ -434,28 +444,43 @@ async fn the_fakes_scheduled_event_routes_behave_as_discord_documents() {
             serenity::Timestamp::from(start),
         )
         .location("Kitchen"),
-        external
-            .clone()
-            .start_time(serenity::Timestamp::from(chrono::Utc::now() - chrono::Duration::hours(1))),
-        external
-            .clone()
-            .end_time(serenity::Timestamp::from(start - chrono::Duration::minutes(1))),
+        external.clone().start_time(serenity::Timestamp::from(
+            chrono::Utc::now() - chrono::Duration::hours(1),
+        )),
+        external.clone().end_time(serenity::Timestamp::from(
+            start - chrono::Duration::minutes(1),
+        )),
     ];
     for (i, body) in refusals.iter().enumerate() {
         let refused = http.create_scheduled_event(guild_id, body, None).await;
-        assert_eq!(error_code(refused.unwrap_err()), (400, 50035), "refusal {i}");
+        assert_eq!(
+            error_code(refused.unwrap_err()),
+            (400, 50035),
+            "refusal {i}"
+        );
     }
-    let fine_long = external.clone().name("x".repeat(100)).description("y".repeat(1000));
+    let fine_long = external
+        .clone()
+        .name("x".repeat(100))
+        .description("y".repeat(1000));
     http.create_scheduled_event(guild_id, &fine_long, None)
         .await
         .unwrap();
 
     // Interest: counted with with_user_count, listed by the users route.
-    sandbox.mark_interested(made.id.get(), alice.id, true).unwrap();
+    sandbox
+        .mark_interested(made.id.get(), alice.id, true)
+        .unwrap();
     assert!(sandbox.mark_interested(made.id.get(), 12345, true).is_err());
-    let counted = http.get_scheduled_event(guild_id, made.id, true).await.unwrap();
+    let counted = http
+        .get_scheduled_event(guild_id, made.id, true)
+        .await
+        .unwrap();
     assert_eq!(counted.user_count, Some(1));
-    let uncounted = http.get_scheduled_event(guild_id, made.id, false).await.unwrap();
+    let uncounted = http
+        .get_scheduled_event(guild_id, made.id, false)
+        .await
+        .unwrap();
     assert_eq!(uncounted.user_count, None);
     let users = http
         .get_scheduled_event_users(guild_id, made.id, Some(100), None, Some(false))
@@ -477,7 +502,9 @@ async fn the_fakes_scheduled_event_routes_behave_as_discord_documents() {
         .await
         .unwrap();
     assert_eq!(edited.name, "Tea and cake");
-    http.delete_scheduled_event(guild_id, made.id).await.unwrap();
+    http.delete_scheduled_event(guild_id, made.id)
+        .await
+        .unwrap();
     let gone = http.get_scheduled_event(guild_id, made.id, false).await;
     assert_eq!(error_code(gone.unwrap_err()), (404, 10070));
 

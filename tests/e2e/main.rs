@@ -8,6 +8,7 @@ mod crash;
 mod daily;
 mod db_proxy;
 mod discord;
+mod events;
 mod fleet;
 mod helpers;
 mod hostile;

@@ -61,7 +61,11 @@ fn time(body: &Value, field: &str) -> Result<Option<DateTime<Utc>>, DiscordError
         Value::String(text) => DateTime::parse_from_rfc3339(text)
             .map(|t| Some(t.with_timezone(&Utc)))
             .map_err(|_| problem(field, "DATE_TIME_TYPE_PARSE", "Could not parse date-time.")),
-        _ => Err(problem(field, "DATE_TIME_TYPE_PARSE", "Could not parse date-time.")),
+        _ => Err(problem(
+            field,
+            "DATE_TIME_TYPE_PARSE",
+            "Could not parse date-time.",
+        )),
     }
 }
 
@@ -416,7 +420,10 @@ mod tests {
         };
         let parsed: ScheduledEvent = serde_json::from_value(event.with_count(true)).unwrap();
         assert_eq!(parsed.user_count, Some(2));
-        assert_eq!(parsed.metadata.unwrap().location.as_deref(), Some("The kitchen"));
+        assert_eq!(
+            parsed.metadata.unwrap().location.as_deref(),
+            Some("The kitchen")
+        );
         let parsed: ScheduledEvent = serde_json::from_value(event.with_count(false)).unwrap();
         assert_eq!(parsed.user_count, None);
     }

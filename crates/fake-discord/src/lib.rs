@@ -403,7 +403,9 @@ impl World {
 
     /// "Now" for Discord's rules about time.
     fn now(&self) -> chrono::DateTime<chrono::Utc> {
-        self.clock.as_ref().map_or_else(chrono::Utc::now, |now| now())
+        self.clock
+            .as_ref()
+            .map_or_else(chrono::Utc::now, |now| now())
     }
 
     /// Sends a dispatch to the session of every shard that owns it (its guild's shard, or
@@ -845,7 +847,10 @@ impl Sandbox {
 
     /// Takes "now", for Discord's rules about time (a scheduled event may not start in the
     /// past), from a driven clock instead of the system's.
-    pub fn follow_clock(&self, now: impl Fn() -> chrono::DateTime<chrono::Utc> + Send + Sync + 'static) {
+    pub fn follow_clock(
+        &self,
+        now: impl Fn() -> chrono::DateTime<chrono::Utc> + Send + Sync + 'static,
+    ) {
         self.shared.world().clock = Some(Arc::new(now));
     }
 

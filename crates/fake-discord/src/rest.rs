@@ -364,7 +364,10 @@ fn route_request(
             if world.events_denied.contains(&guild.id) {
                 // The bot's managed role, without the permission a test took away.
                 let role = &mut payload["roles"][1]["permissions"];
-                let bits = role.as_str().and_then(|b| b.parse::<u64>().ok()).unwrap_or(0);
+                let bits = role
+                    .as_str()
+                    .and_then(|b| b.parse::<u64>().ok())
+                    .unwrap_or(0);
                 *role = json!((bits & !super::events::CREATE_EVENTS).to_string());
             }
             Ok((200, Some(payload)))

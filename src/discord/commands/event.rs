@@ -106,7 +106,11 @@ async fn create(
                     serenity::ScheduledEventType::Voice
                 }
                 Ok(_) => {
-                    return private(ctx, "Choose a voice or stage channel, or write a place instead.").await;
+                    return private(
+                        ctx,
+                        "Choose a voice or stage channel, or write a place instead.",
+                    )
+                    .await;
                 }
                 Err(error) => {
                     tracing::warn!(%error, "could not look the event's channel up");
@@ -162,7 +166,10 @@ async fn create(
     };
     private(
         ctx,
-        format!("Done: **{}** <t:{starts}:F>. {note}\n{url}", render::safe_user_text(&planned.title, 100)),
+        format!(
+            "Done: **{}** <t:{starts}:F>. {note}\n{url}",
+            render::safe_user_text(&planned.title, 100)
+        ),
     )
     .await
 }
