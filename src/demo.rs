@@ -153,17 +153,18 @@ async fn connection_event(
         .map(|(id, _)| *id)
         .context("the daily channel")?;
     let admin = stage.admin(guild, &people[0]);
+    // Early on Tuesday, before the day's first check-in: nothing else falls due meanwhile.
     stage.heading("Asha plans a get-together as a Discord event")?;
     let create = json!([{"name": "create", "type": 1, "options": [
-        {"name": "title", "type": 3, "value": "Tea in the garden"},
-        {"name": "when", "type": 3, "value": "tomorrow 15:00"},
+        {"name": "title", "type": 3, "value": "Early cuppa before handover"},
+        {"name": "when", "type": 3, "value": "today 05:00"},
         {"name": "duration", "type": 3, "value": "45m"},
-        {"name": "place", "type": 3, "value": "The garden room"},
+        {"name": "place", "type": 3, "value": "The staff room"},
     ]}]);
     stage
         .command(
             &admin,
-            "/event create title: Tea in the garden when: tomorrow 15:00 duration: 45m place: The garden room",
+            "/event create title: Early cuppa before handover when: today 05:00 duration: 45m place: The staff room",
             "event",
             create,
         )
@@ -237,7 +238,7 @@ async fn connection_event(
             .filter(|m| {
                 m["content"]
                     .as_str()
-                    .is_some_and(|c| c.contains("Tea in the garden"))
+                    .is_some_and(|c| c.contains("Early cuppa"))
             })
             .cloned()
             .collect();

@@ -300,10 +300,10 @@ fn demo_plays_the_scene_offline_with_the_real_bot() {
         "smallacts-demo-card.png",
         "/impact/",
         "In the 12 weeks from 14 Sep 2026 to 1 Dec 2026, 2 people at Rosewood",
-        "Asha types /event create title: Tea in the garden",
-        "A get-together: Tea in the garden",
+        "Asha types /event create title: Early cuppa before handover",
+        "A get-together: Early cuppa before handover",
         "https://discord.com/events/",
-        "starts at 15:00",
+        "starts at 05:00",
         "2 people were interested",
     ] {
         assert!(stdout.contains(needle), "missing {needle:?} in:\n{stdout}");
