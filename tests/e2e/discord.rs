@@ -445,8 +445,16 @@ async fn help_lists_every_command_and_about_names_the_privacy_notice() {
                 sub["name"].as_str().unwrap(),
                 sub["description"].as_str().unwrap()
             );
+            // A command shown to everyone may still have an admin's subcommand (`/event
+            // role`), checked when it runs and marked so.
+            let admin_sub = format!(
+                "`/{name} {}` (admins): {}",
+                sub["name"].as_str().unwrap(),
+                sub["description"].as_str().unwrap()
+            );
             assert!(
-                help.text().contains(&line),
+                help.text().contains(&line)
+                    || (admin.is_empty() && help.text().contains(&admin_sub)),
                 "missing {line:?} in {}",
                 help.text()
             );

@@ -33,10 +33,10 @@ async fn create(
     #[description = "What it is, e.g. Tea break in the garden"]
     #[max_length = 100]
     title: String,
-    #[description = "When, in the server's time zone: tomorrow 18:00, fri 12:30, 2026-06-12 18:00"]
+    #[description = "When, in server time, e.g. tomorrow 18:00, fri 12:30, 2026-06-12 18:00"]
     #[max_length = 40]
     when: String,
-    #[description = "How long: 45m, 1h (default), 1h30m"]
+    #[description = "How long, e.g. 45m, 1h (default), 1h30m"]
     #[max_length = 20]
     duration: Option<String>,
     #[description = "A place outside Discord, e.g. the kitchen, Zoom (or choose a channel)"]
@@ -45,7 +45,7 @@ async fn create(
     #[description = "A voice or stage channel to meet in (instead of a place)"]
     #[channel_types("Voice", "Stage")]
     channel: Option<serenity::ChannelId>,
-    #[description = "A few words about it"]
+    #[description = "A few words about it, e.g. Bring a mug"]
     #[max_length = 1000]
     description: Option<String>,
 ) -> Result<(), Error> {
