@@ -10,6 +10,7 @@ use smallacts::ids::{EventId, GuildId};
 
 use crate::bot::TestBot;
 use crate::helpers::{daily_setup, sub, text, utc};
+use crate::on_both_backends;
 
 struct Team {
     guild: FakeGuild,
@@ -573,3 +574,112 @@ async fn scheduled_event_payloads_match_discords_schemas_and_reach_the_gateway()
     }
     bot.finish().await;
 }
+
+/// Every query of the events table, on both databases.
+async fn events_keep_their_times_counts_and_claims_in_the_store(db: crate::helpers::TestDb) {
+    use smallacts::ids::{ChannelId, RoleId};
+    use smallacts::store::{EventChange, NewEvent};
+    let store = &db.store;
+    let guild = GuildId(4_242);
+    store
+        .upsert_server(guild, "Team", None, "Europe/London", 0)
+        .await
+        .unwrap();
+    let hour = 3_600_000;
+    let event = EventId(77);
+    store
+        .insert_event(&NewEvent {
+            event_id: event,
+            guild_id: guild,
+            channel_id: ChannelId(5),
+            title: "Walk",
+            starts_at: 10 * hour,
+            ends_at: 11 * hour,
+            created_at: 0,
+            reminded_at: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(store.next_event_due().await.unwrap(), Some(9 * hour));
+    assert!(
+        store
+            .events_due_reminder(9 * hour - 1, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        store.events_due_reminder(9 * hour, 10).await.unwrap().len(),
+        1
+    );
+    store.mark_event_reminded(event, 9 * hour).await.unwrap();
+    assert!(
+        store
+            .events_due_reminder(9 * hour, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(store.next_event_due().await.unwrap(), Some(11 * hour));
+    assert!(store.set_event_interest(event, 3).await.unwrap());
+    assert!(!store.set_event_interest(EventId(78), 3).await.unwrap());
+    // Moved in Discord, then cancelled, then restored.
+    let mut change = EventChange {
+        title: "Longer walk",
+        starts_at: 10 * hour,
+        ends_at: 12 * hour,
+        cancelled: false,
+    };
+    assert!(store.change_event(event, &change, 1).await.unwrap());
+    assert!(
+        store
+            .events_due_thanks(11 * hour, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    change.cancelled = true;
+    store.change_event(event, &change, 2).await.unwrap();
+    assert!(
+        store
+            .events_due_thanks(12 * hour, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(store.open_events(guild).await.unwrap().is_empty());
+    change.cancelled = false;
+    store.change_event(event, &change, 3).await.unwrap();
+    let due = store.events_due_thanks(12 * hour, 10).await.unwrap();
+    assert_eq!(due.len(), 1);
+    assert_eq!(
+        (due[0].title.as_str(), due[0].interested),
+        ("Longer walk", 3)
+    );
+    store.mark_event_thanked(event, 12 * hour).await.unwrap();
+    assert_eq!(store.next_event_due().await.unwrap(), None);
+    assert_eq!(
+        store
+            .events_held_between(guild, 0, 24 * hour)
+            .await
+            .unwrap(),
+        [(12 * hour, 3)]
+    );
+    assert!(
+        store
+            .events_held_between(guild, 0, 12 * hour)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(store.event_host_role(guild).await.unwrap(), None);
+    store
+        .set_event_host_role(guild, Some(RoleId(9)))
+        .await
+        .unwrap();
+    assert_eq!(store.event_host_role(guild).await.unwrap(), Some(RoleId(9)));
+    store.set_event_host_role(guild, None).await.unwrap();
+    assert_eq!(store.event_host_role(guild).await.unwrap(), None);
+}
+
+on_both_backends!(events_keep_their_times_counts_and_claims_in_the_store);
