@@ -45,7 +45,9 @@ impl Job for EventsJob {
                 if ctx.stopping() {
                     return Ok(());
                 }
-                if let Err(error) = remind(ctx, &event, now, &mut pass.report).await {
+                if let Err(error) =
+                    post_once(ctx, &event, Moment::Reminder, now, &mut pass.report).await
+                {
                     tracing::error!(guild = event.guild_id.get(), error = %error, "event reminder failed");
                 }
             }
@@ -57,7 +59,9 @@ impl Job for EventsJob {
                 if ctx.stopping() {
                     return Ok(());
                 }
-                if let Err(error) = thank(ctx, &event, now, &mut pass.report).await {
+                if let Err(error) =
+                    post_once(ctx, &event, Moment::Thanks, now, &mut pass.report).await
+                {
                     tracing::error!(guild = event.guild_id.get(), error = %error, "event thank-you failed");
                 }
             }
@@ -151,63 +155,61 @@ async fn claim(
     })
 }
 
-async fn remind(
-    ctx: &JobContext,
-    event: &EventRecord,
-    now: DateTime<Utc>,
-    report: &mut TickReport,
-) -> anyhow::Result<()> {
-    let now_ms = now.timestamp_millis();
-    if now_ms >= event.starts_at {
-        // The bot was down through the hour before: no reminder once it has begun.
-        ctx.store
-            .mark_event_reminded(event.event_id, now_ms)
-            .await?;
-        report.skipped_late += 1;
-        return Ok(());
-    }
-    let due = event.starts_at - crate::store::REMINDER_BEFORE_MS;
-    match claim(ctx, event, EVENT_REMINDER_JOB, due, now).await? {
-        Some(post_id) => {
-            ctx.store
-                .mark_event_reminded(event.event_id, now_ms)
-                .await?;
-            if send(ctx, event, post_id, &reminder(event, post_id), report).await? {
-                report.event_reminders += 1;
-            }
-        }
-        None => {
-            ctx.store
-                .mark_event_reminded(event.event_id, now_ms)
-                .await?;
-            report.already_claimed += 1;
-        }
-    }
-    Ok(())
+/// Which of an event's two posts.
+#[derive(Clone, Copy)]
+enum Moment {
+    Reminder,
+    Thanks,
 }
 
-async fn thank(
+/// Claims and sends one of an event's posts, or notes it too late: a reminder once the event
+/// has begun (the bot was down through the hour before), a thank-you a day after the end.
+/// Either way the event is marked, so later passes skip it; the claim is what makes it once.
+async fn post_once(
     ctx: &JobContext,
     event: &EventRecord,
+    moment: Moment,
     now: DateTime<Utc>,
     report: &mut TickReport,
 ) -> anyhow::Result<()> {
     let now_ms = now.timestamp_millis();
-    if now_ms > event.ends_at + THANKS_GRACE.num_milliseconds() {
-        ctx.store.mark_event_thanked(event.event_id, now_ms).await?;
+    let (job, due, too_late) = match moment {
+        Moment::Reminder => (
+            EVENT_REMINDER_JOB,
+            event.starts_at - crate::store::REMINDER_BEFORE_MS,
+            now_ms >= event.starts_at,
+        ),
+        Moment::Thanks => (
+            EVENT_THANKS_JOB,
+            event.ends_at,
+            now_ms > event.ends_at + THANKS_GRACE.num_milliseconds(),
+        ),
+    };
+    let mark = || async {
+        match moment {
+            Moment::Reminder => ctx.store.mark_event_reminded(event.event_id, now_ms).await,
+            Moment::Thanks => ctx.store.mark_event_thanked(event.event_id, now_ms).await,
+        }
+    };
+    if too_late {
+        mark().await?;
         report.skipped_late += 1;
         return Ok(());
     }
-    match claim(ctx, event, EVENT_THANKS_JOB, event.ends_at, now).await? {
-        Some(post_id) => {
-            ctx.store.mark_event_thanked(event.event_id, now_ms).await?;
-            if send(ctx, event, post_id, &thanks(event, post_id), report).await? {
-                report.event_thanks += 1;
-            }
-        }
-        None => {
-            ctx.store.mark_event_thanked(event.event_id, now_ms).await?;
-            report.already_claimed += 1;
+    let Some(post_id) = claim(ctx, event, job, due, now).await? else {
+        mark().await?;
+        report.already_claimed += 1;
+        return Ok(());
+    };
+    mark().await?;
+    let outgoing = match moment {
+        Moment::Reminder => reminder(event, post_id),
+        Moment::Thanks => thanks(event, post_id),
+    };
+    if send(ctx, event, post_id, &outgoing, report).await? {
+        match moment {
+            Moment::Reminder => report.event_reminders += 1,
+            Moment::Thanks => report.event_thanks += 1,
         }
     }
     Ok(())

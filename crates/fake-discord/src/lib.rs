@@ -823,12 +823,17 @@ impl Sandbox {
 
     /// Adds a text channel to a server.
     pub fn add_channel(&self, guild_id: u64, name: &str) -> FakeChannel {
+        self.add_channel_of(guild_id, name, ChannelKind::Text)
+    }
+
+    /// Adds a channel of `kind` to a server; the bot hears CHANNEL_CREATE.
+    fn add_channel_of(&self, guild_id: u64, name: &str, kind: ChannelKind) -> FakeChannel {
         let mut world = self.shared.world();
         let id = world.snowflake();
         let channel = FakeChannel {
             id,
             name: name.into(),
-            kind: ChannelKind::Text,
+            kind,
             guild_id: Some(guild_id),
             parent_id: None,
             recipient: None,
@@ -856,29 +861,12 @@ impl Sandbox {
 
     /// Adds a voice channel (or, with `stage`, a stage channel) to a server.
     pub fn add_voice_channel(&self, guild_id: u64, name: &str, stage: bool) -> FakeChannel {
-        let mut world = self.shared.world();
-        let channel = FakeChannel {
-            id: world.snowflake(),
-            name: name.into(),
-            kind: if stage {
-                ChannelKind::Stage
-            } else {
-                ChannelKind::Voice
-            },
-            guild_id: Some(guild_id),
-            parent_id: None,
-            recipient: None,
+        let kind = if stage {
+            ChannelKind::Stage
+        } else {
+            ChannelKind::Voice
         };
-        world.insert_channel(channel.clone());
-        if let Some(guild) = world.guilds.get_mut(&guild_id) {
-            guild.channels.push(channel.clone());
-        }
-        if world.has_session_for(Some(guild_id)) {
-            let _ = world.dispatch("CHANNEL_CREATE", payloads::channel(&channel));
-        }
-        drop(world);
-        self.shared.touch();
-        channel
+        self.add_channel_of(guild_id, name, kind)
     }
 
     /// Takes away (or gives back) the bot's Create Events permission in a server: its
