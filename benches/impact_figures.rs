@@ -352,6 +352,8 @@ async fn counted_from_wins(
             checkins_held: 0,
             pulse_answers: 0,
             pulse: [0; 5],
+            events_held: 0,
+            people_interested: 0,
         };
         let mut members = HashSet::new();
         while index < wins.len() && wins[index].created_at < stop {

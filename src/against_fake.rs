@@ -96,6 +96,9 @@ impl BotAgainstFake {
         settings: Settings,
         clock: Arc<ManualClock>,
     ) -> anyhow::Result<BotAgainstFake> {
+        // Discord's "now" (a scheduled event may not start in the past) is the bot's.
+        let fake_now = clock.clone();
+        sandbox.follow_clock(move || crate::clock::Clock::now(fake_now.as_ref()));
         let mut bot = BotAgainstFake {
             sandbox,
             clock,

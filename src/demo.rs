@@ -135,7 +135,119 @@ async fn scene(stage: &mut Stage<'_>) -> anyhow::Result<()> {
     daily_week(stage, &guild, &people).await?;
     care_checkins(stage, &guild, &people).await?;
     impact_page(stage, &guild, &people).await?;
+    connection_event(stage, &guild, &people).await?;
     signposting_by_country(stage).await?;
+    Ok(())
+}
+
+/// An admin plans a get-together as a Discord event; two people press Interested; the bot
+/// reminds the channel an hour before and thanks it afterwards with the count, never names.
+async fn connection_event(
+    stage: &mut Stage<'_>,
+    guild: &FakeGuild,
+    people: &[FakeUser],
+) -> anyhow::Result<()> {
+    let daily = stage
+        .guild_channels
+        .iter()
+        .find(|(_, name)| name == "daily-act")
+        .map(|(id, _)| *id)
+        .context("the daily channel")?;
+    let admin = stage.admin(guild, &people[0]);
+    // Early on Tuesday, before the day's first check-in: nothing else falls due meanwhile.
+    stage.heading("Asha plans a get-together as a Discord event")?;
+    let create = json!([{"name": "create", "type": 1, "options": [
+        {"name": "title", "type": 3, "value": "Early cuppa before handover"},
+        {"name": "when", "type": 3, "value": "today 05:00"},
+        {"name": "duration", "type": 3, "value": "45m"},
+        {"name": "place", "type": 3, "value": "The staff room"},
+    ]}]);
+    stage
+        .command(
+            &admin,
+            "/event create title: Early cuppa before handover when: today 05:00 duration: 45m place: The staff room",
+            "event",
+            create,
+        )
+        .await?;
+    for message in stage
+        .shown
+        .unseen(&stage.bot.sandbox.channel_messages(daily))
+        .into_iter()
+        .filter(|m| {
+            m["content"]
+                .as_str()
+                .is_some_and(|c| c.contains("get-together"))
+        })
+        .cloned()
+        .collect::<Vec<_>>()
+    {
+        stage.show_message(&message, "posted in #daily-act")?;
+    }
+    let event = stage
+        .bot
+        .sandbox
+        .scheduled_events(guild.id)
+        .into_iter()
+        .next()
+        .context("the event")?;
+    let event_id: u64 = event["id"]
+        .as_str()
+        .and_then(|id| id.parse().ok())
+        .context("the event's id")?;
+    for person in &people[1..] {
+        stage
+            .bot
+            .sandbox
+            .mark_interested(event_id, person.id, true)?;
+    }
+    writeln!(
+        stage.out,
+        "\n  Ben and Cara press \u{201c}Interested\u{201d} on the event in Discord."
+    )?;
+    // The bot hears of each on the gateway and asks Discord for the count.
+    for _ in 0..250 {
+        let counted = stage
+            .bot
+            .sandbox
+            .requests()
+            .iter()
+            .filter(|r| r.method == "GET" && r.path.contains("/scheduled-events/"))
+            .count();
+        if counted >= 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let parse = |field: &str| -> anyhow::Result<DateTime<Utc>> {
+        Ok(
+            DateTime::parse_from_rfc3339(event[field].as_str().context("a time")?)?
+                .with_timezone(&Utc),
+        )
+    };
+    let (start, end) = (parse("scheduled_start_time")?, parse("scheduled_end_time")?);
+    for (at, what) in [
+        (start - chrono::Duration::hours(1), "an hour before"),
+        (end, "when it ends"),
+    ] {
+        stage.tick_at(at).await?;
+        let messages = stage.bot.sandbox.channel_messages(daily);
+        let new: Vec<Value> = stage
+            .shown
+            .unseen(&messages)
+            .into_iter()
+            .filter(|m| {
+                m["content"]
+                    .as_str()
+                    .is_some_and(|c| c.contains("Early cuppa"))
+            })
+            .cloned()
+            .collect();
+        writeln!(stage.out, "\n  {what}, in #daily-act:")?;
+        for message in &new {
+            stage.show_message(message, "posted in the channel")?;
+        }
+    }
     Ok(())
 }
 
@@ -891,7 +1003,12 @@ fn humanise(text: &str, guild_channels: &[(u64, String)], users: &[(u64, String)
             if let (Some(seconds), false) = (seconds, style == "R") {
                 if let Some(at) = DateTime::from_timestamp(seconds, 0) {
                     let local = at.with_timezone(&chrono_tz::Europe::London);
-                    out.push_str(&local.format("%A %-d %B %Y %H:%M").to_string());
+                    let format = if style == "t" {
+                        "%H:%M"
+                    } else {
+                        "%A %-d %B %Y %H:%M"
+                    };
+                    out.push_str(&local.format(format).to_string());
                 }
             } else if style == "R" {
                 // "(in 3 hours)" reads oddly in a transcript with a moving clock.

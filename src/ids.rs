@@ -58,6 +58,14 @@ id!(
     /// A message in a channel.
     MessageId(u64)
 );
+id!(
+    /// A server's scheduled event (a get-together members mark themselves interested in).
+    EventId(u64)
+);
+id!(
+    /// A role of a server (the role allowed to host events).
+    RoleId(u64)
+);
 
 // The bot's own rows.
 id!(

@@ -51,6 +51,11 @@ pub const NEEDED_PERMISSIONS: &[NeededPermission] = &[
         bit: 1 << 38,
         why: "post in those threads",
     },
+    NeededPermission {
+        name: "Create Events",
+        bit: 1 << 44,
+        why: "make the get-togethers of /event create",
+    },
 ];
 
 /// The OAuth2 scopes the invite link asks for.
@@ -99,7 +104,7 @@ To connect it to your Discord server (about five minutes):
     DISCORD_TOKEN=your-token-here smallacts run
 
 Intents: smallacts uses only non-privileged ones (servers, server messages, reactions, direct
-messages) so it works in any server. Slash commands, buttons and forms need no intent at all.
+messages, scheduled events) so it works in any server. Slash commands, buttons and forms need no intent at all.
 ",
         perm = permissions_integer(),
         url = invite_url("YOUR_APPLICATION_ID"),
@@ -113,10 +118,11 @@ mod tests {
 
     #[test]
     fn permissions_integer_is_the_documented_bits() {
-        // 64 + 1024 + 2048 + 16384 + 32768 + 65536 + 2^35 + 2^38
-        assert_eq!(permissions_integer(), 309_237_763_136);
+        // 64 + 1024 + 2048 + 16384 + 32768 + 65536 + 2^35 + 2^38 + 2^44
+        assert_eq!(permissions_integer(), 17_901_423_807_552);
         assert!(
-            invite_url("123").ends_with("scope=bot+applications.commands&permissions=309237763136")
+            invite_url("123")
+                .ends_with("scope=bot+applications.commands&permissions=17901423807552")
         );
     }
 
@@ -125,7 +131,7 @@ mod tests {
         let text = missing_token_guidance();
         assert!(text.contains("smallacts demo"));
         assert!(text.contains("DISCORD_TOKEN="));
-        assert!(text.contains("309237763136"));
+        assert!(text.contains("17901423807552"));
         assert!(text.contains("applications.commands"));
     }
 }

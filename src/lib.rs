@@ -13,6 +13,7 @@ pub mod daily;
 pub mod demo;
 pub mod discord;
 pub mod echo;
+pub mod events;
 pub mod fleet;
 pub mod ideas;
 pub mod ids;

@@ -235,6 +235,27 @@ impl DiscordDelivery {
                 self.post(serenity::ChannelId::from(*channel_id), message)
                     .await
             }
+            Outgoing::EventReminder {
+                channel_id,
+                title,
+                url,
+                starts_at,
+                ..
+            } => {
+                let message = render::event_reminder(title, url, *starts_at, outgoing.nonce());
+                self.post(serenity::ChannelId::from(*channel_id), message)
+                    .await
+            }
+            Outgoing::EventThanks {
+                channel_id,
+                title,
+                interested,
+                ..
+            } => {
+                let message = render::event_thanks(title, *interested, outgoing.nonce());
+                self.post(serenity::ChannelId::from(*channel_id), message)
+                    .await
+            }
             Outgoing::Checkin(post) => {
                 self.post(
                     serenity::ChannelId::from(post.channel_id),

@@ -113,6 +113,31 @@ pub async fn handle(
             };
             seen(data, edited.map_err(Error::from))?;
         }
+        serenity::FullEvent::GuildScheduledEventUserAdd { subscribed } => {
+            refresh_interest(
+                ctx,
+                data,
+                subscribed.guild_id,
+                subscribed.scheduled_event_id,
+            )
+            .await;
+        }
+        serenity::FullEvent::GuildScheduledEventUserRemove { unsubscribed } => {
+            refresh_interest(
+                ctx,
+                data,
+                unsubscribed.guild_id,
+                unsubscribed.scheduled_event_id,
+            )
+            .await;
+        }
+        serenity::FullEvent::GuildScheduledEventUpdate { event } => {
+            let cancelled = event.status == serenity::ScheduledEventStatus::Canceled;
+            follow_event_edit(data, event, cancelled).await;
+        }
+        serenity::FullEvent::GuildScheduledEventDelete { event } => {
+            follow_event_edit(data, event, true).await;
+        }
         serenity::FullEvent::MessageDelete {
             deleted_message_id, ..
         } => {
@@ -212,4 +237,66 @@ async fn collect_reply(
             .await?;
     }
     Ok(())
+}
+
+/// Someone marked themselves interested in an event, or stopped: the count is asked of
+/// Discord (`with_user_count`) rather than added up here, so a change missed while the bot was
+/// away is put right by the next one. Who it was is never kept.
+async fn refresh_interest(
+    ctx: &serenity::Context,
+    data: &Data,
+    guild_id: serenity::GuildId,
+    event_id: serenity::ScheduledEventId,
+) {
+    let ours = crate::ids::EventId::from(event_id);
+    match data.store.event(ours).await {
+        Ok(Some(_)) => {}
+        Ok(None) => return,
+        Err(error) => {
+            tracing::warn!(error = %error, "could not look an event up");
+            return;
+        }
+    }
+    // Serenity handles events concurrently: one at a time here, so the last count written is
+    // from the last question asked, which saw every change that led to a question.
+    static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let count = match ctx.http.get_scheduled_event(guild_id, event_id, true).await {
+        Ok(event) => event.user_count.unwrap_or(0),
+        Err(error) => {
+            tracing::warn!(error = %error, "could not ask Discord how many are interested");
+            return;
+        }
+    };
+    if let Err(error) = data
+        .store
+        .set_event_interest(ours, i64::try_from(count).unwrap_or(i64::MAX))
+        .await
+    {
+        tracing::warn!(error = %error, "could not record how many are interested");
+    }
+}
+
+/// An admin edited or cancelled an event in Discord: the reminder and thank-you follow.
+async fn follow_event_edit(data: &Data, event: &serenity::ScheduledEvent, deleted: bool) {
+    let ours = crate::ids::EventId::from(event.id);
+    let start = event.start_time.unix_timestamp() * 1000;
+    let end = event
+        .end_time
+        .map_or(start + crate::events::DEFAULT_MINUTES * 60_000, |t| {
+            t.unix_timestamp() * 1000
+        });
+    let change = crate::store::EventChange {
+        title: &event.name,
+        starts_at: start,
+        ends_at: end,
+        cancelled: deleted,
+    };
+    if let Err(error) = data
+        .store
+        .change_event(ours, &change, data.clock.now_ms())
+        .await
+    {
+        tracing::warn!(error = %error, "could not follow an edited event");
+    }
 }

@@ -6,7 +6,7 @@
 
 use poise::serenity_prelude as serenity;
 
-use crate::ids::{ChannelId, GuildId, MemberId, MessageId};
+use crate::ids::{ChannelId, EventId, GuildId, MemberId, MessageId, RoleId};
 
 macro_rules! both_ways {
     ($($ours:ident <=> $theirs:ident),+) => {$(
@@ -28,5 +28,7 @@ both_ways!(
     GuildId <=> GuildId,
     ChannelId <=> ChannelId,
     MemberId <=> UserId,
-    MessageId <=> MessageId
+    MessageId <=> MessageId,
+    EventId <=> ScheduledEventId,
+    RoleId <=> RoleId
 );

@@ -57,7 +57,8 @@ pub fn intents(message_content: bool) -> serenity::GatewayIntents {
     let base = serenity::GatewayIntents::GUILDS
         | serenity::GatewayIntents::GUILD_MESSAGES
         | serenity::GatewayIntents::GUILD_MESSAGE_REACTIONS
-        | serenity::GatewayIntents::DIRECT_MESSAGES;
+        | serenity::GatewayIntents::DIRECT_MESSAGES
+        | serenity::GatewayIntents::GUILD_SCHEDULED_EVENTS;
     if message_content {
         base | serenity::GatewayIntents::MESSAGE_CONTENT
     } else {

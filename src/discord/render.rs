@@ -182,7 +182,9 @@ pub fn awareness_kickoff(week: AwarenessWeek, nonce: Option<String>) -> serenity
             "From {} to {}, people everywhere are making small, random acts of connection. \
              Each day this week brings one, starting with the smallest and climbing to small \
              by the weekend. Do what you can, share what you did, and notice who might like a \
-             hello.\n\n{CAMPAIGN_HASHTAG}",
+             hello.\n\nWhy not host a get-together this week: a walk, a tea break, a call? \
+             `/event create` puts it in Discord's events, and I'll remind everyone an hour \
+             before.\n\n{CAMPAIGN_HASHTAG}",
             week.monday.format("%A %-d %B"),
             week.sunday().format("%A %-d %B"),
         ))
@@ -249,6 +251,74 @@ pub fn awareness_closing(
         message = message.add_file(file);
     }
     with_nonce(message.embed(embed), nonce)
+}
+
+/// A new connection event, announced in the daily channel with its link. The title and
+/// description are the host's words: shown, never applied as markdown or mentions.
+pub fn event_announcement(
+    title: &str,
+    description: Option<&str>,
+    where_: &str,
+    url: &str,
+    starts_at: i64,
+    ends_at: i64,
+) -> serenity::CreateMessage {
+    let mut text = format!(
+        "**A get-together: {}**\n<t:{starts_at}:F> to <t:{ends_at}:t> (<t:{starts_at}:R>), {}.",
+        safe_user_text(title, 100),
+        safe_user_text(where_, 120),
+    );
+    if let Some(description) = description {
+        text.push_str(&format!("\n{}", safe_user_text(description, 1000)));
+    }
+    text.push_str(&format!(
+        "\nPress \u{201c}Interested\u{201d} on the event to hear when it starts: {url}"
+    ));
+    serenity::CreateMessage::new()
+        .content(truncate(&text, 2000))
+        .allowed_mentions(no_mentions())
+}
+
+/// An hour before an event.
+pub fn event_reminder(
+    title: &str,
+    url: &str,
+    starts_at: i64,
+    nonce: Option<String>,
+) -> serenity::CreateMessage {
+    let text = format!(
+        "\u{23f0} **{}** starts at <t:{starts_at}:t> (<t:{starts_at}:R>). Come as you are: {url}",
+        safe_user_text(title, 100)
+    );
+    with_nonce(
+        serenity::CreateMessage::new()
+            .content(truncate(&text, 2000))
+            .allowed_mentions(no_mentions()),
+        nonce,
+    )
+}
+
+/// After an event: thanks, with how many were interested and never who.
+pub fn event_thanks(
+    title: &str,
+    interested: i64,
+    nonce: Option<String>,
+) -> serenity::CreateMessage {
+    let count = match interested {
+        i64::MIN..=0 => "Whoever came along, thank you for making time for each other.".to_owned(),
+        1 => "1 person was interested. Thank you for making time for each other.".to_owned(),
+        n => format!("{n} people were interested. Thank you all for making time for each other."),
+    };
+    let text = format!(
+        "\u{1f49b} Thank you for **{}**! {count} Small moments like this are what keep a team connected.",
+        safe_user_text(title, 100)
+    );
+    with_nonce(
+        serenity::CreateMessage::new()
+            .content(truncate(&text, 2000))
+            .allowed_mentions(no_mentions()),
+        nonce,
+    )
 }
 
 /// A message for a server's admins.

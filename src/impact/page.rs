@@ -100,6 +100,8 @@ pub struct ImpactPage {
     pub active_week_run: u32,
     pub longest_active_run: u32,
     pub checkins_held: u64,
+    pub events_held: u64,
+    pub people_interested: u64,
     pub pulse_answers: u64,
     /// Struggling .. great, over the check-ins where enough people answered.
     pub pulse: [u64; 5],
@@ -160,6 +162,8 @@ impl ImpactPage {
             active_week_run: impact.active_week_run,
             longest_active_run: impact.longest_active_run,
             checkins_held: impact.checkins_held,
+            events_held: impact.events_held,
+            people_interested: impact.people_interested,
             pulse_answers,
             pulse,
             min_answers,
@@ -226,6 +230,13 @@ fn summary(server: &str, impact: &Impact, range: PageRange) -> Vec<String> {
         sentences.push(format!(
             "{} held.",
             plural(impact.checkins_held, "check-in was", "check-ins were")
+        ));
+    }
+    if impact.events_held > 0 {
+        sentences.push(format!(
+            "The team held {}, with {} interested.",
+            plural(impact.events_held, "get-together", "get-togethers"),
+            plural(impact.people_interested, "person", "people"),
         ));
     }
     sentences
@@ -323,6 +334,8 @@ mod tests {
             longest_active_run: 3,
             total_wins: 1_204,
             checkins_held: 1,
+            events_held: 2,
+            people_interested: 9,
         };
         let range = PageRange {
             from: date("2026-11-09"),
@@ -340,6 +353,13 @@ mod tests {
                 .any(|s| s == "The team has shared acts 3 weeks in a row.")
         );
         assert!(page.summary.iter().any(|s| s == "1 check-in was held."));
+        assert!(
+            page.summary
+                .iter()
+                .any(|s| s == "The team held 2 get-togethers, with 9 people interested."),
+            "{:?}",
+            page.summary
+        );
         assert_eq!(page.by_size.categories, ["9 Nov", "16 Nov", "23 Nov"]);
         assert_eq!(page.by_size.series[0].1, [3, 1_200, 1]);
         assert_eq!(page.by_way.series[4].1, [1, 1, 1]);

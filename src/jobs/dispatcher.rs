@@ -10,6 +10,7 @@ use super::buddies::{BuddyRoundJob, DirectMessagesJob, GoneQuietJob};
 use super::checkins::{CheckinJob, PulseCloseJob};
 use super::context::{DispatcherSettings, JobContext};
 use super::daily::DailyJob;
+use super::events::EventsJob;
 use super::outgoing::Deliver;
 use super::recap::RecapJob;
 use super::recovery::Recovery;
@@ -110,7 +111,8 @@ impl Dispatcher {
 /// Every job, in the order a pass runs them. Recovery finishes the posts of the jobs that
 /// post, so it is given them.
 fn line_up(checkins: Option<Arc<Checkins>>) -> Vec<Arc<dyn Job>> {
-    let mut posting: Vec<Arc<dyn Job>> = vec![Arc::new(DailyJob), Arc::new(RecapJob)];
+    let mut posting: Vec<Arc<dyn Job>> =
+        vec![Arc::new(DailyJob), Arc::new(RecapJob), Arc::new(EventsJob)];
     if let Some(checkins) = checkins {
         posting.push(Arc::new(CheckinJob(checkins.clone())));
         posting.push(Arc::new(PulseCloseJob(checkins.clone())));

@@ -1,6 +1,6 @@
 //! The jobs layer: everything the bot does on a clock rather than because someone asked.
 //! Each scheduled job (the daily act, the weekly recap, check-ins, pulses, buddy rounds,
-//! gone-quiet nudges, direct messages, recovery, deferred threads, retention) implements one
+//! gone-quiet nudges, direct messages, connection events, recovery, deferred threads, retention) implements one
 //! interface, [`Job`], and the [`Dispatcher`] runs them in turn on every pass.
 //!
 //! Above the domain (`daily`, `recap`, `checkins`, ...) and below the edge (`discord`,
@@ -14,6 +14,7 @@ mod checkins;
 mod context;
 mod daily;
 mod dispatcher;
+mod events;
 mod outgoing;
 mod recap;
 mod recovery;
@@ -30,6 +31,7 @@ pub use buddies::BUDDY_ROUND_JOB;
 pub use checkins::{CHECKIN_JOB_PREFIX, PULSE_RESULTS_JOB, checkin_job};
 pub use context::{DispatcherSettings, JobContext, MAX_ATTEMPTS};
 pub use dispatcher::Dispatcher;
+pub use events::{EVENT_REMINDER_JOB, EVENT_THANKS_JOB};
 pub use outgoing::{
     CheckinPost, Confirmation, DailyPost, Deliver, Delivered, DeliveryError, DeliveryFuture,
     Outgoing, checkin_thread_name, confirm_delivery,

@@ -57,6 +57,22 @@ pub enum Outgoing {
     },
     /// A scheduled check-in: a prompt, with a thread and/or the pulse buttons.
     Checkin(CheckinPost),
+    /// An hour before a connection event: a reminder with its link.
+    EventReminder {
+        post_id: PostId,
+        channel_id: ChannelId,
+        title: String,
+        url: String,
+        /// Unix seconds.
+        starts_at: i64,
+    },
+    /// After a connection event: thanks, with how many were interested (never who).
+    EventThanks {
+        post_id: PostId,
+        channel_id: ChannelId,
+        title: String,
+        interested: i64,
+    },
     /// A closed pulse, added up: posted in the check-in's thread (or channel).
     PulseResults {
         post_id: PostId,
@@ -100,6 +116,8 @@ impl Outgoing {
             | Outgoing::AwarenessKickoff { post_id, .. }
             | Outgoing::AwarenessClosing { post_id, .. }
             | Outgoing::Recap { post_id, .. }
+            | Outgoing::EventReminder { post_id, .. }
+            | Outgoing::EventThanks { post_id, .. }
             | Outgoing::PulseResults { post_id, .. } => Some(Confirmation::Post(*post_id).nonce()),
             Outgoing::DirectMessage { dm_id, .. } => {
                 Some(Confirmation::DirectMessage(*dm_id).nonce())
@@ -113,6 +131,8 @@ impl Outgoing {
         match self {
             Outgoing::Recap { .. } => "the weekly recap",
             Outgoing::Checkin(_) => "a check-in",
+            Outgoing::EventReminder { .. } => "an event's reminder",
+            Outgoing::EventThanks { .. } => "an event's thank-you",
             _ => "today's act of connection",
         }
     }
@@ -134,6 +154,8 @@ impl Outgoing {
             | Outgoing::AwarenessClosing { channel_id, .. }
             | Outgoing::Recap { channel_id, .. }
             | Outgoing::PulseResults { channel_id, .. }
+            | Outgoing::EventReminder { channel_id, .. }
+            | Outgoing::EventThanks { channel_id, .. }
             | Outgoing::Thread { channel_id, .. } => Some(*channel_id),
             Outgoing::DirectMessage { .. } | Outgoing::AdminAlert { .. } => None,
         }

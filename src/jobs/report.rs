@@ -34,6 +34,9 @@ pub struct TickReport {
     /// Failed attempts that turned out to be out after all: their own MESSAGE_CREATE came
     /// first.
     pub lost_answers_confirmed: usize,
+    /// Connection events reminded and thanked.
+    pub event_reminders: usize,
+    pub event_thanks: usize,
 }
 
 impl TickReport {
@@ -58,6 +61,8 @@ impl TickReport {
         self.delivered += other.delivered;
         self.delivery_failures += other.delivery_failures;
         self.lost_answers_confirmed += other.lost_answers_confirmed;
+        self.event_reminders += other.event_reminders;
+        self.event_thanks += other.event_thanks;
     }
 }
 

@@ -20,7 +20,8 @@ use crate::store::{DaySpan, Store, StoreError};
 /// The impact export's columns, in order.
 pub const IMPACT_HEADER: &str = "week_start,wins,members_taking_part,smallest,smaller,small,\
      connect,be_active,take_notice,keep_learning,give,wins_without_act,\
-     checkins_held,pulse_answers,pulse_struggling,pulse_not_great,pulse_okay,pulse_good,pulse_great";
+     checkins_held,pulse_answers,pulse_struggling,pulse_not_great,pulse_okay,pulse_good,pulse_great,\
+     events_held,people_interested";
 
 /// One local week (Monday to Sunday) of the impact figures.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -39,6 +40,10 @@ pub struct ImpactWeek {
     /// Pulse answers from struggling to great, only from check-ins where at least the
     /// minimum number answered (`checkins.pulse_min_answers`).
     pub pulse: [u64; 5],
+    /// Connection events that ended this week (not cancelled), and how many were interested
+    /// in them, added up (a count from Discord, never who).
+    pub events_held: u64,
+    pub people_interested: u64,
 }
 
 impl ImpactWeek {
@@ -53,6 +58,8 @@ impl ImpactWeek {
             checkins_held: 0,
             pulse_answers: 0,
             pulse: [0; 5],
+            events_held: 0,
+            people_interested: 0,
         }
     }
 }
@@ -75,6 +82,8 @@ pub struct Impact {
     pub longest_active_run: u32,
     pub total_wins: u64,
     pub checkins_held: u64,
+    pub events_held: u64,
+    pub people_interested: u64,
 }
 
 /// The Monday on or before a date.
@@ -198,6 +207,18 @@ pub async fn impact(
     if let (Some(members), Some(week)) = (last_week, weeks.last_mut()) {
         week.members_taking_part = members;
     }
+    // Events are few (a handful a month): read whole, bucketed here by the week they ended in.
+    if let (Some(first_period), Some(last_period)) = (periods.first(), periods.last()) {
+        for (ended, interested) in store
+            .events_held_between(guild_id, first_period.0, last_period.1)
+            .await?
+        {
+            if let Some(i) = periods.iter().position(|(a, b)| (*a..*b).contains(&ended)) {
+                weeks[i].events_held += 1;
+                weeks[i].people_interested += interested.max(0) as u64;
+            }
+        }
+    }
     for (week, totals) in weeks.iter_mut().zip(checkins) {
         let n = |v: i64| v.max(0) as u64;
         week.checkins_held = n(totals.held);
@@ -230,6 +251,8 @@ fn summarise(from: NaiveDate, to: NaiveDate, weeks: Vec<ImpactWeek>, members: u6
         longest_active_run,
         total_wins: weeks.iter().map(|w| w.wins).sum(),
         checkins_held: weeks.iter().map(|w| w.checkins_held).sum(),
+        events_held: weeks.iter().map(|w| w.events_held).sum(),
+        people_interested: weeks.iter().map(|w| w.people_interested).sum(),
         weeks,
     }
 }
@@ -255,6 +278,7 @@ pub fn impact_to_csv(impact: &Impact) -> String {
         for n in &week.pulse {
             let _ = write!(csv, ",{n}");
         }
+        let _ = write!(csv, ",{},{}", week.events_held, week.people_interested);
         csv.push('\n');
     }
     csv
@@ -332,10 +356,12 @@ mod tests {
         week.checkins_held = 2;
         week.pulse_answers = 5;
         week.pulse = [0, 1, 0, 2, 0];
+        week.events_held = 1;
+        week.people_interested = 4;
         let impact = summarise(date("2026-06-01"), date("2026-06-07"), vec![week], 3);
         assert_eq!(
             impact_to_csv(&impact),
-            format!("{IMPACT_HEADER}\n2026-06-01,7,3,1,2,3,4,0,0,1,1,1,2,5,0,1,0,2,0\n")
+            format!("{IMPACT_HEADER}\n2026-06-01,7,3,1,2,3,4,0,0,1,1,1,2,5,0,1,0,2,0,1,4\n")
         );
     }
 }

@@ -11,8 +11,8 @@ use sqlx::error::BoxDynError;
 use sqlx::{Database, Decode, Encode, Type};
 
 use crate::ids::{
-    ActId, ChannelId, CheckinId, DmId, GuildId, MemberId, MessageId, PostId, RunId, SuggestionId,
-    WinId,
+    ActId, ChannelId, CheckinId, DmId, EventId, GuildId, MemberId, MessageId, PostId, RoleId,
+    RunId, SuggestionId, WinId,
 };
 
 /// Converts a Discord snowflake (u64) for storage: the same 64 bits, so the conversion is
@@ -70,7 +70,7 @@ macro_rules! stored {
     )+};
 }
 
-stored!(snowflake_to_db, snowflake_from_db => GuildId, ChannelId, MemberId, MessageId);
+stored!(snowflake_to_db, snowflake_from_db => GuildId, ChannelId, MemberId, MessageId, EventId, RoleId);
 stored!(std::convert::identity, std::convert::identity =>
     ActId, PostId, WinId, SuggestionId, CheckinId, RunId, DmId);
 

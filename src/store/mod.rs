@@ -10,6 +10,7 @@ mod acts;
 mod barriers;
 mod checkins;
 mod daily;
+mod events;
 mod fleet;
 mod ids;
 mod links;
@@ -37,6 +38,7 @@ pub use checkins::{
     PulseAnswer, QueuedDm, QuietBuddy, RunRecord, ServerResource,
 };
 pub use daily::{DailyChange, DailyConfig, Suggestion};
+pub use events::{EventChange, EventRecord, NewEvent, REMINDER_BEFORE_MS};
 pub use fleet::ProcessRow;
 pub use posts::{Claim, Created, Lease, NewPost, PostRecord, PostStatus, Takeover};
 pub use recap::{RangeWin, RecapChange, RecapConfig};

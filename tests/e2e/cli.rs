@@ -48,7 +48,7 @@ fn run_without_a_token_explains_what_to_do_and_fails() {
         "smallacts demo",
         "discord.com/developers/applications",
         "bot and applications.commands",
-        "permissions=309237763136",
+        "permissions=17901423807552",
         "Message Content",
     ] {
         assert!(stderr.contains(needle), "missing {needle:?} in:\n{stderr}");
@@ -184,9 +184,9 @@ fn a_bad_catalogue_file_is_rejected_with_every_problem() {
 }
 
 /// What `smallacts migrate` reports on either backend.
-const ALL_TABLES: &str = "23 tables: acts, buddies, buddy_groups, buddy_settings, checkin_runs, \
-     checkins, dm_queue, fleet_locks, impact_links, member_avoids, member_prefs, member_shifts, \
-     member_weeks, posts, \
+const ALL_TABLES: &str = "25 tables: acts, buddies, buddy_groups, buddy_settings, checkin_runs, \
+     checkins, dm_queue, event_hosts, events, fleet_locks, impact_links, member_avoids, \
+     member_prefs, member_shifts, member_weeks, posts, \
      processes, pulse_answers, server_settings, servers, suggestions, support_resources, \
      win_days, win_weeks, wins";
 
@@ -345,6 +345,11 @@ fn demo_plays_the_scene_offline_with_the_real_bot() {
         "smallacts-demo-card.png",
         "/impact/",
         "In the 12 weeks from 14 Sep 2026 to 1 Dec 2026, 2 people at Rosewood",
+        "Asha types /event create title: Early cuppa before handover",
+        "A get-together: Early cuppa before handover",
+        "https://discord.com/events/",
+        "starts at 05:00",
+        "2 people were interested",
     ] {
         assert!(stdout.contains(needle), "missing {needle:?} in:\n{stdout}");
     }

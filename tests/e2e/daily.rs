@@ -935,7 +935,10 @@ async fn the_days_messages_all_go_out_before_any_of_their_threads() {
 async fn every_kind_of_post_has_one_job_to_finish_it_and_the_days_acts_run_first() {
     use smallacts::daily::{CLOSING_JOB, DAILY_JOB, KICKOFF_JOB};
     use smallacts::ids::CheckinId;
-    use smallacts::jobs::{BUDDY_ROUND_JOB, PULSE_RESULTS_JOB, RECAP_JOB, checkin_job};
+    use smallacts::jobs::{
+        BUDDY_ROUND_JOB, EVENT_REMINDER_JOB, EVENT_THANKS_JOB, PULSE_RESULTS_JOB, RECAP_JOB,
+        checkin_job,
+    };
 
     let bot = TestBot::start().await;
     let dispatcher = bot.dispatcher();
@@ -947,6 +950,8 @@ async fn every_kind_of_post_has_one_job_to_finish_it_and_the_days_acts_run_first
         &checkin_job(CheckinId(7)),
         PULSE_RESULTS_JOB,
         BUDDY_ROUND_JOB,
+        EVENT_REMINDER_JOB,
+        EVENT_THANKS_JOB,
     ] {
         let owners = dispatcher.owners_of(post_job);
         assert_eq!(owners.len(), 1, "{post_job}: {owners:?}");

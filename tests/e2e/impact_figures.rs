@@ -541,6 +541,8 @@ async fn counted_from_wins(
             checkins_held: 0,
             pulse_answers: 0,
             pulse: [0; 5],
+            events_held: 0,
+            people_interested: 0,
         };
         let mut members = std::collections::HashSet::new();
         for win in wins

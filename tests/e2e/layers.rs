@@ -122,6 +122,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "ideas",
             "fleet",
             "server_roll",
+            "events",
         ],
     ),
     ("the jobs: everything done on a clock", &["jobs"]),

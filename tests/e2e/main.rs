@@ -11,6 +11,7 @@ mod crash;
 mod daily;
 mod db_proxy;
 mod discord;
+mod events;
 mod fleet;
 mod helpers;
 mod hostile;

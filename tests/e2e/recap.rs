@@ -460,7 +460,7 @@ async fn the_impact_export_is_a_csv_whose_sums_match_the_database() {
         assert_eq!(by_way + without_act, wins, "{row:?}");
     }
     assert_eq!(
-        rows[2][12..],
+        rows[2][12..19],
         ["2", "5", "0", "1", "0", "2", "0"],
         "check-ins held, pulse answers, then counts from the pulse that had enough answers"
     );

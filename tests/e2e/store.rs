@@ -86,6 +86,8 @@ async fn schema_has_every_table_and_column(db: TestDb) {
             "checkin_runs",
             "checkins",
             "dm_queue",
+            "event_hosts",
+            "events",
             "fleet_locks",
             "impact_links",
             "member_avoids",

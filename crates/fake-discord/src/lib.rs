@@ -21,6 +21,7 @@
 //! the way Discord refuses it. Ids are snowflakes in Discord's layout, each guild with a
 //! millisecond of its own, so that guilds spread evenly over any number of shards.
 
+mod events;
 pub mod faults;
 mod gateway;
 pub mod limits;
@@ -31,7 +32,7 @@ mod rest;
 pub mod shards;
 mod tls;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -66,6 +67,8 @@ pub const INTENT_MESSAGE_CONTENT: u64 = 1 << 15;
 pub const INTENT_GUILD_MESSAGES: u64 = 1 << 9;
 /// The DIRECT_MESSAGES intent bit.
 pub const INTENT_DIRECT_MESSAGES: u64 = 1 << 12;
+/// The GUILD_SCHEDULED_EVENTS intent bit.
+pub const INTENT_GUILD_SCHEDULED_EVENTS: u64 = events::INTENT_GUILD_SCHEDULED_EVENTS;
 /// The token the sandbox accepts.
 pub const SANDBOX_TOKEN: &str = "sandbox.bot.token";
 /// Discord's epoch, for snowflakes.
@@ -381,11 +384,28 @@ struct World {
     /// The heartbeat interval sent in the next HELLO.
     heartbeat_interval_ms: u64,
     ws_url: String,
+    /// Where "now" comes from for rules about time (an event may not start in the past): the
+    /// system clock unless a test's driven clock is followed.
+    clock: Option<Arc<dyn Fn() -> chrono::DateTime<chrono::Utc> + Send + Sync>>,
+    /// Guild scheduled events, by id.
+    scheduled_events: BTreeMap<u64, events::FakeEvent>,
+    /// Servers where a test took CREATE_EVENTS away from the bot.
+    events_denied: HashSet<u64>,
+    /// Roles a test made (id -> name), and who holds them, by (guild, user).
+    roles: HashMap<u64, String>,
+    member_roles: HashMap<(u64, u64), Vec<u64>>,
 }
 
 impl World {
     fn snowflake(&mut self) -> u64 {
         self.ids.next()
+    }
+
+    /// "Now" for Discord's rules about time.
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock
+            .as_ref()
+            .map_or_else(chrono::Utc::now, |now| now())
     }
 
     /// Sends a dispatch to the session of every shard that owns it (its guild's shard, or
@@ -682,6 +702,11 @@ impl Sandbox {
             faults: faults::Faults::default(),
             heartbeat_interval_ms: gateway::HEARTBEAT_INTERVAL_MS,
             ws_url: format!("ws://{addr}/gateway"),
+            clock: None,
+            scheduled_events: BTreeMap::new(),
+            events_denied: HashSet::new(),
+            roles: HashMap::new(),
+            member_roles: HashMap::new(),
         };
         let shared = Arc::new(Shared {
             world: Mutex::new(world),
@@ -798,12 +823,17 @@ impl Sandbox {
 
     /// Adds a text channel to a server.
     pub fn add_channel(&self, guild_id: u64, name: &str) -> FakeChannel {
+        self.add_channel_of(guild_id, name, ChannelKind::Text)
+    }
+
+    /// Adds a channel of `kind` to a server; the bot hears CHANNEL_CREATE.
+    fn add_channel_of(&self, guild_id: u64, name: &str, kind: ChannelKind) -> FakeChannel {
         let mut world = self.shared.world();
         let id = world.snowflake();
         let channel = FakeChannel {
             id,
             name: name.into(),
-            kind: ChannelKind::Text,
+            kind,
             guild_id: Some(guild_id),
             parent_id: None,
             recipient: None,
@@ -818,6 +848,65 @@ impl Sandbox {
         drop(world);
         self.shared.touch();
         channel
+    }
+
+    /// Takes "now", for Discord's rules about time (a scheduled event may not start in the
+    /// past), from a driven clock instead of the system's.
+    pub fn follow_clock(
+        &self,
+        now: impl Fn() -> chrono::DateTime<chrono::Utc> + Send + Sync + 'static,
+    ) {
+        self.shared.world().clock = Some(Arc::new(now));
+    }
+
+    /// Adds a voice channel (or, with `stage`, a stage channel) to a server.
+    pub fn add_voice_channel(&self, guild_id: u64, name: &str, stage: bool) -> FakeChannel {
+        let kind = if stage {
+            ChannelKind::Stage
+        } else {
+            ChannelKind::Voice
+        };
+        self.add_channel_of(guild_id, name, kind)
+    }
+
+    /// Takes away (or gives back) the bot's Create Events permission in a server: its
+    /// scheduled-event requests get 403/50013 and its role shows without the bit.
+    pub fn set_bot_can_create_events(&self, guild_id: u64, can: bool) {
+        let mut world = self.shared.world();
+        if can {
+            world.events_denied.remove(&guild_id);
+        } else {
+            world.events_denied.insert(guild_id);
+        }
+    }
+
+    /// The scheduled events of a server, as Discord holds them (with `user_count`).
+    pub fn scheduled_events(&self, guild_id: u64) -> Vec<Value> {
+        let world = self.shared.world();
+        world
+            .scheduled_events
+            .values()
+            .filter(|e| e.guild_id == guild_id)
+            .map(|e| {
+                let mut json = e.json.clone();
+                json["user_count"] = json!(e.interested.len());
+                json
+            })
+            .collect()
+    }
+
+    /// A member clicks "Interested" on a scheduled event in Discord (or, with `false`, takes
+    /// it back): the bot hears GUILD_SCHEDULED_EVENT_USER_ADD (or _REMOVE) if it asked for
+    /// the GUILD_SCHEDULED_EVENTS intent.
+    pub fn mark_interested(
+        &self,
+        event_id: u64,
+        user_id: u64,
+        interested: bool,
+    ) -> anyhow::Result<()> {
+        let result = events::set_interest(&mut self.shared.world(), event_id, user_id, interested);
+        self.shared.touch();
+        result
     }
 
     /// Deletes a channel: later requests for it get 404 Unknown Channel.
@@ -1089,14 +1178,72 @@ impl Sandbox {
     pub async fn slash(&self, actor: &Actor, name: &str, options: Value) -> anyhow::Result<Reply> {
         let command_id = self.command_id(name)?;
         let resolved = self.resolve_channels(&options);
+        let resolved_roles = self.resolve_roles(&options);
+        let held: Vec<Value> = actor
+            .guild_id
+            .and_then(|g| {
+                self.shared
+                    .world()
+                    .member_roles
+                    .get(&(g, actor.user.id))
+                    .cloned()
+            })
+            .unwrap_or_default()
+            .into_iter()
+            .map(|r| json!(r.to_string()))
+            .collect();
         self.interact(actor, None, move |ctx| {
             let mut payload = payloads::command_interaction(ctx, command_id, name, options);
             if !resolved.is_empty() {
-                payload["data"]["resolved"] = json!({ "channels": resolved });
+                payload["data"]["resolved"]["channels"] = Value::Object(resolved);
+            }
+            if !resolved_roles.is_empty() {
+                payload["data"]["resolved"]["roles"] = Value::Object(resolved_roles);
+            }
+            if payload["member"].is_object() {
+                payload["member"]["roles"] = Value::Array(held);
             }
             payload
         })
         .await
+    }
+
+    /// Adds a role to a server (no permissions of its own) and returns its id.
+    pub fn add_role(&self, _guild_id: u64, name: &str) -> u64 {
+        let mut world = self.shared.world();
+        let id = world.snowflake();
+        world.roles.insert(id, name.to_owned());
+        id
+    }
+
+    /// Gives a member a role: their interactions carry it in `member.roles`.
+    pub fn give_role(&self, guild_id: u64, user_id: u64, role_id: u64) {
+        self.shared
+            .world()
+            .member_roles
+            .entry((guild_id, user_id))
+            .or_default()
+            .push(role_id);
+    }
+
+    /// Discord sends the roles named by role options in `data.resolved`.
+    fn resolve_roles(&self, options: &Value) -> serde_json::Map<String, Value> {
+        let mut resolved = serde_json::Map::new();
+        let world = self.shared.world();
+        let mut stack: Vec<&Value> = options.as_array().into_iter().flatten().collect();
+        while let Some(option) = stack.pop() {
+            stack.extend(option["options"].as_array().into_iter().flatten());
+            if option["type"] == 8
+                && let Some(id) = option["value"].as_str()
+                && let Some((role_id, name)) = id
+                    .parse::<u64>()
+                    .ok()
+                    .and_then(|r| world.roles.get(&r).map(|n| (r, n)))
+            {
+                resolved.insert(id.to_owned(), payloads::role(role_id, name, 0, 1, None));
+            }
+        }
+        resolved
     }
 
     /// Discord sends the channels named by channel options in `data.resolved`.
@@ -1115,7 +1262,7 @@ impl Sandbox {
                     json!({
                         "id": id,
                         "name": channel.name,
-                        "type": 0,
+                        "type": channel.kind.code(),
                         "permissions": permissions::MEMBER.to_string(),
                     }),
                 );

@@ -283,6 +283,18 @@ impl OpenApi {
         Err(violations(validator, body))
     }
 
+    /// Checks any value against one of the spec's named schemas (`components/schemas/<name>`),
+    /// e.g. a response the fake builds against `ExternalScheduledEventResponse`. Compiled on
+    /// each call: for tests, not for every request.
+    pub fn check_schema(&self, name: &str, value: &Value) -> Result<(), Vec<String>> {
+        let pointer = format!("/components/schemas/{}", escape_pointer(name));
+        let validator = self.compile(&pointer).map_err(|err| vec![err])?;
+        if validator.is_valid(value) {
+            return Ok(());
+        }
+        Err(violations(&validator, value))
+    }
+
     fn route_for(&self, path: &str) -> Option<&Route> {
         let path = normalize_path(path);
         let segments: Vec<&str> = path.split('/').skip(1).collect();

@@ -35,6 +35,10 @@ pub enum ChannelKind {
     Dm,
     /// PUBLIC_THREAD, type 11.
     PublicThread,
+    /// GUILD_VOICE, type 2.
+    Voice,
+    /// GUILD_STAGE_VOICE, type 13.
+    Stage,
 }
 
 impl ChannelKind {
@@ -44,6 +48,8 @@ impl ChannelKind {
             ChannelKind::Text => 0,
             ChannelKind::Dm => 1,
             ChannelKind::PublicThread => 11,
+            ChannelKind::Voice => 2,
+            ChannelKind::Stage => 13,
         }
     }
 }
@@ -125,7 +131,8 @@ pub const EVERYONE_PERMISSIONS: u64 = CREATE_INSTANT_INVITE
     | SEND_MESSAGES_IN_THREADS;
 
 /// Permissions of the bot's managed role (what the invite link asked for).
-pub const BOT_ROLE_PERMISSIONS: u64 = VIEW_CHANNEL
+pub const BOT_ROLE_PERMISSIONS: u64 = crate::events::CREATE_EVENTS
+    | VIEW_CHANNEL
     | SEND_MESSAGES
     | SEND_MESSAGES_IN_THREADS
     | CREATE_PUBLIC_THREADS
@@ -331,7 +338,13 @@ pub fn ready(
     })
 }
 
-fn role(id: u64, name: &str, permissions: u64, position: u16, bot_id: Option<u64>) -> Value {
+pub(crate) fn role(
+    id: u64,
+    name: &str,
+    permissions: u64,
+    position: u16,
+    bot_id: Option<u64>,
+) -> Value {
     let mut v = json!({
         "id": sf(id),
         "name": name,
@@ -393,6 +406,22 @@ fn channel_object(c: &FakeChannel, position: u16, thread_owner: Option<u64>) -> 
             "last_message_id": null,
             "last_pin_timestamp": null,
             "rate_limit_per_user": 0,
+            "flags": 0,
+        }),
+        ChannelKind::Voice | ChannelKind::Stage => json!({
+            "id": sf(c.id),
+            "type": c.kind.code(),
+            "guild_id": opt_sf(c.guild_id),
+            "name": c.name,
+            "position": position,
+            "permission_overwrites": [],
+            "parent_id": opt_sf(c.parent_id),
+            "nsfw": false,
+            "last_message_id": null,
+            "rate_limit_per_user": 0,
+            "bitrate": 64000,
+            "user_limit": 0,
+            "rtc_region": null,
             "flags": 0,
         }),
         ChannelKind::PublicThread => {
@@ -537,7 +566,9 @@ pub fn guild_create(guild: &FakeGuild, bot: &FakeUser, joined_at: &str) -> Value
         };
         let position = u16::try_from(position).unwrap_or(u16::MAX);
         match c.kind {
-            ChannelKind::Text => channels.push(channel_object(&c, position, None)),
+            ChannelKind::Text | ChannelKind::Voice | ChannelKind::Stage => {
+                channels.push(channel_object(&c, position, None));
+            }
             ChannelKind::PublicThread => {
                 threads.push(channel_object(&c, position, Some(guild.owner_id)));
             }

@@ -360,7 +360,35 @@ fn route_request(
                 .guilds
                 .get(&id(guild)?)
                 .ok_or_else(DiscordError::unknown_guild)?;
-            Ok((200, Some(payloads::guild(guild, &world.bot))))
+            let mut payload = payloads::guild(guild, &world.bot);
+            if world.events_denied.contains(&guild.id) {
+                // The bot's managed role, without the permission a test took away.
+                let role = &mut payload["roles"][1]["permissions"];
+                let bits = role
+                    .as_str()
+                    .and_then(|b| b.parse::<u64>().ok())
+                    .unwrap_or(0);
+                *role = json!((bits & !super::events::CREATE_EVENTS).to_string());
+            }
+            Ok((200, Some(payload)))
+        }
+        ("POST", ["guilds", guild, "scheduled-events"]) => {
+            super::events::create(world, id(guild)?, body)
+        }
+        ("GET", ["guilds", guild, "scheduled-events"]) => {
+            super::events::list(world, id(guild)?, query)
+        }
+        ("GET", ["guilds", guild, "scheduled-events", event]) => {
+            super::events::get(world, id(guild)?, id(event)?, query)
+        }
+        ("PATCH", ["guilds", guild, "scheduled-events", event]) => {
+            super::events::modify(world, id(guild)?, id(event)?, body)
+        }
+        ("DELETE", ["guilds", guild, "scheduled-events", event]) => {
+            super::events::delete(world, id(guild)?, id(event)?)
+        }
+        ("GET", ["guilds", guild, "scheduled-events", event, "users"]) => {
+            super::events::users(world, id(guild)?, id(event)?, query)
         }
         ("GET", ["guilds", guild, "channels"]) => {
             let guild = world

@@ -4,6 +4,7 @@ pub mod acts;
 mod checkin;
 mod daily;
 mod doctor;
+mod event;
 mod help;
 mod idea;
 mod privacy;
@@ -37,6 +38,7 @@ pub fn all() -> Vec<poise::Command<Data, Error>> {
         checkin::buddy(),
         checkin::shift(),
         doctor::doctor(),
+        event::event(),
     ]
 }
 
