@@ -344,16 +344,7 @@ async fn counted_from_wins(
         let stop = midnight(monday + Days::new(7));
         let mut week = ImpactWeek {
             week_start: monday,
-            wins: 0,
-            members_taking_part: 0,
-            sizes: [0; 3],
-            ways: [0; 5],
-            wins_without_act: 0,
-            checkins_held: 0,
-            pulse_answers: 0,
-            pulse: [0; 5],
-            events_held: 0,
-            people_interested: 0,
+            ..ImpactWeek::default()
         };
         let mut members = HashSet::new();
         while index < wins.len() && wins[index].created_at < stop {

@@ -50,16 +50,7 @@ impl ImpactWeek {
     fn empty(week_start: NaiveDate) -> ImpactWeek {
         ImpactWeek {
             week_start,
-            wins: 0,
-            members_taking_part: 0,
-            sizes: [0; 3],
-            ways: [0; 5],
-            wins_without_act: 0,
-            checkins_held: 0,
-            pulse_answers: 0,
-            pulse: [0; 5],
-            events_held: 0,
-            people_interested: 0,
+            ..ImpactWeek::default()
         }
     }
 }

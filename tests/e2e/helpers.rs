@@ -281,6 +281,65 @@ pub fn lease(owner: &str, at: i64) -> smallacts::store::Lease {
     }
 }
 
+/// A pulse check-in `checkin` of `guild` held at `at` in `slot`: its post claimed and sent,
+/// `answers` recorded one per member, and the pulse closed (counts kept only when at least 3
+/// answered), as the check-ins job would leave it.
+pub async fn held_pulse(
+    store: &smallacts::store::Store,
+    guild: smallacts::ids::GuildId,
+    checkin: smallacts::ids::CheckinId,
+    slot: &str,
+    at: i64,
+    answers: &[i64],
+) {
+    let smallacts::store::Claim::Won(post) = store
+        .claim_post(
+            &new_post(guild, "checkin:1", slot, at),
+            &lease("test", at),
+            at,
+        )
+        .await
+        .unwrap()
+    else {
+        unreachable!("a test's check-in slot is claimed once")
+    };
+    store
+        .mark_post_sent(post, smallacts::ids::MessageId(1), None, at)
+        .await
+        .unwrap();
+    let run = store
+        .insert_run(&smallacts::store::NewRun {
+            guild_id: guild,
+            checkin_id: checkin,
+            post_id: post,
+            prompt_id: "p",
+            style: "pulse",
+            opened_at: at,
+            closes_at: at + 1,
+        })
+        .await
+        .unwrap();
+    for (member, answer) in answers.iter().enumerate() {
+        store
+            .record_pulse_answer(
+                guild,
+                run,
+                smallacts::ids::MemberId(member as u64),
+                *answer,
+                at,
+            )
+            .await
+            .unwrap();
+    }
+    store
+        .close_run(run, at + 1, |scores| {
+            let r = smallacts::checkins::add_up(scores, 3);
+            (r.answers, r.counts)
+        })
+        .await
+        .unwrap();
+}
+
 /// `/daily setup` by `admin`: the daily act in `channel` at `time` (server time).
 pub async fn daily_setup(
     bot: &crate::bot::TestBot,

@@ -453,22 +453,6 @@ async fn a_win_at_half_past_eleven_on_sunday_night_counts_in_that_week(db: TestD
 /// A check-in of LONDON posted at `at`, whose pulse closes with `answers`: counts are kept
 /// only when at least 3 answered.
 async fn checkin(store: &Store, slot: &str, at: i64, answers: &[i64]) {
-    let post = match store
-        .claim_post(
-            &new_post(LONDON, "checkin:1", slot, at),
-            &lease("test", at),
-            at,
-        )
-        .await
-        .unwrap()
-    {
-        Claim::Won(id) => id,
-        Claim::AlreadyClaimed => unreachable!(),
-    };
-    store
-        .mark_post_sent(post, MessageId(1), None, at)
-        .await
-        .unwrap();
     let checkin = store
         .insert_checkin(
             &smallacts::store::NewCheckin {
@@ -482,31 +466,7 @@ async fn checkin(store: &Store, slot: &str, at: i64, answers: &[i64]) {
         )
         .await
         .unwrap();
-    let run = store
-        .insert_run(&smallacts::store::NewRun {
-            guild_id: LONDON,
-            checkin_id: checkin,
-            post_id: post,
-            prompt_id: "p",
-            style: "pulse",
-            opened_at: at,
-            closes_at: at + 1,
-        })
-        .await
-        .unwrap();
-    for (member, answer) in answers.iter().enumerate() {
-        store
-            .record_pulse_answer(LONDON, run, MemberId(member as u64), *answer, at)
-            .await
-            .unwrap();
-    }
-    store
-        .close_run(run, at + 1, |scores| {
-            let r = smallacts::checkins::add_up(scores, 3);
-            (r.answers, r.counts)
-        })
-        .await
-        .unwrap();
+    crate::helpers::held_pulse(store, LONDON, checkin, slot, at, answers).await;
 }
 
 /// The figures as the export computed them before the tallies: from every win in the range
@@ -533,16 +493,7 @@ async fn counted_from_wins(
         let (start, stop) = (midnight(monday), midnight(monday + Days::new(7)).min(end));
         let mut week = ImpactWeek {
             week_start: monday,
-            wins: 0,
-            members_taking_part: 0,
-            sizes: [0; 3],
-            ways: [0; 5],
-            wins_without_act: 0,
-            checkins_held: 0,
-            pulse_answers: 0,
-            pulse: [0; 5],
-            events_held: 0,
-            people_interested: 0,
+            ..ImpactWeek::default()
         };
         let mut members = std::collections::HashSet::new();
         for win in wins

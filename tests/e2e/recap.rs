@@ -2,7 +2,7 @@
 
 use fake_discord::{Actor, FakeGuild};
 use serde_json::{Value, json};
-use smallacts::ids::{ActId, ChannelId, GuildId, MemberId, MessageId};
+use smallacts::ids::{ActId, ChannelId, GuildId, MemberId};
 use smallacts::store::NewWin;
 
 use crate::bot::TestBot;
@@ -373,46 +373,7 @@ async fn the_impact_export_is_a_csv_whose_sums_match_the_database() {
         ("2026-06-10", vec![1, 5]),
     ] {
         let at = utc(&format!("{day}T13:00:00Z")).timestamp_millis();
-        let smallacts::store::Claim::Won(post) = store
-            .claim_post(
-                &crate::helpers::new_post(guild, "checkin:1", day, at),
-                &crate::helpers::lease("test", at),
-                at,
-            )
-            .await
-            .unwrap()
-        else {
-            unreachable!()
-        };
-        store
-            .mark_post_sent(post, MessageId(1), None, at)
-            .await
-            .unwrap();
-        let run = store
-            .insert_run(&smallacts::store::NewRun {
-                guild_id: guild,
-                checkin_id: checkin,
-                post_id: post,
-                prompt_id: "p",
-                style: "pulse",
-                opened_at: at,
-                closes_at: at + 1,
-            })
-            .await
-            .unwrap();
-        for (member, answer) in answers.iter().enumerate() {
-            store
-                .record_pulse_answer(guild, run, MemberId(member as u64), *answer, at)
-                .await
-                .unwrap();
-        }
-        store
-            .close_run(run, at + 1, |scores| {
-                let r = smallacts::checkins::add_up(scores, 3);
-                (r.answers, r.counts)
-            })
-            .await
-            .unwrap();
+        crate::helpers::held_pulse(store, guild, checkin, day, at, &answers).await;
     }
     let options = json!([{"name": "from", "type": 3, "value": "2026-05-25"}, {"name": "to", "type": 3, "value": "2026-06-20"}]);
     let reply = bot
