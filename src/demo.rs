@@ -669,11 +669,7 @@ impl Stage<'_> {
     fn last_file(&self, name: &str) -> Option<Vec<u8>> {
         self.bot
             .sandbox
-            .requests()
-            .into_iter()
-            .rev()
-            .flat_map(|r| r.files)
-            .find(|(file, _)| file == name)
+            .last_file(|file| file == name)
             .map(|(_, bytes)| bytes)
     }
 

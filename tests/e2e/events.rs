@@ -178,14 +178,7 @@ async fn an_event_is_announced_reminded_once_and_thanked_once_with_a_count_and_n
         .slash(&team.admin, "export", sub("impact", options))
         .await
         .unwrap();
-    let (_, bytes) = bot
-        .sandbox
-        .requests()
-        .into_iter()
-        .rev()
-        .flat_map(|r| r.files)
-        .find(|(n, _)| n.ends_with(".csv"))
-        .unwrap();
+    let (_, bytes) = bot.sandbox.last_file(|n| n.ends_with(".csv")).unwrap();
     let csv = String::from_utf8(bytes).unwrap();
     assert!(!csv.contains("Priya") && !csv.contains("Tom"), "{csv}");
     let mut lines = csv.lines();

@@ -382,14 +382,7 @@ async fn the_impact_export_is_a_csv_whose_sums_match_the_database() {
         .await
         .unwrap();
     assert!(reply.ephemeral());
-    let (_, bytes) = bot
-        .sandbox
-        .requests()
-        .into_iter()
-        .rev()
-        .flat_map(|r| r.files)
-        .find(|(n, _)| n.ends_with(".csv"))
-        .unwrap();
+    let (_, bytes) = bot.sandbox.last_file(|n| n.ends_with(".csv")).unwrap();
     let csv = String::from_utf8(bytes).unwrap();
     assert!(
         !csv.contains("secret") && !csv.contains("Priya"),

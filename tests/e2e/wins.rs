@@ -465,11 +465,7 @@ async fn export_has_everything_and_forget_leaves_nothing() {
         .unwrap();
     assert!(export.ephemeral());
     let file = sandbox
-        .requests()
-        .into_iter()
-        .rev()
-        .flat_map(|r| r.files)
-        .find(|(name, _)| name == "smallacts-my-data.json")
+        .last_file(|name| name == "smallacts-my-data.json")
         .expect("an export file");
     let data: Value = serde_json::from_slice(&file.1).unwrap();
     assert_eq!(data["member_id"], member.user.id.to_string());

@@ -1574,6 +1574,18 @@ impl Sandbox {
         self.shared.world().requests.clone()
     }
 
+    /// The last file the bot uploaded whose name `matches`: its name and bytes.
+    pub fn last_file(&self, matches: impl Fn(&str) -> bool) -> Option<(String, Vec<u8>)> {
+        self.shared
+            .world()
+            .requests
+            .iter()
+            .rev()
+            .flat_map(|r| r.files.iter())
+            .find(|(name, _)| matches(name))
+            .cloned()
+    }
+
     pub fn frames(&self) -> Vec<RecordedFrame> {
         self.shared
             .world()
