@@ -495,6 +495,20 @@ async fn the_impact_page_in_a_real_browser_shows_the_figures_follows_the_dates_d
     form.set_by_name("from", "2026-11-16").await.unwrap();
     form.set_by_name("to", "2026-11-27").await.unwrap();
     form.submit().await.unwrap();
+    // Submitting starts a navigation and returns: wait until the browser is on the new page
+    // (its address carries the range) before reading it, or the read can land in between.
+    for _ in 0..200 {
+        let url = browser.current_url().await.unwrap();
+        if url.query().is_some_and(|q| q.contains("from=2026-11-16")) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    browser
+        .wait()
+        .for_element(fantoccini::Locator::Css("#total-acts"))
+        .await
+        .unwrap();
     let expected = team.per_week[2] + team.per_week[3];
     assert_eq!(text_of(&browser, "#total-acts").await, expected.to_string());
     assert_eq!(table(&browser, "table-by-size").await.len(), 2);
